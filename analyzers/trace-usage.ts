@@ -1,0 +1,62 @@
+import type { StagedInputs } from "../packer/stage.ts";
+import type { TraceResult } from "../runtime/host.ts";
+
+/** What the traced run used, by input. */
+export interface Usage {
+  /** Stdlib zip entry names of imported modules. */
+  stdlib: Set<string>;
+  /** Package key → FS paths of its files that were opened or imported. */
+  packages: Map<string, Set<string>>;
+  /** App files opened or imported, and the main file. */
+  app: Set<string>;
+  /** Loaded dynamic libraries that belong to an input, in load order. */
+  dynlibs: { path: string; global: boolean; owner: string }[];
+  /** Imported modules whose file belongs to no input (kept out of the bundle). */
+  unowned: string[];
+}
+
+/**
+ * Merges the FS trace and the module list: the FS shows every file a wheel or the app
+ * had opened (data files, .so, dist-info), sys.modules shows the stdlib modules that
+ * zipimport read without the FS.
+ */
+export function traceUsage(trace: TraceResult, inputs: StagedInputs): Usage {
+  const owner = new Map<string, string>();
+  for (const { pkg, files } of inputs.packages) for (const path of files.keys()) owner.set(path, pkg.key);
+  const usage: Usage = {
+    stdlib: new Set(),
+    packages: new Map(inputs.packages.map(({ pkg }) => [pkg.key, new Set<string>()])),
+    app: new Set([inputs.main]),
+    dynlibs: [],
+    unowned: [],
+  };
+  const use = (path: string): boolean => {
+    const key = owner.get(path);
+    if (key) usage.packages.get(key)!.add(path);
+    else if (inputs.app.has(path)) usage.app.add(path);
+    else return false;
+    return true;
+  };
+  for (const path of trace.opened) use(path);
+  const zipPrefix = inputs.stdlibMount + "/";
+  for (const [name, file] of trace.modules) {
+    if (!file) continue;
+    if (file.startsWith(zipPrefix)) {
+      const entry = file.slice(zipPrefix.length);
+      if (inputs.stdlib.has(entry)) usage.stdlib.add(entry);
+    } else if (!use(file) && !isFrozenStdlibPath(file, inputs.stdlibMount)) {
+      usage.unowned.push(name);
+    }
+  }
+  for (const lib of trace.dynlibs) {
+    const key = owner.get(lib.path);
+    if (key) usage.dynlibs.push({ ...lib, owner: key });
+  }
+  return usage;
+}
+
+/** Frozen modules report a __file__ under /lib/pythonX.Y/ that does not exist. */
+function isFrozenStdlibPath(file: string, stdlibMount: string): boolean {
+  const version = /python(\d)(\d+)\.zip$/.exec(stdlibMount);
+  return version !== null && file.startsWith(`/lib/python${version[1]}.${version[2]}/`) && !file.includes("/site-packages/");
+}

@@ -1,0 +1,88 @@
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { basename, dirname, join } from "node:path";
+import { assetPath } from "../runtime/assets.ts";
+import type { PyodideDist } from "../runtime/pyodide-dist.ts";
+import type { BundlePlan } from "../transforms/select.ts";
+import { PackError } from "./errors.ts";
+import { stripSlash } from "./stage.ts";
+import { writeStoredZip } from "./zip.ts";
+
+export const MANIFEST_FORMAT = 1;
+export const RUNTIME_DIR = "pyodide/";
+
+/** manifest.json: what loader.mjs needs to boot the bundle. */
+export interface Manifest {
+  format: number;
+  pyodideVersion: string;
+  lockInfo: object;
+  stdlib: string;
+  bundle: string;
+  main: string;
+  runtime: string;
+  packages: { name: string; version: string }[];
+  dynlibs: { path: string; global: boolean }[];
+}
+
+/** The files a page downloads besides the runtime, by name in the output folder. */
+export interface WrittenBundle {
+  manifest: Manifest;
+  files: Map<string, Uint8Array>;
+}
+
+const SHIPPED_ASSETS = ["loader.mjs", "pyodide-adapter.mjs"];
+
+export function writeBundle(plan: BundlePlan, dist: PyodideDist, dir: string): WrittenBundle {
+  const kept = new Map<string, Uint8Array>(plan.app);
+  for (const p of plan.packages) for (const [path, data] of p.kept) kept.set(path, data);
+  const manifest: Manifest = {
+    format: MANIFEST_FORMAT,
+    pyodideVersion: dist.version,
+    lockInfo: dist.lockInfo,
+    stdlib: "python_stdlib.zip",
+    bundle: "bundle.zip",
+    main: plan.main,
+    runtime: RUNTIME_DIR,
+    packages: plan.packages.filter((p) => p.kept.size > 0).map((p) => ({ name: p.pkg.name, version: p.pkg.version })),
+    dynlibs: plan.dynlibs,
+  };
+  const files = new Map<string, Uint8Array>([
+    ["python_stdlib.zip", writeStoredZip(plan.stdlib.kept)],
+    ["bundle.zip", writeStoredZip(stripSlash(kept))],
+    ["manifest.json", new TextEncoder().encode(JSON.stringify(manifest, null, 2) + "\n")],
+    ...SHIPPED_ASSETS.map((name): [string, Uint8Array] => [name, new Uint8Array(readFileSync(assetPath(name)))]),
+  ]);
+  for (const [name, data] of files) writeFileSync(join(dir, name), data);
+  copyFileSync(assetPath("index.html"), join(dir, "index.html"));
+  mkdirSync(join(dir, RUNTIME_DIR));
+  for (const name of dist.runtimeFiles) copyFileSync(join(dist.dir, name), join(dir, RUNTIME_DIR, name));
+  return { manifest, files };
+}
+
+/**
+ * A fresh folder beside `out` to write into; commitOutput renames it into place, so a
+ * failed pack leaves neither a partial folder nor a damaged previous one.
+ */
+export function prepareOutput(out: string): string {
+  if (existsSync(out)) {
+    const previous = readdirSync(out);
+    if (previous.length > 0 && !previous.includes("manifest.json")) {
+      throw new PackError("OUTPUT_NOT_WRITABLE", {
+        path: out,
+        detail: "it exists and is not a pack output; remove it or choose another --out",
+      });
+    }
+  }
+  try {
+    mkdirSync(dirname(out), { recursive: true });
+    return mkdtempSync(join(dirname(out), `.${basename(out)}.tmp-`));
+  } catch (error) {
+    throw new PackError("OUTPUT_NOT_WRITABLE", { path: out, detail: (error as Error).message });
+  }
+}
+
+export function commitOutput(temp: string, out: string): void {
+  const old = `${temp}.old`;
+  if (existsSync(out)) renameSync(out, old);
+  renameSync(temp, out);
+  rmSync(old, { recursive: true, force: true });
+}

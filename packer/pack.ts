@@ -1,0 +1,154 @@
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { defaultCacheDir } from "../analyzers/fetch-cache.ts";
+import { appRequirements } from "../analyzers/requirements.ts";
+import { resolvePackages, type ResolvedPackage } from "../analyzers/resolve.ts";
+import { traceUsage } from "../analyzers/trace-usage.ts";
+import { readAsset } from "../runtime/assets.ts";
+import { ChromiumHost } from "../runtime/chromium-host.ts";
+import type { AppRun, Host, TraceResult } from "../runtime/host.ts";
+import { NodeHost } from "../runtime/node-host.ts";
+import { findDist } from "../runtime/pyodide-dist.ts";
+import { planBundle } from "../transforms/select.ts";
+import { commitOutput, prepareOutput, writeBundle } from "./bundle.ts";
+import { PackError } from "./errors.ts";
+import { buildReport, type PackReport, type Validation } from "./report.ts";
+import { SizeMeter } from "./sizes.ts";
+import { stageInputs, writeStageArchives } from "./stage.ts";
+
+export type Runner = "chromium" | "node";
+
+export interface PackOptions {
+  /** The app's main .py file. */
+  app: string;
+  cwd?: string;
+  /** Requirements; when empty, requirements.txt or pyproject.toml beside the app. */
+  requires?: string[];
+  findLinks?: string[];
+  lock?: string;
+  indexURL?: string;
+  cacheDir?: string;
+  /** A version of an installed pyodide package, or a folder holding pyodide.mjs. */
+  pyodide?: string;
+  runner?: Runner;
+  out?: string;
+  timeoutSeconds?: number;
+  validate?: boolean;
+  /** Called with the name of each step as it starts. */
+  onStep?: (step: string) => void;
+}
+
+export interface PackResult {
+  outDir: string;
+  report: PackReport;
+  packages: ResolvedPackage[];
+  trace: TraceResult;
+}
+
+/** Trace the app, keep what it used, write the bundle, prove it runs, report. */
+export async function pack(options: PackOptions): Promise<PackResult> {
+  const cwd = options.cwd ?? process.cwd();
+  const app = resolve(cwd, options.app);
+  if (!existsSync(app)) throw new PackError("APP_NOT_FOUND", { path: app });
+  const appDir = dirname(app);
+  const out = resolve(cwd, options.out ?? "pack-dist");
+  const cacheDir = options.cacheDir ? resolve(cwd, options.cacheDir) : defaultCacheDir();
+  const timeoutMs = (options.timeoutSeconds ?? 120) * 1000;
+  const step = options.onStep ?? (() => {});
+
+  const dist = findDist(options.pyodide, cwd);
+  step("resolve");
+  const packages = await resolvePackages(
+    appRequirements(appDir, options.requires ?? []),
+    {
+      findLinks: (options.findLinks ?? []).map((d) => resolve(cwd, d)),
+      lock: options.lock && resolve(cwd, options.lock),
+      indexURL: options.indexURL,
+      cacheDir,
+    },
+    dist,
+  );
+  const inputs = stageInputs(dist, packages, { dir: appDir, main: app, outDir: out });
+  const work = mkdtempSync(join(tmpdir(), "pyodide-packer-"));
+  const host: Host = options.runner === "node" ? new NodeHost() : new ChromiumHost();
+  let temp: string | undefined;
+  try {
+    step("trace");
+    const trace = await host.trace({
+      dist,
+      archives: writeStageArchives(inputs, work),
+      main: inputs.main,
+      tracerSource: readAsset("tracer.py"),
+      timeoutMs,
+    });
+    if (!trace.outcome.ok) throw appFailure(trace);
+    const plan = planBundle(inputs, traceUsage(trace, inputs));
+    step("write");
+    temp = prepareOutput(out);
+    const written = writeBundle(plan, dist, temp);
+    let validation: Validation = { ok: true, skipped: true, outputMatches: false, stdout: "" };
+    if (options.validate !== false) {
+      step("validate");
+      validation = compareRuns(trace, await host.runBundle(temp, timeoutMs));
+    }
+    step("report");
+    const meter = new SizeMeter(cacheDir);
+    const report = await buildReport(plan, written, dist, meter, { runner: host.name, validation });
+    meter.save();
+    if (!validation.ok) throw new PackError("VALIDATION_FAILED", { detail: validation.detail ?? "output differs" });
+    writeFileSync(join(temp, "report.json"), JSON.stringify(report, null, 2) + "\n");
+    commitOutput(temp, out);
+    temp = undefined;
+    return { outDir: out, report, packages, trace };
+  } finally {
+    await host.close();
+    rmSync(work, { recursive: true, force: true });
+    if (temp) rmSync(temp, { recursive: true, force: true });
+  }
+}
+
+/** The one-line error for an app that did not run to completion. */
+function appFailure(trace: TraceResult): PackError {
+  const { errorType = "Error", error = "", exitCode } = trace.outcome;
+  if (errorType === "SystemExit") return new PackError("APP_EXITED", { code: exitCode });
+  const lines = error.trim().split("\n");
+  const last = lines[lines.length - 1] ?? errorType;
+  if (errorType === "SyntaxError" || errorType === "IndentationError" || errorType === "TabError") {
+    const where = [...lines].reverse().find((l) => /^\s*File "/.test(l));
+    const m = where && /File "([^"]+)", line (\d+)/.exec(where);
+    return new PackError("APP_SYNTAX_ERROR", { where: m ? `${m[1]}:${m[2]}` : "the app", detail: last });
+  }
+  return new PackError("APP_RAISED", { errorType, detail: last });
+}
+
+/** The bundle must print what the traced run printed, and end the same way. */
+export function compareRuns(trace: TraceResult, run: AppRun): Validation {
+  const base = { stdout: run.stdout, skipped: false };
+  if (!run.outcome.ok) {
+    return { ...base, ok: false, outputMatches: false, detail: missingPiece(run.outcome.error ?? run.outcome.errorType ?? "") };
+  }
+  if (run.stdout !== trace.stdout) {
+    const a = trace.stdout.split("\n");
+    const b = run.stdout.split("\n");
+    const i = a.findIndex((line, n) => line !== b[n]);
+    const at = i === -1 ? b.length : i;
+    return {
+      ...base,
+      ok: false,
+      outputMatches: false,
+      detail: `stdout differs at line ${at + 1}: traced ${JSON.stringify(a[at] ?? "")}, bundle ${JSON.stringify(b[at] ?? "")}`,
+    };
+  }
+  return { ...base, ok: true, outputMatches: true };
+}
+
+/** Names the module or file a failed bundle run was missing, else the error's last line. */
+export function missingPiece(error: string): string {
+  const module = /No module named '([^']+)'/.exec(error);
+  if (module) return `module ${module[1]} is missing from the bundle`;
+  const file = /(?:FileNotFoundError|No such file or directory)[^']*'([^']+)'/.exec(error);
+  if (file) return `file ${file[1]} is missing from the bundle`;
+  const lines = error.trim().split("\n");
+  return lines[lines.length - 1] ?? "the bundle failed to run";
+}

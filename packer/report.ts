@@ -1,0 +1,116 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import type { PyodideDist } from "../runtime/pyodide-dist.ts";
+import { isDynlib, type BundlePlan } from "../transforms/select.ts";
+import type { WrittenBundle } from "./bundle.ts";
+import { stripSlash } from "./stage.ts";
+import { sumSizes, type SizeMeter, type Sizes } from "./sizes.ts";
+import { writeStoredZip } from "./zip.ts";
+
+export interface InOut {
+  in: number;
+  out: number;
+}
+
+/** One row: a package, the stdlib, or the total. */
+export interface ReportRow {
+  name: string;
+  version?: string;
+  files: InOut;
+  so: InOut;
+  bytes: InOut;
+  gzip: InOut;
+  brotli: InOut;
+}
+
+export interface Validation {
+  ok: boolean;
+  skipped: boolean;
+  outputMatches: boolean;
+  /** What the app printed when run from the bundle. */
+  stdout: string;
+  detail?: string;
+}
+
+export interface PackReport {
+  pyodide: { version: string; python: string };
+  runner: string;
+  main: string;
+  stdlib: ReportRow;
+  packages: ReportRow[];
+  /** Everything a page downloads besides the runtime: stock stdlib + wheels vs the bundle's files. */
+  total: ReportRow;
+  /** The runtime files, identical with and without pack. */
+  runtime: { files: string[]; bytes: number; gzip: number; brotli: number };
+  dynlibs: { path: string; global: boolean }[];
+  validation: Validation;
+}
+
+function row(name: string, version: string | undefined, files: InOut, so: InOut, before: Sizes, after: Sizes): ReportRow {
+  return {
+    name,
+    ...(version ? { version } : {}),
+    files,
+    so,
+    bytes: { in: before.raw, out: after.raw },
+    gzip: { in: before.gzip, out: after.gzip },
+    brotli: { in: before.brotli, out: after.brotli },
+  };
+}
+
+const countSo = (paths: Iterable<string>) => [...paths].filter(isDynlib).length;
+
+export async function buildReport(
+  plan: BundlePlan,
+  written: WrittenBundle,
+  dist: PyodideDist,
+  meter: SizeMeter,
+  context: { runner: string; validation: Validation },
+): Promise<PackReport> {
+  const stdlibIn = await meter.measure(new Uint8Array(readFileSync(dist.stdlibZip)));
+  const stdlibOut = await meter.measure(written.files.get("python_stdlib.zip")!);
+  const befores = await Promise.all(plan.packages.map((p) => meter.measure(new Uint8Array(readFileSync(p.pkg.path)))));
+  const packages = await Promise.all(
+    plan.packages.map(async (p, i) => {
+      const before = befores[i]!;
+      const after = p.kept.size > 0 ? await meter.measure(writeStoredZip(stripSlash(p.kept))) : { raw: 0, gzip: 0, brotli: 0 };
+      return row(
+        p.pkg.name,
+        p.pkg.version,
+        { in: p.files.size, out: p.kept.size },
+        { in: countSo(p.files.keys()), out: countSo(p.kept.keys()) },
+        before,
+        after,
+      );
+    }),
+  );
+  const shipped = await Promise.all([...written.files.values()].map((data) => meter.measure(data)));
+  const runtimeSizes = await Promise.all(
+    dist.runtimeFiles.map(async (f) => meter.measure(new Uint8Array(readFileSync(join(dist.dir, f))))),
+  );
+  const runtime = sumSizes(runtimeSizes);
+  const stdlib = row(
+    "stdlib",
+    undefined,
+    { in: plan.stdlib.files.size, out: plan.stdlib.kept.size },
+    { in: 0, out: 0 },
+    stdlibIn,
+    stdlibOut,
+  );
+  const sum = (pick: (r: ReportRow) => InOut) => ({
+    in: pick(stdlib).in + packages.reduce((n, r) => n + pick(r).in, 0),
+    out: pick(stdlib).out + packages.reduce((n, r) => n + pick(r).out, 0),
+  });
+  const total = row("total", undefined, sum((r) => r.files), sum((r) => r.so), sumSizes([stdlibIn, ...befores]), sumSizes(shipped));
+  return {
+    pyodide: { version: dist.version, python: dist.pythonVersion },
+    runner: context.runner,
+    main: plan.main,
+    stdlib,
+    packages,
+    total,
+    runtime: { files: [...dist.runtimeFiles], bytes: runtime.raw, gzip: runtime.gzip, brotli: runtime.brotli },
+    dynlibs: plan.dynlibs,
+    validation: context.validation,
+  };
+}

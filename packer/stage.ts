@@ -1,0 +1,95 @@
+import { readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { join, relative, sep } from "node:path";
+import type { ResolvedPackage } from "../analyzers/resolve.ts";
+import { pythonLayout, type PyodideDist } from "../runtime/pyodide-dist.ts";
+import { readZip, writeStoredZip } from "./zip.ts";
+
+/** Where the app's files live in the Emscripten FS (Pyodide's working directory). */
+export const APP_ROOT = "/home/pyodide";
+
+/** One input's files keyed by the absolute FS path they are installed at. */
+export interface StagedPackage {
+  pkg: ResolvedPackage;
+  files: Map<string, Uint8Array>;
+}
+
+export interface StagedInputs {
+  packages: StagedPackage[];
+  /** python_stdlib.zip's files by entry name ("json/__init__.py"). */
+  stdlib: Map<string, Uint8Array>;
+  /** FS path the stdlib zip is mounted at ("/lib/python313.zip"). */
+  stdlibMount: string;
+  /** The app folder's files by FS path. */
+  app: Map<string, Uint8Array>;
+  /** FS path of the app's main file. */
+  main: string;
+}
+
+const SKIPPED_APP_DIRS = new Set(["node_modules", "__pycache__", "pack-dist", "dist", "build", "venv", ".venv"]);
+
+/** The app folder's files (hidden files, build output and dependency folders left out). */
+function appFiles(appDir: string, outDir: string): Map<string, Uint8Array> {
+  const files = new Map<string, Uint8Array>();
+  const walk = (dir: string) => {
+    for (const name of readdirSync(dir).sort()) {
+      if (name.startsWith(".")) continue;
+      const full = join(dir, name);
+      if (full === outDir) continue;
+      const stat = statSync(full);
+      if (stat.isDirectory()) {
+        if (!SKIPPED_APP_DIRS.has(name)) walk(full);
+      } else if (stat.isFile()) {
+        files.set(`${APP_ROOT}/${relative(appDir, full).split(sep).join("/")}`, new Uint8Array(readFileSync(full)));
+      }
+    }
+  };
+  walk(appDir);
+  return files;
+}
+
+/** Maps a wheel entry to its install path: `.data/purelib|platlib/` contents go to the top. */
+function installPath(pkg: ResolvedPackage, entry: string, sitePackages: string, dsoDir: string): string {
+  if (pkg.installDir === "dynlib") return `${dsoDir}/${entry}`;
+  const data = /^[^/]+\.data\/(?:purelib|platlib)\/(.+)$/.exec(entry);
+  return `${sitePackages}/${data ? data[1] : entry}`;
+}
+
+export function stageInputs(
+  dist: PyodideDist,
+  packages: readonly ResolvedPackage[],
+  app: { dir: string; main: string; outDir: string },
+): StagedInputs {
+  const layout = pythonLayout(dist.pythonVersion);
+  const staged = packages.map((pkg) => {
+    const files = new Map<string, Uint8Array>();
+    for (const [entry, data] of readZip(new Uint8Array(readFileSync(pkg.path)), pkg.path)) {
+      files.set(installPath(pkg, entry, layout.sitePackages, layout.dsoDir), data);
+    }
+    return { pkg, files };
+  });
+  return {
+    packages: staged,
+    stdlib: readZip(new Uint8Array(readFileSync(dist.stdlibZip)), dist.stdlibZip),
+    stdlibMount: layout.stdlibZip,
+    app: appFiles(app.dir, app.outDir),
+    main: `${APP_ROOT}/${relative(app.dir, app.main).split(sep).join("/")}`,
+  };
+}
+
+/** Stored zips the trace installs, one per package and one for the app, in install order. */
+export function writeStageArchives(inputs: StagedInputs, dir: string): string[] {
+  const archives: string[] = [];
+  const write = (name: string, files: Map<string, Uint8Array>) => {
+    const path = join(dir, name);
+    writeFileSync(path, writeStoredZip(stripSlash(files)));
+    archives.push(path);
+  };
+  inputs.packages.forEach((p, i) => write(`${String(i).padStart(3, "0")}-${p.pkg.key}.zip`, p.files));
+  write("app.zip", inputs.app);
+  return archives;
+}
+
+/** Archive entry names are FS paths without the leading "/". */
+export function stripSlash(files: ReadonlyMap<string, Uint8Array>): Map<string, Uint8Array> {
+  return new Map([...files].map(([path, data]) => [path.replace(/^\/+/, ""), data]));
+}

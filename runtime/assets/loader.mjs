@@ -1,0 +1,157 @@
+// @ts-check
+// Boots a pyodide-packer bundle: Pyodide with the pruned stdlib, the bundle's files
+// written into the Emscripten FS, and its dynamic libraries preloaded in the order the
+// traced run loaded them. The trace session installs packages with this same code, so
+// the traced run and the bundled run take the same path.
+import { loadDynlib } from "./pyodide-adapter.mjs";
+
+/**
+ * @typedef {{ path: string, global: boolean }} Dynlib
+ * @typedef {{ format: number, pyodideVersion: string, lockInfo: object, stdlib: string,
+ *   bundle: string, main: string, runtime: string, dynlibs: Dynlib[] }} Manifest
+ * @typedef {{ ok: boolean, exitCode: number, errorType?: string, error?: string }} RunOutcome
+ */
+
+/**
+ * Reads a URL: fetch for http(s), the file system for file: URLs (Node).
+ * @param {URL} url
+ * @returns {Promise<Uint8Array>}
+ */
+export async function readResource(url) {
+  if (url.protocol === "file:") {
+    const { readFile } = await import("node:fs/promises");
+    return new Uint8Array(await readFile(url));
+  }
+  const response = await fetch(url);
+  if (!response.ok) throw new Error(`${url.href}: HTTP ${response.status}`);
+  return new Uint8Array(await response.arrayBuffer());
+}
+
+/**
+ * Entries of a zip whose entries are stored (not compressed), as written by the packer.
+ * @param {Uint8Array} bytes
+ * @returns {{ name: string, data: Uint8Array }[]}
+ */
+export function readStoredZip(bytes) {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  let eocd = bytes.length - 22;
+  while (eocd >= 0 && view.getUint32(eocd, true) !== 0x06054b50) eocd--;
+  if (eocd < 0) throw new Error("not a zip archive (no end of central directory)");
+  const count = view.getUint16(eocd + 10, true);
+  let at = view.getUint32(eocd + 16, true);
+  const decoder = new TextDecoder();
+  const entries = [];
+  for (let i = 0; i < count; i++) {
+    if (view.getUint32(at, true) !== 0x02014b50) throw new Error("corrupt zip central directory");
+    const method = view.getUint16(at + 10, true);
+    const size = view.getUint32(at + 20, true);
+    const nameLength = view.getUint16(at + 28, true);
+    const skip = nameLength + view.getUint16(at + 30, true) + view.getUint16(at + 32, true);
+    const local = view.getUint32(at + 42, true);
+    const name = decoder.decode(bytes.subarray(at + 46, at + 46 + nameLength));
+    if (method !== 0) throw new Error(`zip entry ${name} is compressed; expected a stored entry`);
+    const dataStart = local + 30 + view.getUint16(local + 26, true) + view.getUint16(local + 28, true);
+    entries.push({ name, data: bytes.subarray(dataStart, dataStart + size) });
+    at += 46 + skip;
+  }
+  return entries;
+}
+
+/**
+ * Writes a stored zip whose entry names are absolute FS paths without the leading "/".
+ * @param {any} pyodide
+ * @param {Uint8Array} bytes
+ * @returns {string[]} the FS paths written
+ */
+export function installArchive(pyodide, bytes) {
+  const FS = pyodide.FS;
+  const written = [];
+  for (const { name, data } of readStoredZip(bytes)) {
+    const path = "/" + name;
+    if (name.endsWith("/")) {
+      FS.mkdirTree(path);
+      continue;
+    }
+    FS.mkdirTree(path.slice(0, path.lastIndexOf("/")) || "/");
+    FS.writeFile(path, data);
+    written.push(path);
+  }
+  return written;
+}
+
+/**
+ * Sends everything the app writes to stdout and stderr, undecoded bytes included, to
+ * onText.
+ * @param {any} pyodide
+ * @param {(stream: "stdout" | "stderr", text: string) => void} onText
+ */
+export function captureOutput(pyodide, onText) {
+  for (const stream of /** @type {const} */ (["stdout", "stderr"])) {
+    const decoder = new TextDecoder();
+    const write = (/** @type {Uint8Array} */ buffer) => {
+      onText(stream, decoder.decode(buffer, { stream: true }));
+      return buffer.length;
+    };
+    if (stream === "stdout") pyodide.setStdout({ write });
+    else pyodide.setStderr({ write });
+  }
+}
+
+/**
+ * Runs the app's main file as __main__ (top-level await allowed) and reports how it
+ * ended instead of throwing.
+ * @param {any} pyodide
+ * @param {string} main absolute FS path of the app's main file
+ * @returns {Promise<RunOutcome>}
+ */
+export async function runApp(pyodide, main) {
+  const source = pyodide.FS.readFile(main, { encoding: "utf8" });
+  try {
+    await pyodide.runPythonAsync(source, { filename: main });
+    return { ok: true, exitCode: 0 };
+  } catch (e) {
+    const error = /** @type {any} */ (e);
+    const type = String(error?.type ?? error?.name ?? "Error");
+    const message = String(error?.message ?? error);
+    if (type === "SystemExit") {
+      const code = /SystemExit: (.+)\s*$/.exec(message)?.[1]?.trim();
+      const exitCode = code === undefined || code === "None" ? 0 : /^-?\d+$/.test(code) ? Number(code) : 1;
+      if (exitCode === 0) return { ok: true, exitCode: 0 };
+      return { ok: false, exitCode, errorType: type, error: message };
+    }
+    return { ok: false, exitCode: 1, errorType: type, error: message };
+  }
+}
+
+/** @param {URL} url */
+function toRuntimeLocation(url) {
+  // Pyodide in Node takes paths, in browsers URLs.
+  return url.protocol === "file:" ? decodeURIComponent(url.pathname) : url.href;
+}
+
+/**
+ * Boots the bundle next to this file (or at options.baseURL).
+ * @param {{ pyodide?: any, loadPyodide?: (options: object) => Promise<any>,
+ *   indexURL?: string, baseURL?: string | URL, pyodideOptions?: object }} [options]
+ * @returns {Promise<{ pyodide: any, manifest: Manifest }>}
+ */
+export async function loadBundle(options = {}) {
+  const base = new URL(options.baseURL ?? ".", import.meta.url);
+  const decoder = new TextDecoder();
+  /** @type {Manifest} */
+  const manifest = JSON.parse(decoder.decode(await readResource(new URL("manifest.json", base))));
+  let pyodide = options.pyodide;
+  if (!pyodide) {
+    const indexURL = new URL(options.indexURL ?? manifest.runtime, base);
+    const loadPyodide = options.loadPyodide ?? (await import(new URL("pyodide.mjs", indexURL).href)).loadPyodide;
+    pyodide = await loadPyodide({
+      indexURL: toRuntimeLocation(indexURL),
+      stdLibURL: toRuntimeLocation(new URL(manifest.stdlib, base)),
+      lockFileContents: { info: manifest.lockInfo, packages: {} },
+      ...options.pyodideOptions,
+    });
+  }
+  installArchive(pyodide, await readResource(new URL(manifest.bundle, base)));
+  for (const lib of manifest.dynlibs) await loadDynlib(pyodide, lib.path);
+  return { pyodide, manifest };
+}

@@ -1,0 +1,30 @@
+// @ts-check
+// Runs one trace or one bundle in a Node worker thread, so that a run that never ends
+// can be stopped by terminating the worker.
+import { parentPort, workerData } from "node:worker_threads";
+import { pathToFileURL } from "node:url";
+
+/** @param {string} dir */
+const dirURL = (dir) => pathToFileURL(dir.endsWith("/") ? dir : dir + "/");
+
+async function main() {
+  if (workerData.mode === "trace") {
+    const { traceApp } = await import("./session.mjs");
+    const request = workerData.request;
+    const { loadPyodide } = await import(new URL("pyodide.mjs", dirURL(request.indexURL)).href);
+    return traceApp(loadPyodide, request);
+  }
+  const { captureOutput, loadBundle, runApp } = await import(new URL("loader.mjs", dirURL(workerData.dir)).href);
+  const { pyodide, manifest } = await loadBundle();
+  const result = { stdout: "", stderr: "", outcome: null };
+  captureOutput(pyodide, (/** @type {"stdout"|"stderr"} */ stream, /** @type {string} */ text) => {
+    result[stream] += text;
+  });
+  result.outcome = await runApp(pyodide, manifest.main);
+  return result;
+}
+
+main().then(
+  (result) => parentPort?.postMessage({ result }),
+  (error) => parentPort?.postMessage({ error: String(error?.stack ?? error) }),
+);

@@ -1,0 +1,110 @@
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { basename, dirname, join } from "node:path";
+import puppeteer, { type Browser, type Page } from "puppeteer-core";
+import { PackError } from "../packer/errors.ts";
+import { ASSETS_DIR } from "./assets.ts";
+import { withTimeout, type AppRun, type Host, type TraceJob, type TraceResult } from "./host.ts";
+import { startServer, type Mounts } from "./server.ts";
+
+export const CHROMIUM_ARGS = [
+  "--headless",
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-quic",
+  "--no-first-run",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+];
+
+export function chromiumPath(): string {
+  return process.env.PYODIDE_PACKER_CHROMIUM ?? "/usr/bin/chromium";
+}
+
+/** Launches Debian's Chromium with a fresh profile; the caller closes it. */
+export async function launchChromium(): Promise<{ browser: Browser; close(): Promise<void> }> {
+  const executablePath = chromiumPath();
+  if (!existsSync(executablePath)) throw new PackError("BROWSER_NOT_FOUND", { path: executablePath });
+  const profile = mkdtempSync(join(tmpdir(), "pyodide-packer-chromium-"));
+  const browser = await puppeteer.launch({ executablePath, args: CHROMIUM_ARGS, userDataDir: profile });
+  return {
+    browser,
+    async close() {
+      await browser.close().catch(() => browser.process()?.kill("SIGKILL"));
+      rmSync(profile, { recursive: true, force: true });
+    },
+  };
+}
+
+/**
+ * Pyodide in headless Chromium, pages served from 127.0.0.1. One browser serves every
+ * job; a job that times out takes the browser down with it and the next one starts anew.
+ */
+export class ChromiumHost implements Host {
+  readonly name = "chromium";
+  #chromium: Promise<{ browser: Browser; close(): Promise<void> }> | undefined;
+
+  async trace(job: TraceJob): Promise<TraceResult> {
+    const stageDir = dirname(job.archives[0] ?? ASSETS_DIR);
+    const mounts: Mounts = { "/pyodide/": job.dist.dir, "/host/": ASSETS_DIR, "/stage/": stageDir };
+    return this.#inPage(mounts, "/host/trace.html", job.timeoutMs, async (page, url) => {
+      await page.waitForSelector("html[data-ready]");
+      const request = {
+        indexURL: `${url}/pyodide/`,
+        lockInfo: job.dist.lockInfo,
+        archives: job.archives.map((a) => `${url}/stage/${basename(a)}`),
+        main: job.main,
+        tracerSource: job.tracerSource,
+      };
+      return page.evaluate(
+        (r) => (window as unknown as { pyodidePackerTrace(r: unknown): Promise<TraceResult> }).pyodidePackerTrace(r),
+        request,
+      );
+    });
+  }
+
+  async runBundle(dir: string, timeoutMs: number): Promise<AppRun> {
+    return this.#inPage({ "/": dir }, "/index.html", timeoutMs, async (page) => {
+      await page.waitForSelector("html[data-status]", { timeout: 0 });
+      return page.evaluate(() => (window as unknown as { pyodidePackerResult: AppRun }).pyodidePackerResult);
+    });
+  }
+
+  async close(): Promise<void> {
+    const chromium = this.#chromium;
+    this.#chromium = undefined;
+    if (chromium) await (await chromium).close();
+  }
+
+  async #inPage<T>(mounts: Mounts, path: string, timeoutMs: number, work: (page: Page, url: string) => Promise<T>) {
+    this.#chromium ??= launchChromium();
+    const { browser } = await this.#chromium;
+    const server = await startServer(mounts);
+    const context = await browser.createBrowserContext();
+    const errors: string[] = [];
+    let browserGone = false;
+    try {
+      const page = await context.newPage();
+      page.on("pageerror", (error) => errors.push(String((error as Error).message ?? error)));
+      const run = (async () => {
+        await page.goto(server.url + path);
+        return work(page, server.url);
+      })();
+      return await withTimeout(run, timeoutMs, () => new PackError("APP_TIMEOUT", { seconds: timeoutMs / 1000 }));
+    } catch (error) {
+      if (error instanceof PackError) {
+        if (error.code === "APP_TIMEOUT") {
+          browserGone = true;
+          await this.close();
+        }
+        throw error;
+      }
+      const detail = [(error as Error).message, ...errors].join("; ").split("\n")[0]!;
+      throw new PackError("HOST_FAILED", { runner: "chromium", detail });
+    } finally {
+      if (!browserGone) await context.close().catch(() => {});
+      await server.close();
+    }
+  }
+}

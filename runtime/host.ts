@@ -1,0 +1,62 @@
+import type { PyodideDist } from "./pyodide-dist.ts";
+
+/** How a run of the app ended (mirrors loader.mjs's RunOutcome). */
+export interface RunOutcome {
+  ok: boolean;
+  exitCode: number;
+  errorType?: string;
+  error?: string;
+}
+
+/** What one run of the app printed and how it ended. */
+export interface AppRun {
+  stdout: string;
+  stderr: string;
+  outcome: RunOutcome;
+}
+
+/** Everything one traced run saw (see runtime/assets/session.mjs). */
+export interface TraceResult extends AppRun {
+  pyodideVersion: string;
+  pythonVersion: string;
+  /** Regular files opened for reading through the Emscripten FS, first-open order. */
+  opened: string[];
+  /** Dynamic libraries in load order. */
+  dynlibs: { path: string; global: boolean }[];
+  /** [name, __file__, __spec__.origin] of every module in sys.modules. */
+  modules: [string, string | null, string | null][];
+  /** Milliseconds spent in boot, install and run inside the host. */
+  phases: Record<string, number>;
+}
+
+export interface TraceJob {
+  dist: PyodideDist;
+  /** Staged stored zips (absolute paths) installed before the app runs, in order. */
+  archives: string[];
+  /** FS path of the app's main file. */
+  main: string;
+  tracerSource: string;
+  timeoutMs: number;
+}
+
+/** A place that boots Pyodide: headless Chromium or a Node worker. */
+export interface Host {
+  readonly name: "chromium" | "node";
+  trace(job: TraceJob): Promise<TraceResult>;
+  /** Runs a written bundle folder the way a user's page would. */
+  runBundle(dir: string, timeoutMs: number): Promise<AppRun>;
+  close(): Promise<void>;
+}
+
+/** Rejects with onTimeout() unless work settles within ms. */
+export async function withTimeout<T>(work: Promise<T>, ms: number, onTimeout: () => Error): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, fail) => {
+    timer = setTimeout(() => fail(onTimeout()), ms);
+  });
+  try {
+    return await Promise.race([work, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}

@@ -1,0 +1,59 @@
+import { pathToFileURL } from "node:url";
+import { Worker } from "node:worker_threads";
+import { PackError } from "../packer/errors.ts";
+import { assetPath } from "./assets.ts";
+import { withTimeout, type AppRun, type Host, type TraceJob, type TraceResult } from "./host.ts";
+
+/** Runs Pyodide in a worker thread; terminating it stops an app that never ends. */
+export class NodeHost implements Host {
+  readonly name = "node";
+
+  trace(job: TraceJob): Promise<TraceResult> {
+    return this.#run<TraceResult>(
+      {
+        mode: "trace",
+        request: {
+          indexURL: job.dist.dir + "/",
+          lockInfo: job.dist.lockInfo,
+          archives: job.archives.map((a) => pathToFileURL(a).href),
+          main: job.main,
+          tracerSource: job.tracerSource,
+        },
+      },
+      job.timeoutMs,
+    );
+  }
+
+  runBundle(dir: string, timeoutMs: number): Promise<AppRun> {
+    return this.#run<AppRun>({ mode: "bundle", dir }, timeoutMs);
+  }
+
+  async close(): Promise<void> {}
+
+  async #run<T>(workerData: object, timeoutMs: number): Promise<T> {
+    const worker = new Worker(assetPath("node-worker.mjs"), { workerData, stdout: true, stderr: true });
+    let stderr = "";
+    worker.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+    worker.stdout.resume();
+    const done = new Promise<T>((resolve, reject) => {
+      worker.once("message", (message: { result?: T; error?: string }) =>
+        message.error === undefined
+          ? resolve(message.result as T)
+          : reject(new PackError("HOST_FAILED", { runner: "node", detail: firstLine(message.error) })),
+      );
+      worker.once("error", (error) => reject(new PackError("HOST_FAILED", { runner: "node", detail: error.message })));
+      worker.once("exit", (code) =>
+        reject(new PackError("HOST_FAILED", { runner: "node", detail: `worker exited (${code}) ${firstLine(stderr)}` })),
+      );
+    });
+    try {
+      return await withTimeout(done, timeoutMs, () => new PackError("APP_TIMEOUT", { seconds: timeoutMs / 1000 }));
+    } finally {
+      await worker.terminate();
+    }
+  }
+}
+
+function firstLine(text: string): string {
+  return text.trim().split("\n").find((l) => l.trim() !== "") ?? "";
+}

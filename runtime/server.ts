@@ -1,0 +1,81 @@
+import { createReadStream, statSync } from "node:fs";
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { extname, join, resolve, sep } from "node:path";
+
+const CONTENT_TYPES: Record<string, string> = {
+  ".html": "text/html; charset=utf-8",
+  ".js": "text/javascript",
+  ".mjs": "text/javascript",
+  ".json": "application/json",
+  ".wasm": "application/wasm",
+  ".py": "text/plain; charset=utf-8",
+  ".zip": "application/zip",
+  ".whl": "application/zip",
+};
+
+/** URL prefix ("/pyodide/") → folder served under it. */
+export type Mounts = Record<string, string>;
+
+export interface StaticServer {
+  url: string;
+  close(): Promise<void>;
+}
+
+/**
+ * The file a request path maps to, or undefined when it is outside every mount: decoded
+ * once, no "..", no NUL, and the resolved path must stay inside the mount's folder.
+ */
+export function resolveRequest(mounts: Mounts, rawPath: string): string | undefined {
+  let path: string;
+  try {
+    path = decodeURIComponent(rawPath.split("?")[0]!.split("#")[0]!);
+  } catch {
+    return undefined;
+  }
+  if (path.includes("\0") || path.includes("\\") || path.split("/").includes("..")) return undefined;
+  const prefix = Object.keys(mounts)
+    .filter((p) => path.startsWith(p))
+    .sort((a, b) => b.length - a.length)[0];
+  if (prefix === undefined) return undefined;
+  const root = resolve(mounts[prefix]!);
+  const file = resolve(join(root, path.slice(prefix.length)));
+  if (file !== root && !file.startsWith(root + sep)) return undefined;
+  return file;
+}
+
+/** Serves the mounts on 127.0.0.1 at a free port. */
+export async function startServer(mounts: Mounts): Promise<StaticServer> {
+  const server: Server = createServer((request, response) => {
+    let file = resolveRequest(mounts, request.url ?? "/");
+    let stat = file ? statSync(file, { throwIfNoEntry: false }) : undefined;
+    if (file && stat?.isDirectory()) {
+      file = join(file, "index.html");
+      stat = statSync(file, { throwIfNoEntry: false });
+    }
+    if (!file || !stat?.isFile() || (request.method !== "GET" && request.method !== "HEAD")) {
+      response.writeHead(404, { "content-type": "text/plain" }).end("not found");
+      return;
+    }
+    response.writeHead(200, {
+      "content-type": CONTENT_TYPES[extname(file)] ?? "application/octet-stream",
+      "content-length": stat.size,
+      "cache-control": "no-store",
+    });
+    if (request.method === "HEAD") response.end();
+    else createReadStream(file).pipe(response);
+  });
+  await new Promise<void>((done, fail) => {
+    server.once("error", fail);
+    server.listen(0, "127.0.0.1", done);
+  });
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    close: () =>
+      new Promise((done) => {
+        server.closeAllConnections();
+        server.close(() => done());
+      }),
+  };
+}

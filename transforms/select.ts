@@ -1,0 +1,44 @@
+import type { Usage } from "../analyzers/trace-usage.ts";
+import type { ResolvedPackage } from "../analyzers/resolve.ts";
+import type { StagedInputs } from "../packer/stage.ts";
+
+export interface PackagePlan {
+  pkg: ResolvedPackage;
+  /** Every file the package installs, by FS path. */
+  files: Map<string, Uint8Array>;
+  /** The ones the bundle keeps. */
+  kept: Map<string, Uint8Array>;
+}
+
+/** What the bundle will hold. */
+export interface BundlePlan {
+  stdlib: { files: Map<string, Uint8Array>; kept: Map<string, Uint8Array> };
+  packages: PackagePlan[];
+  app: Map<string, Uint8Array>;
+  main: string;
+  /** Dynamic libraries the loader preloads, in the traced load order. */
+  dynlibs: { path: string; global: boolean }[];
+}
+
+export function isDynlib(path: string): boolean {
+  return /\.so(\.[0-9.]+)?$/.test(path);
+}
+
+function pick(files: ReadonlyMap<string, Uint8Array>, keep: ReadonlySet<string>): Map<string, Uint8Array> {
+  return new Map([...files].filter(([path]) => keep.has(path)));
+}
+
+/** Keeps what the trace used from each input; unused .so files go with the rest. */
+export function planBundle(inputs: StagedInputs, usage: Usage): BundlePlan {
+  return {
+    stdlib: { files: inputs.stdlib, kept: pick(inputs.stdlib, usage.stdlib) },
+    packages: inputs.packages.map(({ pkg, files }) => ({
+      pkg,
+      files,
+      kept: pick(files, usage.packages.get(pkg.key) ?? new Set()),
+    })),
+    app: pick(inputs.app, usage.app),
+    main: inputs.main,
+    dynlibs: usage.dynlibs.map(({ path, global }) => ({ path, global })),
+  };
+}
