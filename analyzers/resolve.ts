@@ -40,7 +40,7 @@ interface LooseWheel extends WheelName {
 }
 
 type Candidate =
-  | { kind: "lock"; lock: Lock; pkg: LockPackage; remote: boolean }
+  | { kind: "lock"; lock: Lock; pkg: LockPackage }
   | { kind: "wheel"; wheel: LooseWheel };
 
 export function defaultIndexURL(version: string): string {
@@ -72,20 +72,23 @@ export async function resolvePackages(
   const mainLock = readLock(resolve(sources.lock ?? dist.lockPath), dist.pythonVersion);
   const looked = [...sources.findLinks, mainLock.source].join(", ");
 
+  /** Every source's offer for a name, in lookup order; the first that satisfies the specifier wins. */
   const find = (req: Requirement): Candidate => {
+    const offers: { version: string; candidate: Candidate }[] = [];
     for (const lock of linkLocks) {
       const pkg = lock.packages.get(req.key);
-      if (pkg) return { kind: "lock", lock, pkg, remote: false };
+      if (pkg) offers.push({ version: pkg.version, candidate: { kind: "lock", lock, pkg } });
     }
-    const versions = wheels.filter((w) => w.key === req.key);
-    const matching = versions
-      .filter((w) => satisfies(w.version, req.specifier))
-      .sort((a, b) => compareVersionStrings(b.version, a.version));
-    if (matching[0]) return { kind: "wheel", wheel: matching[0] };
+    wheels
+      .filter((w) => w.key === req.key)
+      .sort((a, b) => compareVersionStrings(b.version, a.version))
+      .forEach((wheel) => offers.push({ version: wheel.version, candidate: { kind: "wheel", wheel } }));
     const pkg = mainLock.packages.get(req.key);
-    if (pkg) return { kind: "lock", lock: mainLock, pkg, remote: !localLockFile(mainLock, pkg) };
-    if (versions.length > 0) {
-      throw new PackError("NO_MATCHING_VERSION", { requirement: req.text, found: versions.map((w) => w.version).join(", ") });
+    if (pkg) offers.push({ version: pkg.version, candidate: { kind: "lock", lock: mainLock, pkg } });
+    const match = offers.find((o) => satisfies(o.version, req.specifier));
+    if (match) return match.candidate;
+    if (offers.length > 0) {
+      throw new PackError("NO_MATCHING_VERSION", { requirement: req.text, found: offers.map((o) => o.version).join(", ") });
     }
     throw new PackError("UNKNOWN_PACKAGE", { name: req.name, looked });
   };

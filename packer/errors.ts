@@ -8,8 +8,8 @@ const MESSAGES = {
   APP_NOT_FOUND: (a: { path: string }) => `app file not found: ${a.path}; pass the path of the app's main .py file`,
   APP_SYNTAX_ERROR: (a: { where: string; detail: string }) =>
     `syntax error in ${a.where}: ${a.detail}; fix the app and pack again`,
-  APP_RAISED: (a: { errorType: string; detail: string }) =>
-    `the app raised ${a.errorType}: ${a.detail}; pack needs an app that runs to completion`,
+  APP_RAISED: (a: { errorType: string; where: string; detail: string }) =>
+    `the app raised ${a.errorType} at ${a.where}: ${a.detail}; pack needs an app that runs to completion`,
   APP_EXITED: (a: { code: number }) =>
     `the app called sys.exit(${a.code}); pack needs an app that exits with status 0`,
   APP_TIMEOUT: (a: { seconds: number }) =>

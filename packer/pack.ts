@@ -114,12 +114,13 @@ function appFailure(trace: TraceResult): PackError {
   if (errorType === "SystemExit") return new PackError("APP_EXITED", { code: exitCode });
   const lines = error.trim().split("\n");
   const last = lines[lines.length - 1] ?? errorType;
+  const detail = last.startsWith(`${errorType}: `) ? last.slice(errorType.length + 2) : last;
+  const frame = [...lines].reverse().map((l) => /File "([^"]+)", line (\d+)/.exec(l)).find(Boolean);
+  const where = frame ? `${frame[1]}:${frame[2]}` : "the app";
   if (errorType === "SyntaxError" || errorType === "IndentationError" || errorType === "TabError") {
-    const where = [...lines].reverse().find((l) => /^\s*File "/.test(l));
-    const m = where && /File "([^"]+)", line (\d+)/.exec(where);
-    return new PackError("APP_SYNTAX_ERROR", { where: m ? `${m[1]}:${m[2]}` : "the app", detail: last });
+    return new PackError("APP_SYNTAX_ERROR", { where, detail: last });
   }
-  return new PackError("APP_RAISED", { errorType, detail: last });
+  return new PackError("APP_RAISED", { errorType, where, detail });
 }
 
 /** The bundle must print what the traced run printed, and end the same way. */

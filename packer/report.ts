@@ -67,26 +67,26 @@ export async function buildReport(
   meter: SizeMeter,
   context: { runner: string; validation: Validation },
 ): Promise<PackReport> {
-  const stdlibIn = await meter.measure(new Uint8Array(readFileSync(dist.stdlibZip)));
-  const stdlibOut = await meter.measure(written.files.get("python_stdlib.zip")!);
-  const befores = await Promise.all(plan.packages.map((p) => meter.measure(new Uint8Array(readFileSync(p.pkg.path)))));
-  const packages = await Promise.all(
-    plan.packages.map(async (p, i) => {
-      const before = befores[i]!;
-      const after = p.kept.size > 0 ? await meter.measure(writeStoredZip(stripSlash(p.kept))) : { raw: 0, gzip: 0, brotli: 0 };
-      return row(
-        p.pkg.name,
-        p.pkg.version,
-        { in: p.files.size, out: p.kept.size },
-        { in: countSo(p.files.keys()), out: countSo(p.kept.keys()) },
-        before,
-        after,
-      );
-    }),
-  );
-  const shipped = await Promise.all([...written.files.values()].map((data) => meter.measure(data)));
-  const runtimeSizes = await Promise.all(
-    dist.runtimeFiles.map(async (f) => meter.measure(new Uint8Array(readFileSync(join(dist.dir, f))))),
+  const read = (path: string) => new Uint8Array(readFileSync(path));
+  const none: Sizes = { raw: 0, gzip: 0, brotli: 0 };
+  // Started together so that the compressions share both cores.
+  const [stdlibIn, stdlibOut, befores, afters, shipped, runtimeSizes] = await Promise.all([
+    meter.measure(read(dist.stdlibZip)),
+    meter.measure(written.files.get("python_stdlib.zip")!),
+    Promise.all(plan.packages.map((p) => meter.measure(read(p.pkg.path)))),
+    Promise.all(plan.packages.map((p) => (p.kept.size > 0 ? meter.measure(writeStoredZip(stripSlash(p.kept))) : none))),
+    Promise.all([...written.files.values()].map((data) => meter.measure(data))),
+    Promise.all(dist.runtimeFiles.map((f) => meter.measure(read(join(dist.dir, f))))),
+  ]);
+  const packages = plan.packages.map((p, i) =>
+    row(
+      p.pkg.name,
+      p.pkg.version,
+      { in: p.files.size, out: p.kept.size },
+      { in: countSo(p.files.keys()), out: countSo(p.kept.keys()) },
+      befores[i]!,
+      afters[i]!,
+    ),
   );
   const runtime = sumSizes(runtimeSizes);
   const stdlib = row(

@@ -97,8 +97,23 @@ export function captureOutput(pyodide, onText) {
   }
 }
 
+// SystemExit raised inside runPythonAsync escapes through Pyodide's event loop as an
+// uncaught error, so the app runs through this fixed coroutine, which turns it into a
+// status. The app's source is an argument, never part of this code.
+const RUNNER = `
+import pyodide.code
+
+async def run(source, filename, namespace):
+    try:
+        await pyodide.code.eval_code_async(source, namespace, filename=filename)
+    except SystemExit as exit:
+        code = exit.code
+        return 0 if code is None else code if isinstance(code, int) else 1
+    return 0
+`;
+
 /**
- * Runs the app's main file as __main__ (top-level await allowed) and reports how it
+ * Runs the app's main file in __main__ (top-level await allowed) and reports how it
  * ended instead of throwing.
  * @param {any} pyodide
  * @param {string} main absolute FS path of the app's main file
@@ -106,20 +121,17 @@ export function captureOutput(pyodide, onText) {
  */
 export async function runApp(pyodide, main) {
   const source = pyodide.FS.readFile(main, { encoding: "utf8" });
+  const scope = pyodide.toPy({});
   try {
-    await pyodide.runPythonAsync(source, { filename: main });
-    return { ok: true, exitCode: 0 };
+    pyodide.runPython(RUNNER, { globals: scope, filename: "<pyodide-packer runner>" });
+    const exitCode = Number(await scope.get("run")(source, main, pyodide.globals));
+    if (exitCode === 0) return { ok: true, exitCode };
+    return { ok: false, exitCode, errorType: "SystemExit", error: `SystemExit: ${exitCode}` };
   } catch (e) {
     const error = /** @type {any} */ (e);
-    const type = String(error?.type ?? error?.name ?? "Error");
-    const message = String(error?.message ?? error);
-    if (type === "SystemExit") {
-      const code = /SystemExit: (.+)\s*$/.exec(message)?.[1]?.trim();
-      const exitCode = code === undefined || code === "None" ? 0 : /^-?\d+$/.test(code) ? Number(code) : 1;
-      if (exitCode === 0) return { ok: true, exitCode: 0 };
-      return { ok: false, exitCode, errorType: type, error: message };
-    }
-    return { ok: false, exitCode: 1, errorType: type, error: message };
+    return { ok: false, exitCode: 1, errorType: String(error?.type ?? error?.name ?? "Error"), error: String(error?.message ?? error) };
+  } finally {
+    scope.destroy();
   }
 }
 

@@ -1,0 +1,122 @@
+import { describe, expect, it } from "vitest";
+import type { ResolvedPackage } from "./resolve.ts";
+import type { StagedInputs } from "../packer/stage.ts";
+import type { TraceResult } from "../runtime/host.ts";
+import { planBundle } from "../transforms/select.ts";
+import { traceUsage } from "./trace-usage.ts";
+
+const b = (s: string) => new TextEncoder().encode(s);
+const SP = "/lib/python3.13/site-packages";
+
+const pkg = (key: string): ResolvedPackage => ({
+  name: key,
+  key,
+  version: "1.0",
+  fileName: `${key}.whl`,
+  path: `/wheels/${key}.whl`,
+  installDir: "site",
+  origin: "/wheels",
+  depends: [],
+});
+
+const inputs: StagedInputs = {
+  packages: [
+    {
+      pkg: pkg("demo"),
+      files: new Map([
+        [`${SP}/demo/__init__.pyc`, b("i")],
+        [`${SP}/demo/used.cpython-313-wasm32-emscripten.so`, b("u")],
+        [`${SP}/demo/unused.cpython-313-wasm32-emscripten.so`, b("x")],
+        [`${SP}/demo/data.json`, b("{}")],
+        [`${SP}/demo/never.pyc`, b("n")],
+        [`${SP}/demo-1.0.dist-info/METADATA`, b("m")],
+      ]),
+    },
+    { pkg: pkg("other"), files: new Map([[`${SP}/other/__init__.pyc`, b("o")]]) },
+  ],
+  stdlib: new Map([
+    ["json/__init__.py", b("j")],
+    ["json/decoder.py", b("d")],
+    ["xml/__init__.py", b("x")],
+  ]),
+  stdlibMount: "/lib/python313.zip",
+  app: new Map([
+    ["/home/pyodide/app.py", b("print()")],
+    ["/home/pyodide/helper.py", b("")],
+    ["/home/pyodide/notes.txt", b("")],
+  ]),
+  main: "/home/pyodide/app.py",
+};
+
+/** Shaped like a 0.29.3 trace of an app importing demo (which reads data.json) and json. */
+const trace: TraceResult = {
+  pyodideVersion: "0.29.3",
+  pythonVersion: "3.13.2",
+  stdout: "",
+  stderr: "",
+  outcome: { ok: true, exitCode: 0 },
+  opened: [
+    "/home/pyodide/app.py",
+    `${SP}/demo/__init__.pyc`,
+    `${SP}/demo/used.cpython-313-wasm32-emscripten.so`,
+    `${SP}/demo/data.json`,
+    "/home/pyodide/helper.py",
+    "/dev/urandom",
+  ],
+  dynlibs: [{ path: `${SP}/demo/used.cpython-313-wasm32-emscripten.so`, global: false }],
+  modules: [
+    ["codecs", "/lib/python3.13/codecs.py", "frozen"],
+    ["demo", `${SP}/demo/__init__.pyc`, `${SP}/demo/__init__.pyc`],
+    ["helper", "/home/pyodide/helper.py", "/home/pyodide/helper.py"],
+    ["json", "/lib/python313.zip/json/__init__.py", "/lib/python313.zip/json/__init__.py"],
+    ["json.decoder", "/lib/python313.zip/json/decoder.py", "/lib/python313.zip/json/decoder.py"],
+    ["sys", null, "built-in"],
+    ["mystery", "/tmp/mystery.py", "/tmp/mystery.py"],
+  ],
+  phases: {},
+};
+
+describe("traceUsage", () => {
+  const usage = traceUsage(trace, inputs);
+
+  it("takes stdlib modules from sys.modules (zipimport bypasses the FS)", () => {
+    expect([...usage.stdlib].sort()).toEqual(["json/__init__.py", "json/decoder.py"]);
+  });
+
+  it("takes package files the FS opened, data files included", () => {
+    expect([...usage.packages.get("demo")!].sort()).toEqual([
+      `${SP}/demo/__init__.pyc`,
+      `${SP}/demo/data.json`,
+      `${SP}/demo/used.cpython-313-wasm32-emscripten.so`,
+    ]);
+    expect(usage.packages.get("other")!.size).toBe(0);
+  });
+
+  it("keeps the main file and the app files it used", () => {
+    expect([...usage.app].sort()).toEqual(["/home/pyodide/app.py", "/home/pyodide/helper.py"]);
+  });
+
+  it("keeps loaded .so in load order with their owner", () => {
+    expect(usage.dynlibs).toEqual([{ path: `${SP}/demo/used.cpython-313-wasm32-emscripten.so`, global: false, owner: "demo" }]);
+  });
+
+  it("reports modules from outside every input, and not frozen ones", () => {
+    expect(usage.unowned).toEqual(["mystery"]);
+  });
+});
+
+describe("planBundle", () => {
+  const plan = planBundle(inputs, traceUsage(trace, inputs));
+
+  it("drops the unused .so and files nobody opened", () => {
+    const demo = plan.packages.find((p) => p.pkg.key === "demo")!;
+    expect([...demo.kept.keys()].some((p) => p.includes("unused"))).toBe(false);
+    expect([...demo.kept.keys()].some((p) => p.endsWith("never.pyc"))).toBe(false);
+    expect(demo.files.size).toBe(6);
+  });
+
+  it("keeps an untouched package empty and the stdlib pruned", () => {
+    expect(plan.packages.find((p) => p.pkg.key === "other")!.kept.size).toBe(0);
+    expect([...plan.stdlib.kept.keys()]).toEqual(["json/__init__.py", "json/decoder.py"]);
+  });
+});

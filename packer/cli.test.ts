@@ -1,0 +1,75 @@
+import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { main } from "./cli.ts";
+
+/** Runs the CLI in-process and collects what it printed. */
+async function run(argv: string[], cwd = mkdtempSync(join(tmpdir(), "cli-"))) {
+  let stdout = "";
+  let stderr = "";
+  const code = await main({
+    argv,
+    cwd,
+    stdout: { write: (t: string) => (stdout += t) },
+    stderr: { write: (t: string) => (stderr += t) },
+  });
+  return { code, stdout, stderr };
+}
+
+describe("pack CLI usage", () => {
+  it("prints help and exits 0", async () => {
+    const r = await run(["--help"]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^Usage: pack APP.py/);
+    expect(r.stdout).toContain("Exit codes: 0 ok, 1 validation failed, 2 usage");
+  });
+
+  it.each([
+    [[], "pack: missing APP.py; run pack --help for usage\n"],
+    [["a.py", "b.py"], "pack: one app at a time, got a.py b.py; run pack --help for usage\n"],
+    [["a.py", "--runner", "firefox"], "pack: --runner must be chromium or node, not firefox; run pack --help for usage\n"],
+    [["a.py", "--timeout", "soon"], "pack: --timeout takes seconds > 0, not soon; run pack --help for usage\n"],
+  ])("%j → exit 2 with one line", async (argv, line) => {
+    const r = await run(argv);
+    expect(r).toEqual({ code: 2, stdout: "", stderr: line });
+  });
+
+  it("names an unknown option", async () => {
+    const r = await run(["app.py", "--frobnicate"]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/^pack: Unknown option '--frobnicate'.*; run pack --help for usage\n$/);
+  });
+
+  it("names a missing app file", async () => {
+    const cwd = mkdtempSync(join(tmpdir(), "cli-"));
+    const r = await run(["nope.py"], cwd);
+    expect(r).toEqual({
+      code: 2,
+      stdout: "",
+      stderr: `pack: app file not found: ${join(cwd, "nope.py")}; pass the path of the app's main .py file\n`,
+    });
+  });
+
+  it("refuses a Pyodide version it was not checked on", async () => {
+    const cwd = mkdtempSync(join(tmpdir(), "cli-"));
+    writeFileSync(join(cwd, "app.py"), "print(1)\n");
+    const old = join(cwd, "old-pyodide");
+    mkdirSync(old);
+    writeFileSync(join(old, "package.json"), JSON.stringify({ name: "pyodide", version: "0.26.4" }));
+    writeFileSync(join(old, "pyodide.mjs"), "");
+    const r = await run(["app.py", "--pyodide", "./old-pyodide"], cwd);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe(
+      "pack: Pyodide 0.26.4 is not supported (checked on 0.29.3, 314.0.7); install pyodide@0.29.3 or pyodide@314 and pass --pyodide VERSION|DIR\n",
+    );
+  });
+
+  it("names a Pyodide version that is not installed", async () => {
+    const cwd = mkdtempSync(join(tmpdir(), "cli-"));
+    writeFileSync(join(cwd, "app.py"), "print(1)\n");
+    const r = await run(["app.py", "--pyodide", "0.99.0"], cwd);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/^pack: no Pyodide runtime "0.99.0" found \(looked in .*node_modules\); npm i -D pyodide, or pass --pyodide DIR\n$/);
+  });
+});

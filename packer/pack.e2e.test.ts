@@ -1,0 +1,79 @@
+// Real Pyodide (0.29.3 from npm) in a Node worker: the pipeline, determinism and every
+// bad input. The Chromium runner is covered by anchor-apps.e2e.test.ts.
+import { readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { readStoredZip } from "../runtime/assets/loader.mjs";
+import { packCli, readTree } from "../fixtures/e2e-helpers.ts";
+import { APPS, WHEELS_029 } from "../fixtures/paths.ts";
+
+const app = (name: string) => join(APPS, name, "app.py");
+
+describe("pack on the node runner", () => {
+  it("writes a deployable folder whose report matches what it wrote", async () => {
+    const r = await packCli([app("hello"), "--runner", "node"]);
+    expect(r.errors).toEqual([]);
+    expect(r.code).toBe(0);
+    expect(readdirSync(r.out).sort()).toEqual([
+      "bundle.zip",
+      "index.html",
+      "loader.mjs",
+      "manifest.json",
+      "pyodide",
+      "pyodide-adapter.mjs",
+      "python_stdlib.zip",
+      "report.json",
+    ]);
+    const report = r.report();
+    expect(report.pyodide.version).toBe("0.29.3");
+    expect(report.validation).toEqual({ ok: true, skipped: false, outputMatches: true, stdout: '{"greeting": "hello", "parts": [" w", "hell", "rld"]}\n' });
+    const stdlib = readStoredZip(new Uint8Array(readFileSync(join(r.out, "python_stdlib.zip"))));
+    expect(report.stdlib.files.out).toBe(stdlib.length);
+    expect(report.stdlib.bytes.out).toBe(readFileSync(join(r.out, "python_stdlib.zip")).length);
+    expect(stdlib.map((e) => e.name)).toContain("json/encoder.py");
+    expect(stdlib.map((e) => e.name)).not.toContain("xml/dom/minidom.py");
+    expect(report.stdlib.files.out).toBeLessThan(report.stdlib.files.in / 3);
+    expect(r.stdout).toMatch(/^\s+files\s+\.so\s+raw kB\s+gzip kB\s+brotli kB\s+saved\n/);
+  });
+
+  it("keeps the app's sibling module and the data file it read, not the others", async () => {
+    const r = await packCli([app("app-files"), "--runner", "node"]);
+    expect(r.code).toBe(0);
+    const bundle = readStoredZip(new Uint8Array(readFileSync(join(r.out, "bundle.zip")))).map((e) => e.name);
+    expect(bundle).toEqual(["home/pyodide/app.py", "home/pyodide/greeting.txt", "home/pyodide/helper.py"]);
+    expect(r.report().validation.stdout).toBe("HELLO FROM A DATA FILE!\n");
+  });
+
+  it("gives byte-identical output for the same inputs", async () => {
+    const args = [app("jinja2-app"), "--runner", "node", "--find-links", WHEELS_029];
+    const first = await packCli(args);
+    const second = await packCli(args);
+    expect(first.code).toBe(0);
+    const a = readTree(first.out);
+    const b = readTree(second.out);
+    expect([...a.keys()]).toEqual([...b.keys()]);
+    for (const [name, bytes] of a) expect(bytes.equals(b.get(name)!), name).toBe(true);
+  });
+
+  it("treats sys.exit(0) as success", async () => {
+    const r = await packCli([app("exits-0"), "--runner", "node"]);
+    expect(r.code).toBe(0);
+    expect(r.report().validation.stdout).toBe("done\n");
+  });
+});
+
+describe("bad input: one line, exit 2, nothing written", () => {
+  it.each([
+    ["syntax-error", [], /^pack: syntax error in \/home\/pyodide\/app.py:3: SyntaxError: '\(' was never closed; fix the app and pack again$/],
+    ["raises", [], /^pack: the app raised ValueError at \/home\/pyodide\/app.py:5: bad input 42; pack needs an app that runs to completion$/],
+    ["exits-3", [], /^pack: the app called sys.exit\(3\); pack needs an app that exits with status 0$/],
+    ["forever", ["--timeout", "8"], /^pack: the app did not finish within 8 s; make it end on its own, or raise --timeout$/],
+    ["unknown-package", [], /^pack: package "nosuchpkg" was not found \(looked in .*pyodide-lock.json\); pass --find-links DIR/],
+  ])("%s", async (name, extra, message) => {
+    const r = await packCli([app(name), "--runner", "node", ...extra]);
+    expect(r.code).toBe(2);
+    expect(r.errors).toHaveLength(1);
+    expect(r.errors[0]).toMatch(message);
+    expect(readdirSync(r.parent)).toEqual([]);
+  });
+});

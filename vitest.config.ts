@@ -1,0 +1,28 @@
+import { defineConfig } from "vitest/config";
+
+// Two groups: `unit` (no Pyodide, no browser; seconds) and `e2e` (real Pyodide, real
+// Chromium, real wheels; minutes). `npm test` runs both, as CI does.
+export default defineConfig({
+  test: {
+    projects: [
+      {
+        extends: true,
+        test: {
+          name: "unit",
+          include: ["{packer,runtime,analyzers,transforms}/**/*.test.ts"],
+          exclude: ["**/*.e2e.test.ts"],
+        },
+      },
+      {
+        extends: true,
+        test: {
+          name: "e2e",
+          include: ["**/*.e2e.test.ts"],
+          exclude: ["node_modules/**", "dist/**"],
+          testTimeout: 600_000,
+          hookTimeout: 600_000,
+        },
+      },
+    ],
+  },
+});
