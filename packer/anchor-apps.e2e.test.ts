@@ -1,0 +1,102 @@
+// The anchor apps (../shared/anchor-apps) traced and validated in headless Chromium with
+// real wheels, on both supported Pyodide lines.
+import { readdirSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { packCli } from "../fixtures/e2e-helpers.ts";
+import { ANCHOR_APPS, APPS, WHEELS_029, WHEELS_PURE } from "../fixtures/paths.ts";
+import type { ReportRow } from "./report.ts";
+
+const anchor = (name: string) => join(ANCHOR_APPS, name, "app.py");
+const row = (rows: ReportRow[], name: string) => rows.find((r) => r.name.toLowerCase() === name)!;
+
+describe("Pyodide 0.29.3 in Chromium, wheels from ../shared/wheels/pyodide-0.29", () => {
+  const pack029 = (app: string) => packCli([app, "--pyodide", "0.29.3", "--find-links", WHEELS_029]);
+
+  it.each([
+    ["stdlib_only", '{"a": [1, 2, 3], "top": [["the", 3], ["and", 2]]}\n'],
+    ["jinja2", "<h1>Hi &amp; bye</h1><ul><li>1</li><li>2</li><li>3</li></ul>\n"],
+    ["rich", "hi\n"],
+    ["mpmath", "3.14159265358979323846264338328\n"],
+  ])("%s packs, shrinks and validates", async (name, stdout) => {
+    const r = await pack029(anchor(name));
+    expect(r.errors).toEqual([]);
+    expect(r.code).toBe(0);
+    const report = r.report();
+    expect(report.runner).toBe("chromium");
+    expect(report.validation).toMatchObject({ ok: true, outputMatches: true, stdout });
+    expect(report.total.brotli.out).toBeLessThan(report.total.brotli.in / 2);
+    for (const p of report.packages) expect(p.files.out, p.name).toBeLessThan(p.files.in);
+  });
+
+  it("numpy keeps only the .so files the app loads", async () => {
+    const r = await pack029(anchor("numpy"));
+    expect(r.code).toBe(0);
+    const report = r.report();
+    expect(report.validation.stdout).toBe("[12, 15, 18, 21]\n");
+    expect(row(report.packages, "numpy").so).toEqual({ in: 13, out: 2 });
+    expect(report.dynlibs.map((d) => d.path.split("/").pop())).toEqual([
+      "_multiarray_umath.cpython-313-wasm32-emscripten.so",
+      "_umath_linalg.cpython-313-wasm32-emscripten.so",
+    ]);
+  });
+
+  it("jinja2 keeps markupsafe's speedups extension, which it loads", async () => {
+    const r = await pack029(anchor("jinja2"));
+    expect(row(r.report().packages, "markupsafe").so).toEqual({ in: 1, out: 1 });
+  });
+
+  it("keeps libopenblas when the app loads it", async () => {
+    const r = await pack029(join(APPS, "openblas", "app.py"));
+    expect(r.code).toBe(0);
+    const report = r.report();
+    expect(row(report.packages, "libopenblas").so).toEqual({ in: 1, out: 1 });
+    expect(report.dynlibs).toEqual([{ path: "/usr/lib/libopenblas.so", global: false }]);
+    expect(report.validation.stdout).toMatch(/^openblas threads: \d+\n$/);
+  });
+
+  it("drops libopenblas when nothing loads it", async () => {
+    const r = await pack029(join(APPS, "numpy-openblas-unused", "app.py"));
+    expect(r.code).toBe(0);
+    expect(row(r.report().packages, "libopenblas")).toMatchObject({ files: { in: 1, out: 0 }, so: { in: 1, out: 0 } });
+  });
+});
+
+describe("Pyodide 314 in Chromium", () => {
+  it("stdlib_only packs and validates", async () => {
+    const r = await packCli([anchor("stdlib_only"), "--pyodide", "314"]);
+    expect(r.code).toBe(0);
+    const report = r.report();
+    expect(report.pyodide.version).toMatch(/^314\./);
+    expect(report.validation.ok).toBe(true);
+  });
+
+  it("plotly, with dependencies from Requires-Dist, shrinks by well over half", async () => {
+    const r = await packCli([join(APPS, "plotly", "app.py"), "--pyodide", "314", "--find-links", WHEELS_PURE]);
+    expect(r.errors).toEqual([]);
+    expect(r.code).toBe(0);
+    const report = r.report();
+    expect(report.packages.map((p) => p.name).sort()).toEqual(["narwhals", "packaging", "plotly"]);
+    const plotly = row(report.packages, "plotly");
+    expect(plotly.files.out).toBeLessThan(plotly.files.in / 4);
+    expect(plotly.brotli.out).toBeLessThan(plotly.brotli.in / 4);
+    expect(report.validation.stdout).toBe("bar [3, 1, 2] counts\n");
+  });
+});
+
+describe("bad input on the Chromium runner", () => {
+  it("stops an app that never ends and leaves nothing behind", async () => {
+    const r = await packCli([join(APPS, "forever", "app.py"), "--timeout", "15"]);
+    expect(r.code).toBe(2);
+    expect(r.errors).toEqual(["pack: the app did not finish within 15 s; make it end on its own, or raise --timeout"]);
+    expect(readdirSync(r.parent)).toEqual([]);
+  });
+
+  it("reports an exception with the line that raised it", async () => {
+    const r = await packCli([join(APPS, "raises", "app.py")]);
+    expect(r.code).toBe(2);
+    expect(r.errors).toEqual([
+      "pack: the app raised ValueError at /home/pyodide/app.py:5: bad input 42; pack needs an app that runs to completion",
+    ]);
+  });
+});
