@@ -100,3 +100,15 @@ describe("bad input on the Chromium runner", () => {
     ]);
   });
 });
+
+describe("validation in Chromium", () => {
+  it("fails a bundle that misses a module the bundled run imports", async () => {
+    const r = await packCli([join(APPS, "untraced-import", "app.py")]);
+    expect(r.code).toBe(1);
+    expect(r.errors).toEqual([
+      "pack: the bundle does not reproduce the traced run: module xml is missing from the bundle; nothing was written (use --no-validate to keep it anyway)",
+    ]);
+    expect(readdirSync(r.parent)).toEqual([]);
+  });
+});
+

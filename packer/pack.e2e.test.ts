@@ -77,3 +77,23 @@ describe("bad input: one line, exit 2, nothing written", () => {
     expect(readdirSync(r.parent)).toEqual([]);
   });
 });
+
+describe("validation: the bundle must reproduce the traced run", () => {
+  it.each([
+    ["untraced-import", /^pack: the bundle does not reproduce the traced run: module xml is missing from the bundle; nothing was written/],
+    ["output-differs", /^pack: the bundle does not reproduce the traced run: stdout differs at line 1: traced "stdlib zip is full", bundle "stdlib zip is pruned"; nothing was written/],
+  ])("%s fails with exit 1 and writes nothing", async (name, message) => {
+    const r = await packCli([app(name), "--runner", "node"]);
+    expect(r.code).toBe(1);
+    expect(r.errors).toHaveLength(1);
+    expect(r.errors[0]).toMatch(message);
+    expect(readdirSync(r.parent)).toEqual([]);
+  });
+
+  it("--no-validate writes the bundle without running it", async () => {
+    const r = await packCli([app("output-differs"), "--runner", "node", "--no-validate"]);
+    expect(r.code).toBe(0);
+    expect(r.report().validation).toEqual({ ok: true, skipped: true, outputMatches: false, stdout: "" });
+  });
+});
+

@@ -91,12 +91,12 @@ export async function pack(options: PackOptions): Promise<PackResult> {
     if (options.validate !== false) {
       step("validate");
       validation = compareRuns(trace, await host.runBundle(temp, timeoutMs));
+      if (!validation.ok) throw new PackError("VALIDATION_FAILED", { detail: validation.detail ?? "output differs" });
     }
     step("report");
     const meter = new SizeMeter(cacheDir);
     const report = await buildReport(plan, written, dist, meter, { runner: host.name, validation });
     meter.save();
-    if (!validation.ok) throw new PackError("VALIDATION_FAILED", { detail: validation.detail ?? "output differs" });
     writeFileSync(join(temp, "report.json"), JSON.stringify(report, null, 2) + "\n");
     commitOutput(temp, out);
     temp = undefined;
