@@ -4,6 +4,7 @@ import { defineConfig } from "vitest/config";
 // Chromium, real wheels; minutes). `npm test` runs both, as CI does.
 export default defineConfig({
   test: {
+    setupFiles: ["fixtures/setup.ts"],
     projects: [
       {
         extends: true,

@@ -1,6 +1,6 @@
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { tempDir } from "../fixtures/temp.ts";
 import { describe, expect, it } from "vitest";
 import { appRequirements, normalizeName, parseRequirement } from "./requirements.ts";
 
@@ -27,7 +27,7 @@ describe("parseRequirement", () => {
 });
 
 describe("appRequirements", () => {
-  const dir = () => mkdtempSync(join(tmpdir(), "reqs-"));
+  const dir = () => tempDir("reqs");
   it("prefers --requires", () => {
     const d = dir();
     writeFileSync(join(d, "requirements.txt"), "numpy\n");

@@ -1,8 +1,8 @@
-import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { copyFileSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { WHEELS_029, WHEELS_PURE, REPO } from "../fixtures/paths.ts";
+import { tempDir } from "../fixtures/temp.ts";
 import { startServer, type StaticServer } from "../runtime/server.ts";
 import { findDist } from "../runtime/pyodide-dist.ts";
 import { parseRequirement } from "./requirements.ts";
@@ -13,7 +13,7 @@ const dist314 = findDist("314", REPO);
 const reqs = (...names: string[]) => names.map((n) => parseRequirement(n));
 const sources = (extra: Partial<PackageSources> = {}): PackageSources => ({
   findLinks: [],
-  cacheDir: mkdtempSync(join(tmpdir(), "cache-")),
+  cacheDir: tempDir("cache"),
   ...extra,
 });
 
@@ -66,12 +66,12 @@ describe("lock files from an index URL (a local server stands in for the CDN)", 
   const wheel = "six-1.17.0-cp313-none-any.whl";
 
   beforeAll(async () => {
-    const cdn = mkdtempSync(join(tmpdir(), "cdn-"));
+    const cdn = tempDir("cdn");
     copyFileSync(join(WHEELS_029, wheel), join(cdn, wheel));
     const lock = JSON.parse(readFileSync(join(WHEELS_029, "pyodide-lock.json"), "utf8"));
     const broken = { ...lock.packages.six, name: "brokensix", sha256: "0".repeat(64) };
     lock.packages = { six: lock.packages.six, brokensix: broken };
-    lockDir = mkdtempSync(join(tmpdir(), "lock-"));
+    lockDir = tempDir("lock");
     writeFileSync(join(lockDir, "pyodide-lock.json"), JSON.stringify(lock));
     server = await startServer({ "/full/": cdn });
   });

@@ -1,11 +1,11 @@
-import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { tempDir } from "../fixtures/temp.ts";
 import { describe, expect, it } from "vitest";
 import { main } from "./cli.ts";
 
 /** Runs the CLI in-process and collects what it printed. */
-async function run(argv: string[], cwd = mkdtempSync(join(tmpdir(), "cli-"))) {
+async function run(argv: string[], cwd = tempDir("cli")) {
   let stdout = "";
   let stderr = "";
   const code = await main({
@@ -42,7 +42,7 @@ describe("pack CLI usage", () => {
   });
 
   it("names a missing app file", async () => {
-    const cwd = mkdtempSync(join(tmpdir(), "cli-"));
+    const cwd = tempDir("cli");
     const r = await run(["nope.py"], cwd);
     expect(r).toEqual({
       code: 2,
@@ -52,7 +52,7 @@ describe("pack CLI usage", () => {
   });
 
   it("refuses a Pyodide version it was not checked on", async () => {
-    const cwd = mkdtempSync(join(tmpdir(), "cli-"));
+    const cwd = tempDir("cli");
     writeFileSync(join(cwd, "app.py"), "print(1)\n");
     const old = join(cwd, "old-pyodide");
     mkdirSync(old);
@@ -66,7 +66,7 @@ describe("pack CLI usage", () => {
   });
 
   it("names a Pyodide version that is not installed", async () => {
-    const cwd = mkdtempSync(join(tmpdir(), "cli-"));
+    const cwd = tempDir("cli");
     writeFileSync(join(cwd, "app.py"), "print(1)\n");
     const r = await run(["app.py", "--pyodide", "0.99.0"], cwd);
     expect(r.code).toBe(2);

@@ -1,8 +1,8 @@
-import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { mkdirSync, writeFileSync } from "node:fs";
 import { request } from "node:http";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { tempDir } from "../fixtures/temp.ts";
 import { resolveRequest, startServer, type StaticServer } from "./server.ts";
 
 /** A raw GET: fetch would normalise the ".." away before sending it. */
@@ -23,7 +23,7 @@ describe("static server", () => {
   let server: StaticServer;
   let root: string;
   beforeAll(async () => {
-    const base = mkdtempSync(join(tmpdir(), "srv-"));
+    const base = tempDir("srv");
     root = join(base, "served");
     mkdirSync(root);
     writeFileSync(join(root, "index.html"), "hello");
