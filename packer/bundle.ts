@@ -4,6 +4,7 @@ import { assetPath } from "../runtime/assets.ts";
 import type { PyodideDist } from "../runtime/pyodide-dist.ts";
 import type { BundlePlan } from "../transforms/select.ts";
 import { PackError } from "./errors.ts";
+import type { SizeMeter } from "./sizes.ts";
 import { stripSlash } from "./stage.ts";
 import { writeStoredZip } from "./zip.ts";
 
@@ -56,6 +57,27 @@ export function writeBundle(plan: BundlePlan, dist: PyodideDist, dir: string): W
   mkdirSync(join(dir, RUNTIME_DIR));
   for (const name of dist.runtimeFiles) copyFileSync(join(dist.dir, name), join(dir, RUNTIME_DIR, name));
   return { manifest, files };
+}
+
+/**
+ * X.br and X.gz beside every file a page downloads, for servers that serve
+ * precompressed files (nginx brotli_static/gzip_static) and for the loader's own
+ * fallback on servers that compress nothing.
+ */
+export async function writeSidecars(dir: string, names: readonly string[], meter: SizeMeter): Promise<void> {
+  await Promise.all(
+    names.map(async (name) => {
+      const path = join(dir, name);
+      const { gzip, brotli } = await meter.compress(new Uint8Array(readFileSync(path)));
+      writeFileSync(`${path}.gz`, gzip);
+      writeFileSync(`${path}.br`, brotli);
+    }),
+  );
+}
+
+/** Every file a page downloads from the output folder: the bundle's and the runtime's. */
+export function servedFiles(written: WrittenBundle, dist: PyodideDist): string[] {
+  return [...written.files.keys(), "index.html", ...dist.runtimeFiles.map((f) => RUNTIME_DIR + f)];
 }
 
 /**

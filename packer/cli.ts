@@ -31,6 +31,13 @@ Options:
   --out DIR              output folder (default: pack-dist)
   --timeout SECONDS      stop an app that runs longer (default: 120)
   --no-validate          do not run the bundle to check it
+  --no-minify            keep comments and docstrings in .py files
+  --prefer size|speed    ship minified .py (size, default) or .pyc compiled by the
+                         runtime (speed: no compile at import, more bytes)
+  --pyc-app              compile the app's modules too (the main file stays .py)
+  --no-optimize-pyc      keep docstrings in the .pyc files wheels ship
+  --strip-lines          drop .pyc line tables (tracebacks lose line numbers)
+  --keep-docstrings GLOB keep the docstrings of modules matching GLOB (repeatable)
   --json                 print report.json instead of the table
   -h, --help             this help
 
@@ -52,6 +59,12 @@ function parse(argv: string[]): PackOptions & { help: boolean; json: boolean } {
       out: { type: "string" },
       timeout: { type: "string" },
       "no-validate": { type: "boolean" },
+      "no-minify": { type: "boolean" },
+      prefer: { type: "string" },
+      "pyc-app": { type: "boolean" },
+      "no-optimize-pyc": { type: "boolean" },
+      "strip-lines": { type: "boolean" },
+      "keep-docstrings": { type: "string", multiple: true },
       json: { type: "boolean" },
       help: { type: "boolean", short: "h" },
     },
@@ -63,6 +76,10 @@ function parse(argv: string[]): PackOptions & { help: boolean; json: boolean } {
   const runner = values.runner ?? "chromium";
   if (runner !== "chromium" && runner !== "node") {
     throw new PackError("USAGE", { detail: `--runner must be chromium or node, not ${runner}` });
+  }
+  const prefer = values.prefer ?? "size";
+  if (prefer !== "size" && prefer !== "speed") {
+    throw new PackError("USAGE", { detail: `--prefer must be size or speed, not ${prefer}` });
   }
   const timeout = values.timeout === undefined ? 120 : Number(values.timeout);
   if (!Number.isFinite(timeout) || timeout <= 0) {
@@ -80,6 +97,14 @@ function parse(argv: string[]): PackOptions & { help: boolean; json: boolean } {
     out: values.out,
     timeoutSeconds: timeout,
     validate: !values["no-validate"],
+    transforms: {
+      minify: !values["no-minify"],
+      prefer,
+      pycApp: Boolean(values["pyc-app"]),
+      optimizePyc: !values["no-optimize-pyc"],
+      stripLines: Boolean(values["strip-lines"]),
+      keepDocstrings: values["keep-docstrings"] ?? [],
+    },
     help: false,
     json: Boolean(values.json),
   };
@@ -106,6 +131,7 @@ export async function main(world: World): Promise<number> {
       cwd: world.cwd,
       onStep: options.json ? undefined : (step) => world.stderr.write(`pack: ${step}…\n`),
     });
+    for (const w of result.report.transforms.warnings) world.stderr.write(`pack: warning: ${w.path}: ${w.detail}\n`);
     if (options.json) {
       world.stdout.write(JSON.stringify(result.report, null, 2) + "\n");
     } else {

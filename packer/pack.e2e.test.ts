@@ -6,6 +6,8 @@ import { describe, expect, it } from "vitest";
 import { readStoredZip } from "../runtime/assets/loader.mjs";
 import { packCli, readTree } from "../fixtures/e2e-helpers.ts";
 import { APPS, WHEELS_029 } from "../fixtures/paths.ts";
+import { tempDir } from "../fixtures/temp.ts";
+import { buildPureWheel } from "../fixtures/wheels.ts";
 
 const app = (name: string) => join(APPS, name, "app.py");
 
@@ -94,6 +96,24 @@ describe("validation: the bundle must reproduce the traced run", () => {
     const r = await packCli([app("output-differs"), "--runner", "node", "--no-validate"]);
     expect(r.code).toBe(0);
     expect(r.report().validation).toEqual({ ok: true, skipped: true, outputMatches: false, stdout: "" });
+  });
+});
+
+describe("transforms keep the app working", () => {
+  it("a traceback through a minified package module names the original line", async () => {
+    const wheels = tempDir("wheels");
+    buildPureWheel("docdemo", "1.0", wheels);
+    const r = await packCli([app("traceback"), "--runner", "node", "--requires", "docdemo", "--find-links", wheels]);
+    expect(r.errors).toEqual([]);
+    expect(r.code).toBe(0);
+    const report = r.report();
+    expect(report.validation.stdout).toBe("fail 16 from docdemo\n");
+    expect(report.transforms.savings.docdemo!.minify!.files).toBe(1);
+    const bundle = readStoredZip(new Uint8Array(readFileSync(join(r.out, "bundle.zip"))));
+    const init = bundle.find((e) => e.name.endsWith("docdemo/__init__.py"))!;
+    const text = new TextDecoder().decode(init.data);
+    expect(text).not.toContain("A package whose docstrings");
+    expect(text.split("\n")[15]).toBe('    raise ValueError("from docdemo")');
   });
 });
 

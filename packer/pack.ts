@@ -10,8 +10,9 @@ import { ChromiumHost } from "../runtime/chromium-host.ts";
 import type { AppRun, Host, TraceResult } from "../runtime/host.ts";
 import { NodeHost } from "../runtime/node-host.ts";
 import { findDist } from "../runtime/pyodide-dist.ts";
+import { applyTransforms, DEFAULT_TRANSFORMS, type TransformOptions } from "../transforms/apply.ts";
 import { planBundle } from "../transforms/select.ts";
-import { commitOutput, prepareOutput, writeBundle } from "./bundle.ts";
+import { commitOutput, prepareOutput, servedFiles, writeBundle, writeSidecars } from "./bundle.ts";
 import { PackError } from "./errors.ts";
 import { buildReport, type PackReport, type Validation } from "./report.ts";
 import { SizeMeter } from "./sizes.ts";
@@ -35,6 +36,8 @@ export interface PackOptions {
   out?: string;
   timeoutSeconds?: number;
   validate?: boolean;
+  /** Source and bytecode transforms; unset fields keep DEFAULT_TRANSFORMS. */
+  transforms?: Partial<TransformOptions>;
   /** Called with the name of each step as it starts. */
   onStep?: (step: string) => void;
 }
@@ -83,10 +86,15 @@ export async function pack(options: PackOptions): Promise<PackResult> {
       timeoutMs,
     });
     if (!trace.outcome.ok) throw appFailure(trace);
-    const plan = planBundle(inputs, traceUsage(trace, inputs));
+    step("transform");
+    const transformOptions = { ...DEFAULT_TRANSFORMS, ...options.transforms };
+    const transformed = await applyTransforms(planBundle(inputs, traceUsage(trace, inputs)), dist, inputs.stdlibMount, transformOptions);
+    const plan = transformed.plan;
     step("write");
     temp = prepareOutput(out);
     const written = writeBundle(plan, dist, temp);
+    const meter = new SizeMeter(cacheDir);
+    await writeSidecars(temp, servedFiles(written, dist), meter);
     let validation: Validation = { ok: true, skipped: true, outputMatches: false, stdout: "" };
     if (options.validate !== false) {
       step("validate");
@@ -94,8 +102,11 @@ export async function pack(options: PackOptions): Promise<PackResult> {
       if (!validation.ok) throw new PackError("VALIDATION_FAILED", { detail: validation.detail ?? "output differs" });
     }
     step("report");
-    const meter = new SizeMeter(cacheDir);
-    const report = await buildReport(plan, written, dist, meter, { runner: host.name, validation });
+    const report = await buildReport(plan, written, dist, meter, {
+      runner: host.name,
+      validation,
+      transforms: { options: transformOptions, savings: transformed.savings, warnings: transformed.warnings },
+    });
     meter.save();
     writeFileSync(join(temp, "report.json"), JSON.stringify(report, null, 2) + "\n");
     commitOutput(temp, out);

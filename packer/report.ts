@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { PyodideDist } from "../runtime/pyodide-dist.ts";
+import type { TransformOptions, TransformResult } from "../transforms/apply.ts";
 import { isDynlib, type BundlePlan } from "../transforms/select.ts";
 import type { WrittenBundle } from "./bundle.ts";
 import { stripSlash } from "./stage.ts";
@@ -43,6 +44,8 @@ export interface PackReport {
   /** The runtime files, identical with and without pack. */
   runtime: { files: string[]; bytes: number; gzip: number; brotli: number };
   dynlibs: { path: string; global: boolean }[];
+  /** What each transform did, by input, in raw bytes; and what it could not do. */
+  transforms: { options: TransformOptions } & Pick<TransformResult, "savings" | "warnings">;
   validation: Validation;
 }
 
@@ -65,7 +68,7 @@ export async function buildReport(
   written: WrittenBundle,
   dist: PyodideDist,
   meter: SizeMeter,
-  context: { runner: string; validation: Validation },
+  context: Pick<PackReport, "runner" | "validation" | "transforms">,
 ): Promise<PackReport> {
   const read = (path: string) => new Uint8Array(readFileSync(path));
   const none: Sizes = { raw: 0, gzip: 0, brotli: 0 };
@@ -111,6 +114,7 @@ export async function buildReport(
     total,
     runtime: { files: [...dist.runtimeFiles], bytes: runtime.raw, gzip: runtime.gzip, brotli: runtime.brotli },
     dynlibs: plan.dynlibs,
+    transforms: context.transforms,
     validation: context.validation,
   };
 }

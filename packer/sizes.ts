@@ -13,8 +13,13 @@ export interface Sizes {
 const gzipAsync = promisify(gzip);
 const brotliAsync = promisify(brotliCompress);
 
+export interface Compressed {
+  gzip: Uint8Array;
+  brotli: Uint8Array;
+}
+
 /** gzip -9 and brotli -q 11 (window 2^24, the largest browsers accept), as a server would send. */
-async function compress(bytes: Uint8Array): Promise<Sizes> {
+async function compressBoth(bytes: Uint8Array): Promise<Compressed> {
   const [gz, br] = await Promise.all([
     gzipAsync(bytes, { level: 9 }),
     brotliAsync(bytes, {
@@ -25,21 +30,24 @@ async function compress(bytes: Uint8Array): Promise<Sizes> {
       },
     }),
   ]);
-  return { raw: bytes.length, gzip: gz.length, brotli: br.length };
+  return { gzip: new Uint8Array(gz), brotli: new Uint8Array(br) };
 }
 
 /**
- * Measures byte sizes, remembering them by content hash on disk: brotli at quality 11
- * is the slowest step of a pack, and the stock wheels and stdlib never change.
+ * Measures and compresses bytes, remembering sizes (and, for outputs, the compressed
+ * bytes) by content hash on disk: brotli at quality 11 is the slowest step of a pack,
+ * and the stock wheels, the stdlib and the runtime never change.
  */
 export class SizeMeter {
   #memory = new Map<string, Sizes>();
   #file: string | undefined;
+  #compressedDir: string | undefined;
   #dirty = false;
 
   constructor(cacheDir?: string) {
     if (!cacheDir) return;
     this.#file = join(cacheDir, "sizes.json");
+    this.#compressedDir = join(cacheDir, "compressed");
     if (existsSync(this.#file)) {
       try {
         for (const [k, v] of Object.entries(JSON.parse(readFileSync(this.#file, "utf8")) as Record<string, Sizes>)) {
@@ -55,7 +63,32 @@ export class SizeMeter {
     const key = sha256(bytes);
     const known = this.#memory.get(key);
     if (known) return known;
-    const sizes = await compress(bytes);
+    const { gzip, brotli } = await compressBoth(bytes);
+    return this.#remember(key, { raw: bytes.length, gzip: gzip.length, brotli: brotli.length });
+  }
+
+  /** The gzip and brotli encodings of bytes, for sidecar files. */
+  async compress(bytes: Uint8Array): Promise<Compressed> {
+    const key = sha256(bytes);
+    const dir = this.#compressedDir;
+    if (dir && existsSync(join(dir, `${key}.br`)) && existsSync(join(dir, `${key}.gz`))) {
+      return { gzip: new Uint8Array(readFileSync(join(dir, `${key}.gz`))), brotli: new Uint8Array(readFileSync(join(dir, `${key}.br`))) };
+    }
+    const compressed = await compressBoth(bytes);
+    this.#remember(key, { raw: bytes.length, gzip: compressed.gzip.length, brotli: compressed.brotli.length });
+    if (dir) {
+      try {
+        mkdirSync(dir, { recursive: true });
+        writeFileSync(join(dir, `${key}.gz`), compressed.gzip);
+        writeFileSync(join(dir, `${key}.br`), compressed.brotli);
+      } catch {
+        // Not being able to cache is not an error.
+      }
+    }
+    return compressed;
+  }
+
+  #remember(key: string, sizes: Sizes): Sizes {
     this.#memory.set(key, sizes);
     this.#dirty = true;
     return sizes;

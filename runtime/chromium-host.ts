@@ -5,7 +5,7 @@ import puppeteer, { type Browser, type Page } from "puppeteer-core";
 import { PackError } from "../packer/errors.ts";
 import { ASSETS_DIR } from "./assets.ts";
 import { withTimeout, type AppRun, type Host, type TraceJob, type TraceResult } from "./host.ts";
-import { startServer, type Mounts } from "./server.ts";
+import { startServer, type Mounts, type ServerOptions } from "./server.ts";
 
 export const CHROMIUM_ARGS = [
   "--headless",
@@ -48,7 +48,7 @@ export class ChromiumHost implements Host {
   async trace(job: TraceJob): Promise<TraceResult> {
     const stageDir = dirname(job.archives[0] ?? ASSETS_DIR);
     const mounts: Mounts = { "/pyodide/": job.dist.dir, "/host/": ASSETS_DIR, "/stage/": stageDir };
-    return this.#inPage(mounts, "/host/trace.html", job.timeoutMs, async (page, url) => {
+    return this.#inPage(mounts, "/host/trace.html", job.timeoutMs, {}, async (page, url) => {
       await page.waitForSelector("html[data-ready]");
       const request = {
         indexURL: `${url}/pyodide/`,
@@ -64,8 +64,9 @@ export class ChromiumHost implements Host {
     });
   }
 
-  async runBundle(dir: string, timeoutMs: number): Promise<AppRun> {
-    return this.#inPage({ "/": dir }, "/index.html", timeoutMs, async (page) => {
+  /** serverOptions picks how the folder is served (plain by default, as a bare static host would). */
+  async runBundle(dir: string, timeoutMs: number, serverOptions: ServerOptions = {}): Promise<AppRun> {
+    return this.#inPage({ "/": dir }, "/index.html", timeoutMs, serverOptions, async (page) => {
       await page.waitForSelector("html[data-status]", { timeout: 0 });
       return page.evaluate(() => (window as unknown as { pyodidePackerResult: AppRun }).pyodidePackerResult);
     });
@@ -77,10 +78,16 @@ export class ChromiumHost implements Host {
     if (chromium) await (await chromium).close();
   }
 
-  async #inPage<T>(mounts: Mounts, path: string, timeoutMs: number, work: (page: Page, url: string) => Promise<T>) {
+  async #inPage<T>(
+    mounts: Mounts,
+    path: string,
+    timeoutMs: number,
+    serverOptions: ServerOptions,
+    work: (page: Page, url: string) => Promise<T>,
+  ) {
     this.#chromium ??= launchChromium();
     const { browser } = await this.#chromium;
-    const server = await startServer(mounts);
+    const server = await startServer(mounts, serverOptions);
     const context = await browser.createBrowserContext();
     const errors: string[] = [];
     let browserGone = false;

@@ -9,7 +9,7 @@ export class NodeHost implements Host {
   readonly name = "node";
 
   trace(job: TraceJob): Promise<TraceResult> {
-    return this.#run<TraceResult>(
+    return runInWorker<TraceResult>(
       {
         mode: "trace",
         request: {
@@ -25,32 +25,34 @@ export class NodeHost implements Host {
   }
 
   runBundle(dir: string, timeoutMs: number): Promise<AppRun> {
-    return this.#run<AppRun>({ mode: "bundle", dir }, timeoutMs);
+    return runInWorker<AppRun>({ mode: "bundle", dir }, timeoutMs);
   }
 
   async close(): Promise<void> {}
 
-  async #run<T>(workerData: object, timeoutMs: number): Promise<T> {
-    const worker = new Worker(assetPath("node-worker.mjs"), { workerData, stdout: true, stderr: true });
-    let stderr = "";
-    worker.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
-    worker.stdout.resume();
-    const done = new Promise<T>((resolve, reject) => {
-      worker.once("message", (message: { result?: T; error?: string }) =>
-        message.error === undefined
-          ? resolve(message.result as T)
-          : reject(new PackError("HOST_FAILED", { runner: "node", detail: firstLine(message.error) })),
-      );
-      worker.once("error", (error) => reject(new PackError("HOST_FAILED", { runner: "node", detail: error.message })));
-      worker.once("exit", (code) =>
-        reject(new PackError("HOST_FAILED", { runner: "node", detail: `worker exited (${code}) ${firstLine(stderr)}` })),
-      );
-    });
-    try {
-      return await withTimeout(done, timeoutMs, () => new PackError("APP_TIMEOUT", { seconds: timeoutMs / 1000 }));
-    } finally {
-      await worker.terminate();
-    }
+}
+
+/** Runs node-worker.mjs with workerData; terminating the worker stops a run that hangs. */
+export async function runInWorker<T>(workerData: object, timeoutMs: number): Promise<T> {
+  const worker = new Worker(assetPath("node-worker.mjs"), { workerData, stdout: true, stderr: true });
+  let stderr = "";
+  worker.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+  worker.stdout.resume();
+  const done = new Promise<T>((resolve, reject) => {
+    worker.once("message", (message: { result?: T; error?: string }) =>
+      message.error === undefined
+        ? resolve(message.result as T)
+        : reject(new PackError("HOST_FAILED", { runner: "node", detail: firstLine(message.error) })),
+    );
+    worker.once("error", (error) => reject(new PackError("HOST_FAILED", { runner: "node", detail: error.message })));
+    worker.once("exit", (code) =>
+      reject(new PackError("HOST_FAILED", { runner: "node", detail: `worker exited (${code}) ${firstLine(stderr)}` })),
+    );
+  });
+  try {
+    return await withTimeout(done, timeoutMs, () => new PackError("APP_TIMEOUT", { seconds: timeoutMs / 1000 }));
+  } finally {
+    await worker.terminate();
   }
 }
 

@@ -22,6 +22,13 @@ export interface StaticServer {
   close(): Promise<void>;
 }
 
+export interface ServerOptions {
+  /** Serve X.br for X with Content-Encoding: br when the client accepts it (nginx brotli_static). */
+  precompressed?: boolean;
+  /** Called with each request's path and the Content-Encoding sent. */
+  onRequest?: (path: string, encoding: string | undefined) => void;
+}
+
 /**
  * The file a request path maps to, or undefined when it is outside every mount: decoded
  * once, no "..", no NUL, and the resolved path must stay inside the mount's folder.
@@ -45,7 +52,7 @@ export function resolveRequest(mounts: Mounts, rawPath: string): string | undefi
 }
 
 /** Serves the mounts on 127.0.0.1 at a free port. */
-export async function startServer(mounts: Mounts): Promise<StaticServer> {
+export async function startServer(mounts: Mounts, options: ServerOptions = {}): Promise<StaticServer> {
   const server: Server = createServer((request, response) => {
     let file = resolveRequest(mounts, request.url ?? "/");
     let stat = file ? statSync(file, { throwIfNoEntry: false }) : undefined;
@@ -57,10 +64,22 @@ export async function startServer(mounts: Mounts): Promise<StaticServer> {
       response.writeHead(404, { "content-type": "text/plain" }).end("not found");
       return;
     }
+    const type = CONTENT_TYPES[extname(file)] ?? "application/octet-stream";
+    let encoding: string | undefined;
+    if (options.precompressed && /\bbr\b/.test(String(request.headers["accept-encoding"] ?? ""))) {
+      const br = statSync(`${file}.br`, { throwIfNoEntry: false });
+      if (br?.isFile()) {
+        file = `${file}.br`;
+        stat = br;
+        encoding = "br";
+      }
+    }
+    options.onRequest?.(request.url ?? "/", encoding);
     response.writeHead(200, {
-      "content-type": CONTENT_TYPES[extname(file)] ?? "application/octet-stream",
+      "content-type": type,
       "content-length": stat.size,
       "cache-control": "no-store",
+      ...(encoding ? { "content-encoding": encoding, vary: "accept-encoding" } : {}),
     });
     if (request.method === "HEAD") response.end();
     else createReadStream(file).pipe(response);

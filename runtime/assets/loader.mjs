@@ -12,8 +12,30 @@ import { loadDynlib } from "./pyodide-adapter.mjs";
  * @typedef {{ ok: boolean, exitCode: number, errorType?: string, error?: string }} RunOutcome
  */
 
+/** Files this small are not worth a second request for a sidecar. */
+const SIDECAR_MIN_BYTES = 16384;
+
+/** Sidecar encodings this runtime's DecompressionStream decodes, best first. */
+function sidecarFormats() {
+  /** @type {[CompressionFormat, string][]} */
+  const formats = [];
+  if (typeof DecompressionStream === "undefined") return formats;
+  for (const [format, suffix] of /** @type {[CompressionFormat, string][]} */ ([["brotli", ".br"], ["gzip", ".gz"]])) {
+    try {
+      new DecompressionStream(format);
+      formats.push([format, suffix]);
+    } catch {
+      // Not supported here.
+    }
+  }
+  return formats;
+}
+
 /**
- * Reads a URL: fetch for http(s), the file system for file: URLs (Node).
+ * Reads a URL: the file system for file: URLs (Node), else fetch. When the server sends
+ * a large file without Content-Encoding, the .br or .gz sidecar written beside it is
+ * fetched and decoded instead, so a server that compresses nothing still sends
+ * compressed bytes.
  * @param {URL} url
  * @returns {Promise<Uint8Array>}
  */
@@ -24,6 +46,15 @@ export async function readResource(url) {
   }
   const response = await fetch(url);
   if (!response.ok) throw new Error(`${url.href}: HTTP ${response.status}`);
+  const size = Number(response.headers.get("content-length") ?? Infinity);
+  if (!response.headers.get("content-encoding") && size >= SIDECAR_MIN_BYTES) {
+    for (const [format, suffix] of sidecarFormats()) {
+      const sidecar = await fetch(url.href + suffix).catch(() => undefined);
+      if (!sidecar?.ok || !sidecar.body) continue;
+      await response.body?.cancel();
+      return new Uint8Array(await new Response(sidecar.body.pipeThrough(new DecompressionStream(format))).arrayBuffer());
+    }
+  }
   return new Uint8Array(await response.arrayBuffer());
 }
 
@@ -152,6 +183,8 @@ export async function loadBundle(options = {}) {
   const decoder = new TextDecoder();
   /** @type {Manifest} */
   const manifest = JSON.parse(decoder.decode(await readResource(new URL("manifest.json", base))));
+  const bundle = readResource(new URL(manifest.bundle, base));
+  bundle.catch(() => {}); // awaited below; a boot failure must not leave it unhandled
   let pyodide = options.pyodide;
   if (!pyodide) {
     const indexURL = new URL(options.indexURL ?? manifest.runtime, base);
@@ -163,7 +196,7 @@ export async function loadBundle(options = {}) {
       ...options.pyodideOptions,
     });
   }
-  installArchive(pyodide, await readResource(new URL(manifest.bundle, base)));
+  installArchive(pyodide, await bundle);
   for (const lib of manifest.dynlibs) await loadDynlib(pyodide, lib.path);
   return { pyodide, manifest };
 }

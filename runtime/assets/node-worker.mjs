@@ -1,5 +1,5 @@
 // @ts-check
-// Runs one trace or one bundle in a Node worker thread, so that a run that never ends
+// Runs one trace, one bundle or one batch of Python tools in a Node worker thread, so that a run that never ends
 // can be stopped by terminating the worker.
 import { parentPort, workerData } from "node:worker_threads";
 import { pathToFileURL } from "node:url";
@@ -8,6 +8,12 @@ import { pathToFileURL } from "node:url";
 const dirURL = (dir) => pathToFileURL(dir.endsWith("/") ? dir : dir + "/");
 
 async function main() {
+  if (workerData.mode === "tools") {
+    const { runPythonTools } = await import("./python-tools.mjs");
+    const request = workerData.request;
+    const { loadPyodide } = await import(new URL("pyodide.mjs", dirURL(request.indexURL)).href);
+    return runPythonTools(loadPyodide, request);
+  }
   if (workerData.mode === "trace") {
     const { traceApp } = await import("./session.mjs");
     const request = workerData.request;

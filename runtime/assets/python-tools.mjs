@@ -1,0 +1,49 @@
+// @ts-check
+// Runs compiler.py over a batch of files inside the target Pyodide.
+
+/**
+ * @typedef {{ op: "check" | "compile" | "strip" | "reads-doc", path: string, data: Uint8Array,
+ *   stripLines?: boolean, keepDocstrings?: boolean }} ToolJob
+ * @typedef {{ ok: true, data?: Uint8Array } | { ok: false, error: string }} ToolResult
+ */
+
+/**
+ * @param {(options: object) => Promise<any>} loadPyodide
+ * @param {{ indexURL: string, lockInfo: object, compilerSource: string, jobs: ToolJob[] }} request
+ * @returns {Promise<ToolResult[]>}
+ */
+export async function runPythonTools(loadPyodide, request) {
+  const pyodide = await loadPyodide({
+    indexURL: request.indexURL,
+    lockFileContents: { info: request.lockInfo, packages: {} },
+  });
+  const scope = pyodide.toPy({});
+  pyodide.runPython(request.compilerSource, { globals: scope, filename: "<pyodide-packer compiler>" });
+  const fns = {
+    check: scope.get("check"),
+    compile: scope.get("compile_pyc"),
+    strip: scope.get("strip_pyc"),
+    readsDoc: scope.get("reads_doc"),
+  };
+  const bytes = pyodide.runPython("bytes");
+  return request.jobs.map((job) => {
+    const data = bytes(job.data);
+    try {
+      if (job.op === "check") {
+        const error = fns.check(data, job.path);
+        return error === undefined ? { ok: true } : { ok: false, error: String(error) };
+      }
+      if (job.op === "reads-doc") return { ok: true, data: new Uint8Array([fns.readsDoc(data) ? 1 : 0]) };
+      const stripLines = job.stripLines ?? false;
+      const out = job.op === "compile" ? fns.compile(data, job.path, stripLines) : fns.strip(data, stripLines, !job.keepDocstrings);
+      const result = out.toJs();
+      out.destroy();
+      return { ok: true, data: result };
+    } catch (e) {
+      const message = String(/** @type {any} */ (e)?.message ?? e).trim().split("\n").pop() ?? "failed";
+      return { ok: false, error: message };
+    } finally {
+      data.destroy();
+    }
+  });
+}

@@ -1,0 +1,97 @@
+// The transforms run inside real Pyodide (0.29.3): compile checks, .pyc compile and strip.
+import { describe, expect, it } from "vitest";
+import { REPO } from "../fixtures/paths.ts";
+import { findDist } from "../runtime/pyodide-dist.ts";
+import { runPythonTools } from "../runtime/python-tools.ts";
+import type { ResolvedPackage } from "../analyzers/resolve.ts";
+import { applyTransforms, DEFAULT_TRANSFORMS } from "./apply.ts";
+import type { BundlePlan } from "./select.ts";
+
+const dist = findDist("0.29.3", REPO);
+const enc = (s: string) => new TextEncoder().encode(s);
+const dec = (b: Uint8Array) => new TextDecoder().decode(b);
+const SP = "/lib/python3.13/site-packages";
+
+function planOf(stdlib: Record<string, string>, pkgFiles: Record<string, Uint8Array | string> = {}): BundlePlan {
+  const files = new Map(Object.entries(pkgFiles).map(([k, v]) => [k, typeof v === "string" ? enc(v) : v]));
+  const pkg: ResolvedPackage = { name: "demo", key: "demo", version: "1", fileName: "demo.whl", path: "/x", installDir: "site", origin: "/", depends: [] };
+  return {
+    stdlib: { files: new Map(), kept: new Map(Object.entries(stdlib).map(([k, v]) => [k, enc(v)])) },
+    packages: [{ pkg, files, kept: files }],
+    app: new Map([["/home/pyodide/app.py", enc("print(1)  # keep me\n")]]),
+    main: "/home/pyodide/app.py",
+    dynlibs: [],
+  };
+}
+
+async function pyc(source: string, path: string) {
+  const [r] = await runPythonTools(dist, [{ op: "compile", path, data: enc(source) }]);
+  return (r as { data: Uint8Array }).data;
+}
+
+describe("applyTransforms", () => {
+  it("minifies the stdlib and packages, never the app", async () => {
+    const plan = planOf({ "m.py": '"""Doc."""\nX = 1  # note\n' }, { [`${SP}/demo/__init__.py`]: "# c\nY = 2\n" });
+    const { plan: out, savings, warnings } = await applyTransforms(plan, dist, "/lib/python313.zip", DEFAULT_TRANSFORMS);
+    expect(dec(out.stdlib.kept.get("m.py")!)).toBe("\nX = 1\n");
+    expect(dec(out.packages[0]!.kept.get(`${SP}/demo/__init__.py`)!)).toBe("\nY = 2\n");
+    expect(dec(out.app.get("/home/pyodide/app.py")!)).toBe("print(1)  # keep me\n");
+    expect(savings.stdlib!.minify).toEqual({ files: 1, before: 25, after: 7 });
+    expect(warnings).toEqual([]);
+  });
+
+  it("keeps the original of a module that no longer compiles after minifying", async () => {
+    // tree-sitter-python still parses Python 2's print statement; CPython does not.
+    const tricky = '"""Doc."""\nprint "hello"  # py2\n';
+    const { plan: out, warnings } = await applyTransforms(planOf({ "t.py": tricky }), dist, "/lib/python313.zip", DEFAULT_TRANSFORMS);
+    expect(dec(out.stdlib.kept.get("t.py")!)).toBe(tricky);
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toMatchObject({ code: "MINIFY_FALLBACK", path: "/lib/python313.zip/t.py" });
+    expect(warnings[0]!.detail).toMatch(/^SyntaxError: .* \(line 2\) after minifying; kept as it was$/);
+  });
+
+  it("with prefer speed ships .pyc in place of .py", async () => {
+    const { plan: out } = await applyTransforms(planOf({ "json/__init__.py": "X = 1\n" }), dist, "/lib/python313.zip", {
+      ...DEFAULT_TRANSFORMS,
+      prefer: "speed",
+    });
+    expect([...out.stdlib.kept.keys()]).toEqual(["json/__init__.pyc"]);
+    const bytes = out.stdlib.kept.get("json/__init__.pyc")!;
+    expect([...bytes.subarray(4, 8)]).toEqual([1, 0, 0, 0]);
+  });
+
+  it("strips docstrings from wheels' .pyc unless the package reads __doc__", async () => {
+    const doc = (c: string) => `"""${c.repeat(400)}"""\n`;
+    const plain = await pyc(`${doc("x")}def f():\n    ${doc("y")}    return 1\n`, `${SP}/demo/a.pyc`);
+    const reader = await pyc(`${doc("z")}def g(h):\n    return h.__doc__\n`, `${SP}/other/b.pyc`);
+    const plan = planOf({}, { [`${SP}/demo/a.pyc`]: plain, [`${SP}/other/b.pyc`]: reader });
+    const { plan: out, savings } = await applyTransforms(plan, dist, "/lib/python313.zip", DEFAULT_TRANSFORMS);
+    expect(out.packages[0]!.kept.get(`${SP}/demo/a.pyc`)!.length).toBeLessThan(plain.length - 700);
+    expect(out.packages[0]!.kept.get(`${SP}/other/b.pyc`)).toBe(reader);
+    expect(savings.demo!["pyc-strip"]!.files).toBe(1);
+  });
+});
+
+describe("compiler.py in Pyodide", () => {
+  it("finds readers of __doc__ in bytecode, not the module's own docstring store", async () => {
+    const own = await pyc('"""Mine."""\nX = 1\n', "/a.py");
+    const reads = await pyc("def f(g):\n    return g.__doc__\n", "/b.py");
+    const results = await runPythonTools(dist, [
+      { op: "reads-doc", path: "/a.pyc", data: own },
+      { op: "reads-doc", path: "/b.pyc", data: reads },
+    ]);
+    expect(results.map((r) => (r as { data: Uint8Array }).data[0])).toEqual([0, 1]);
+  });
+
+  it("keeps a constant a function also returns when it strips the docstring", async () => {
+    // In 3.13 "same" is both f's docstring and its return value: one const slot.
+    const code = await pyc('def f():\n    "same"\n    return "same"\nprint(f())\n', "/c.py");
+    const [stripped] = await runPythonTools(dist, [{ op: "strip", path: "/c.pyc", data: code }]);
+    expect(dec((stripped as { data: Uint8Array }).data)).toContain("same");
+  });
+
+  it("refuses a .pyc from another Python", async () => {
+    const [r] = await runPythonTools(dist, [{ op: "strip", path: "/x.pyc", data: new Uint8Array(32) }]);
+    expect(r).toEqual({ ok: false, error: "ValueError: built for another Python (magic number differs)" });
+  });
+});

@@ -1,0 +1,188 @@
+import type { PyodideDist } from "../runtime/pyodide-dist.ts";
+import { runPythonTools, type ToolJob } from "../runtime/python-tools.ts";
+import { minifyBytes, pythonParser } from "./minify.ts";
+import type { BundlePlan } from "./select.ts";
+
+export interface TransformOptions {
+  /** Strip comments and docstrings from .py, keeping line numbers (default on). */
+  minify: boolean;
+  /** size: ship minified .py; speed: ship .pyc compiled by the runtime (default size). */
+  prefer: "size" | "speed";
+  /** Compile the app's modules too (the main file always stays .py). */
+  pycApp: boolean;
+  /** Drop docstrings from .pyc that wheels ship (default on). */
+  optimizePyc: boolean;
+  /** Drop line tables from .pyc (tracebacks lose line numbers). */
+  stripLines: boolean;
+  /** Modules whose docstrings stay, as path globs ("**\/argparse.py"). */
+  keepDocstrings: string[];
+}
+
+export const DEFAULT_TRANSFORMS: TransformOptions = {
+  minify: true,
+  prefer: "size",
+  pycApp: false,
+  optimizePyc: true,
+  stripLines: false,
+  keepDocstrings: [],
+};
+
+export type TransformName = "minify" | "pyc" | "pyc-strip";
+
+/** Raw bytes one transform took out of one input (stdlib, a package or the app). */
+export interface TransformSaving {
+  files: number;
+  before: number;
+  after: number;
+}
+
+export interface TransformWarning {
+  code: "MINIFY_FALLBACK" | "COMPILE_FAILED" | "PYC_STRIP_FAILED";
+  path: string;
+  detail: string;
+}
+
+export interface TransformResult {
+  plan: BundlePlan;
+  /** Input name ("stdlib", package name, "app") → transform → saving. */
+  savings: Record<string, Partial<Record<TransformName, TransformSaving>>>;
+  warnings: TransformWarning[];
+}
+
+/** One file of the plan: where it sits, under which input, its bytes. */
+interface Slot {
+  input: string;
+  /** Top-level package or module: the unit that keeps or loses its docstrings. */
+  unit: string;
+  /** Key in its map (zip entry for the stdlib, FS path otherwise). */
+  key: string;
+  /** FS path, the filename compiled code reports. */
+  path: string;
+  data: Uint8Array;
+  map: Map<string, Uint8Array>;
+}
+
+function globToRegExp(glob: string): RegExp {
+  const escaped = glob.replace(/[.+^${}()|[\]\\]/g, "\\$&").replace(/\*\*\/?|\*|\?/g, (m) =>
+    m === "?" ? "[^/]" : m === "*" ? "[^/]*" : "(?:.*/)?",
+  );
+  return new RegExp(`^${escaped}$`);
+}
+
+function topLevel(relative: string): string {
+  return relative.split("/")[0]!;
+}
+
+function slotsOf(plan: BundlePlan, stdlibMount: string) {
+  const stdlib = new Map(plan.stdlib.kept);
+  const packages = plan.packages.map((p) => ({ ...p, kept: new Map(p.kept) }));
+  const slots: Slot[] = [
+    ...[...stdlib].map(([key, data]) => ({ input: "stdlib", unit: `stdlib:${topLevel(key)}`, key, path: `${stdlibMount}/${key}`, data, map: stdlib })),
+    ...packages.flatMap((p) =>
+      [...p.kept].map(([key, data]) => ({
+        input: p.pkg.name,
+        unit: `${p.pkg.name}:${topLevel(key.split("/site-packages/")[1] ?? key)}`,
+        key,
+        path: key,
+        data,
+        map: p.kept,
+      })),
+    ),
+  ];
+  return { stdlib, packages, slots };
+}
+
+/**
+ * Minify, compile and strip, inside the runtime that will run the bundle. Docstrings go
+ * unless a module of the same top-level package reads `__doc__` (numpy copies them
+ * between modules) or --keep-docstrings names it. Every minified module is compiled
+ * before it is kept; one that fails keeps its original.
+ */
+export async function applyTransforms(plan: BundlePlan, dist: PyodideDist, stdlibMount: string, options: TransformOptions): Promise<TransformResult> {
+  const { stdlib, packages, slots } = slotsOf(plan, stdlibMount);
+  const app = new Map(plan.app);
+  const appSlots: Slot[] = [...app].map(([key, data]) => ({ input: "app", unit: "app", key, path: key, data, map: app }));
+  const savings: TransformResult["savings"] = {};
+  const warnings: TransformWarning[] = [];
+  const save = (slot: Slot, name: TransformName, before: number, after: number) => {
+    const entry = ((savings[slot.input] ??= {})[name] ??= { files: 0, before: 0, after: 0 });
+    entry.files++;
+    entry.before += before;
+    entry.after += after;
+  };
+  const keepGlobs = options.keepDocstrings.map(globToRegExp);
+  const docReaders = new Set(slots.filter((s) => keepGlobs.some((re) => re.test(s.path))).map((s) => s.unit));
+  const sources = slots.filter((s) => s.key.endsWith(".py"));
+  const pycs = slots.filter((s) => s.key.endsWith(".pyc"));
+
+  // Pass 1: minify sources; the runtime checks that each minified module compiles and
+  // tells which .pyc read __doc__.
+  const parser = options.minify ? await pythonParser() : undefined;
+  // An app that reads __doc__ may read anyone's: then every unit keeps its docstrings.
+  const appReadsDoc = parser !== undefined && appSlots.some((s) => s.key.endsWith(".py") && minifyBytes(parser, s.data).keptDocstrings);
+  if (appReadsDoc) for (const s of slots) docReaders.add(s.unit);
+  const minify = (slot: Slot) => minifyBytes(parser!, slot.data, { keepDocstrings: docReaders.has(slot.unit) });
+  const minified = parser ? sources.map((slot) => ({ slot, result: minify(slot) })) : [];
+  for (const m of minified) if (m.result.keptDocstrings) docReaders.add(m.slot.unit);
+  const changed = minified.filter((m) => m.result.bytes !== m.slot.data);
+  const readers = options.optimizePyc ? pycs : [];
+  const pass1 = await runPythonTools(dist, [
+    ...readers.map((s): ToolJob => ({ op: "reads-doc", path: s.path, data: s.data })),
+    ...changed.map(({ slot, result }): ToolJob => ({ op: "check", path: slot.path, data: result.bytes })),
+  ]);
+  readers.forEach((s, i) => pass1[i]!.ok && pass1[i]!.data?.[0] === 1 && docReaders.add(s.unit));
+  changed.forEach(({ slot, result }, i) => {
+    const check = pass1[readers.length + i]!;
+    if (!check.ok) {
+      warnings.push({ code: "MINIFY_FALLBACK", path: slot.path, detail: `${check.error} after minifying; kept as it was` });
+      return;
+    }
+    // A .pyc reader found in pass 1 keeps its unit's docstrings: only comments go then,
+    // which cannot break the syntax the check just confirmed.
+    const final = docReaders.has(slot.unit) && result.docstrings > 0 ? minify(slot) : result;
+    if (final.bytes === slot.data) return;
+    save(slot, "minify", slot.data.length, final.bytes.length);
+    slot.data = final.bytes;
+    slot.map.set(slot.key, final.bytes);
+  });
+
+  // Pass 2: compile sources to .pyc (prefer speed, --pyc-app) and strip wheels' .pyc.
+  const toCompile = options.prefer === "speed" ? [...sources] : [];
+  if (options.pycApp) toCompile.push(...appSlots.filter((s) => s.key.endsWith(".py") && s.key !== plan.main));
+  const toStrip = options.optimizePyc || options.stripLines ? pycs.filter((s) => options.stripLines || !docReaders.has(s.unit)) : [];
+  const results = await runPythonTools(dist, [
+    ...toCompile.map((s): ToolJob => ({ op: "compile", path: s.path, data: s.data, stripLines: options.stripLines })),
+    ...toStrip.map((s): ToolJob => ({
+      op: "strip",
+      path: s.path,
+      data: s.data,
+      stripLines: options.stripLines,
+      keepDocstrings: !options.optimizePyc || docReaders.has(s.unit),
+    })),
+  ]);
+  toCompile.forEach((slot, i) => {
+    const result = results[i]!;
+    if (!result.ok) {
+      warnings.push({ code: "COMPILE_FAILED", path: slot.path, detail: `${result.error}; kept as source` });
+      return;
+    }
+    slot.map.delete(slot.key);
+    slot.map.set(`${slot.key}c`, result.data!);
+    save(slot, "pyc", slot.data.length, result.data!.length);
+  });
+  toStrip.forEach((slot, i) => {
+    const result = results[toCompile.length + i]!;
+    if (!result.ok) {
+      warnings.push({ code: "PYC_STRIP_FAILED", path: slot.path, detail: result.error });
+      return;
+    }
+    slot.map.set(slot.key, result.data!);
+    save(slot, "pyc-strip", slot.data.length, result.data!.length);
+  });
+
+  return {
+    plan: { ...plan, stdlib: { ...plan.stdlib, kept: stdlib }, packages, app },
+    savings,
+    warnings: warnings.sort((a, b) => a.path.localeCompare(b.path)),
+  };
+}
