@@ -30,6 +30,11 @@ Options:
   --runner chromium|node where to trace and validate (default: chromium)
   --out DIR              output folder (default: pack-dist)
   --timeout SECONDS      stop an app that runs longer (default: 120)
+  --strategy trace|safe  trace: keep what the traced run used; safe (default): also
+                         what traced modules can import, within packages already used
+  --include GLOB         add modules ("xml.dom.*") or files ("**/data/*.json")
+                         that neither the trace nor the import graph can see (repeatable)
+  --exclude GLOB         leave modules or files out (repeatable)
   --no-validate          do not run the bundle to check it
   --no-minify            keep comments and docstrings in .py files
   --prefer size|speed    ship minified .py (size, default) or .pyc compiled by the
@@ -60,6 +65,9 @@ function parse(argv: string[]): PackOptions & { help: boolean; json: boolean } {
       timeout: { type: "string" },
       "no-validate": { type: "boolean" },
       "no-minify": { type: "boolean" },
+      strategy: { type: "string" },
+      include: { type: "string", multiple: true },
+      exclude: { type: "string", multiple: true },
       prefer: { type: "string" },
       "pyc-app": { type: "boolean" },
       "no-optimize-pyc": { type: "boolean" },
@@ -76,6 +84,10 @@ function parse(argv: string[]): PackOptions & { help: boolean; json: boolean } {
   const runner = values.runner ?? "chromium";
   if (runner !== "chromium" && runner !== "node") {
     throw new PackError("USAGE", { detail: `--runner must be chromium or node, not ${runner}` });
+  }
+  const strategy = values.strategy ?? "safe";
+  if (strategy !== "trace" && strategy !== "safe") {
+    throw new PackError("USAGE", { detail: `--strategy must be trace or safe, not ${strategy}` });
   }
   const prefer = values.prefer ?? "size";
   if (prefer !== "size" && prefer !== "speed") {
@@ -97,6 +109,9 @@ function parse(argv: string[]): PackOptions & { help: boolean; json: boolean } {
     out: values.out,
     timeoutSeconds: timeout,
     validate: !values["no-validate"],
+    strategy,
+    include: values.include ?? [],
+    exclude: values.exclude ?? [],
     transforms: {
       minify: !values["no-minify"],
       prefer,

@@ -4,19 +4,23 @@ import { dirname, join, resolve } from "node:path";
 import { defaultCacheDir } from "../analyzers/fetch-cache.ts";
 import { appRequirements } from "../analyzers/requirements.ts";
 import { resolvePackages, type ResolvedPackage } from "../analyzers/resolve.ts";
+import { buildGraph, ImportCache, moduleIndex, type ModuleFile, type ModuleGraph } from "../analyzers/module-graph.ts";
+import { pythonParser } from "../analyzers/parser.ts";
+import { applyStaticAnalysis, type StaticFindings, type StaticOptions } from "../analyzers/static-usage.ts";
 import { traceUsage } from "../analyzers/trace-usage.ts";
 import { readAsset } from "../runtime/assets.ts";
 import { ChromiumHost } from "../runtime/chromium-host.ts";
 import type { AppRun, Host, TraceResult } from "../runtime/host.ts";
 import { NodeHost } from "../runtime/node-host.ts";
-import { findDist } from "../runtime/pyodide-dist.ts";
+import { findDist, pythonLayout, type PyodideDist } from "../runtime/pyodide-dist.ts";
+import { runPythonTools } from "../runtime/python-tools.ts";
 import { applyTransforms, DEFAULT_TRANSFORMS, type TransformOptions } from "../transforms/apply.ts";
 import { planBundle } from "../transforms/select.ts";
 import { commitOutput, prepareOutput, servedFiles, writeBundle, writeSidecars } from "./bundle.ts";
 import { PackError } from "./errors.ts";
 import { buildReport, type PackReport, type Validation } from "./report.ts";
 import { SizeMeter } from "./sizes.ts";
-import { stageInputs, writeStageArchives } from "./stage.ts";
+import { stageInputs, writeStageArchives, type StagedInputs } from "./stage.ts";
 
 export type Runner = "chromium" | "node";
 
@@ -36,6 +40,12 @@ export interface PackOptions {
   out?: string;
   timeoutSeconds?: number;
   validate?: boolean;
+  /** trace: keep what ran; safe: also what traced modules can import (default safe). */
+  strategy?: StaticOptions["strategy"];
+  /** Module-name or path globs to add, whatever the witnesses say. */
+  include?: string[];
+  /** Module-name or path globs to leave out. */
+  exclude?: string[];
   /** Source and bytecode transforms; unset fields keep DEFAULT_TRANSFORMS. */
   transforms?: Partial<TransformOptions>;
   /** Called with the name of each step as it starts. */
@@ -86,9 +96,16 @@ export async function pack(options: PackOptions): Promise<PackResult> {
       timeoutMs,
     });
     if (!trace.outcome.ok) throw appFailure(trace);
+    step("analyze");
+    const graph = await moduleGraph(inputs, dist, cacheDir);
+    const analysis = applyStaticAnalysis(graph, trace, inputs, traceUsage(trace, inputs), {
+      strategy: options.strategy ?? "safe",
+      include: options.include ?? [],
+      exclude: options.exclude ?? [],
+    });
     step("transform");
     const transformOptions = { ...DEFAULT_TRANSFORMS, ...options.transforms };
-    const transformed = await applyTransforms(planBundle(inputs, traceUsage(trace, inputs)), dist, inputs.stdlibMount, transformOptions);
+    const transformed = await applyTransforms(planBundle(inputs, analysis.usage), dist, inputs.stdlibMount, transformOptions);
     const plan = transformed.plan;
     step("write");
     temp = prepareOutput(out);
@@ -106,6 +123,7 @@ export async function pack(options: PackOptions): Promise<PackResult> {
       runner: host.name,
       validation,
       transforms: { options: transformOptions, savings: transformed.savings, warnings: transformed.warnings },
+      static: analysis.findings,
     });
     meter.save();
     writeFileSync(join(temp, "report.json"), JSON.stringify(report, null, 2) + "\n");
@@ -117,6 +135,18 @@ export async function pack(options: PackOptions): Promise<PackResult> {
     rmSync(work, { recursive: true, force: true });
     if (temp) rmSync(temp, { recursive: true, force: true });
   }
+}
+
+/** The import graph of every module the inputs hold (cached by content across packs). */
+export async function moduleGraph(inputs: StagedInputs, dist: PyodideDist, cacheDir: string): Promise<ModuleGraph> {
+  const cache = new ImportCache(cacheDir);
+  const readPyc = async (files: ModuleFile[]) => {
+    const results = await runPythonTools(dist, files.map((f) => ({ op: "imports" as const, path: f.path, data: f.data })));
+    return results.map((r) => (r.ok ? new TextDecoder().decode(r.data) : undefined));
+  };
+  const graph = await buildGraph(moduleIndex(inputs, pythonLayout(dist.pythonVersion).sitePackages), await pythonParser(), cache, readPyc);
+  cache.save();
+  return graph;
 }
 
 /** The one-line error for an app that did not run to completion. */

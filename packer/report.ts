@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { PyodideDist } from "../runtime/pyodide-dist.ts";
+import type { StaticFindings } from "../analyzers/static-usage.ts";
 import type { TransformOptions, TransformResult } from "../transforms/apply.ts";
 import { isDynlib, type BundlePlan } from "../transforms/select.ts";
 import type { WrittenBundle } from "./bundle.ts";
@@ -46,6 +47,8 @@ export interface PackReport {
   dynlibs: { path: string; global: boolean }[];
   /** What each transform did, by input, in raw bytes; and what it could not do. */
   transforms: { options: TransformOptions } & Pick<TransformResult, "savings" | "warnings">;
+  /** The static witness: what it reaches beyond the trace, what nothing can follow. */
+  static: StaticFindings;
   validation: Validation;
 }
 
@@ -68,7 +71,7 @@ export async function buildReport(
   written: WrittenBundle,
   dist: PyodideDist,
   meter: SizeMeter,
-  context: Pick<PackReport, "runner" | "validation" | "transforms">,
+  context: Pick<PackReport, "runner" | "validation" | "transforms" | "static">,
 ): Promise<PackReport> {
   const read = (path: string) => new Uint8Array(readFileSync(path));
   const none: Sizes = { raw: 0, gzip: 0, brotli: 0 };
@@ -115,6 +118,7 @@ export async function buildReport(
     runtime: { files: [...dist.runtimeFiles], bytes: runtime.raw, gzip: runtime.gzip, brotli: runtime.brotli },
     dynlibs: plan.dynlibs,
     transforms: context.transforms,
+    static: context.static,
     validation: context.validation,
   };
 }

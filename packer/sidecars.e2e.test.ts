@@ -30,7 +30,7 @@ describe("sidecars", () => {
 
   it("loads with Content-Encoding: br from a precompressing server", async () => {
     const served = new Map<string, string | undefined>();
-    const run = await host.runBundle(out, 120_000, { precompressed: true, onRequest: (p, e) => served.set(p, e) });
+    const run = await host.runBundle(out, 120_000, { server: { precompressed: true, onRequest: (p, e) => served.set(p, e) } });
     expect(run.outcome.ok).toBe(true);
     expect(run.stdout).toBe("<h1>Hi &amp; bye</h1><ul><li>1</li><li>2</li><li>3</li></ul>\n");
     expect(served.get("/bundle.zip")).toBe("br");
@@ -40,7 +40,7 @@ describe("sidecars", () => {
 
   it("fetches a sidecar itself from a server that compresses nothing", async () => {
     const served: string[] = [];
-    const run = await host.runBundle(out, 120_000, { onRequest: (p) => served.push(p) });
+    const run = await host.runBundle(out, 120_000, { server: { onRequest: (p) => served.push(p) } });
     expect(run.outcome.ok).toBe(true);
     expect(served).toContain("/bundle.zip");
     expect(served.filter((p) => p === "/bundle.zip.br" || p === "/bundle.zip.gz")).toHaveLength(1);

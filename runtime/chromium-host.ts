@@ -64,9 +64,12 @@ export class ChromiumHost implements Host {
     });
   }
 
-  /** serverOptions picks how the folder is served (plain by default, as a bare static host would). */
-  async runBundle(dir: string, timeoutMs: number, serverOptions: ServerOptions = {}): Promise<AppRun> {
-    return this.#inPage({ "/": dir }, "/index.html", timeoutMs, serverOptions, async (page) => {
+  /**
+   * server picks how the folder is served (plain by default, as a bare static host
+   * would); search is the page's query string.
+   */
+  async runBundle(dir: string, timeoutMs: number, options: { server?: ServerOptions; search?: string } = {}): Promise<AppRun> {
+    return this.#inPage({ "/": dir }, `/index.html${options.search ?? ""}`, timeoutMs, options.server ?? {}, async (page) => {
       await page.waitForSelector("html[data-status]", { timeout: 0 });
       return page.evaluate(() => (window as unknown as { pyodidePackerResult: AppRun }).pyodidePackerResult);
     });

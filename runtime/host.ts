@@ -13,6 +13,8 @@ export interface AppRun {
   stdout: string;
   stderr: string;
   outcome: RunOutcome;
+  /** Milliseconds: load (runtime, stdlib, bundle, .so) and run (imports and the app), when the host measured them. */
+  timings?: { load?: number; run?: number };
 }
 
 /** Everything one traced run saw (see runtime/assets/session.mjs). */

@@ -3,7 +3,7 @@ import { runInWorker } from "./node-host.ts";
 import type { PyodideDist } from "./pyodide-dist.ts";
 
 export type ToolJob = {
-  op: "check" | "compile" | "strip" | "reads-doc";
+  op: "check" | "compile" | "strip" | "reads-doc" | "imports";
   path: string;
   data: Uint8Array;
   stripLines?: boolean;

@@ -1,6 +1,8 @@
 import type { PyodideDist } from "../runtime/pyodide-dist.ts";
 import { runPythonTools, type ToolJob } from "../runtime/python-tools.ts";
-import { minifyBytes, pythonParser } from "./minify.ts";
+import { pathGlob } from "../analyzers/globs.ts";
+import { pythonParser } from "../analyzers/parser.ts";
+import { minifyBytes } from "./minify.ts";
 import type { BundlePlan } from "./select.ts";
 
 export interface TransformOptions {
@@ -62,13 +64,6 @@ interface Slot {
   map: Map<string, Uint8Array>;
 }
 
-function globToRegExp(glob: string): RegExp {
-  const escaped = glob.replace(/[.+^${}()|[\]\\]/g, "\\$&").replace(/\*\*\/?|\*|\?/g, (m) =>
-    m === "?" ? "[^/]" : m === "*" ? "[^/]*" : "(?:.*/)?",
-  );
-  return new RegExp(`^${escaped}$`);
-}
-
 function topLevel(relative: string): string {
   return relative.split("/")[0]!;
 }
@@ -110,7 +105,7 @@ export async function applyTransforms(plan: BundlePlan, dist: PyodideDist, stdli
     entry.before += before;
     entry.after += after;
   };
-  const keepGlobs = options.keepDocstrings.map(globToRegExp);
+  const keepGlobs = options.keepDocstrings.map(pathGlob);
   const docReaders = new Set(slots.filter((s) => keepGlobs.some((re) => re.test(s.path))).map((s) => s.unit));
   const sources = slots.filter((s) => s.key.endsWith(".py"));
   const pycs = slots.filter((s) => s.key.endsWith(".pyc"));

@@ -1,6 +1,7 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import type { Parser } from "web-tree-sitter";
-import { minifyBytes, minifySource, pythonParser } from "./minify.ts";
+import { pythonParser } from "../analyzers/parser.ts";
+import { minifyBytes, minifySource } from "./minify.ts";
 
 let parser: Parser;
 beforeAll(async () => {

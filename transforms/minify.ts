@@ -1,5 +1,4 @@
-import { createRequire } from "node:module";
-import { Language, Parser, type Node } from "web-tree-sitter";
+import type { Node, Parser } from "web-tree-sitter";
 
 /** What minifying one module did. */
 export interface MinifyResult {
@@ -19,21 +18,6 @@ interface Edit {
 }
 
 const CODING_COOKIE = /^[ \t\f]*#.*?coding[:=][ \t]*[-\w.]+/;
-
-let parserPromise: Promise<Parser> | undefined;
-
-/** tree-sitter-python, loaded once per process. */
-export function pythonParser(): Promise<Parser> {
-  parserPromise ??= (async () => {
-    const require = createRequire(import.meta.url);
-    await Parser.init();
-    const language = await Language.load(require.resolve("tree-sitter-python/tree-sitter-python.wasm"));
-    const parser = new Parser();
-    parser.setLanguage(language);
-    return parser;
-  })();
-  return parserPromise;
-}
 
 /** A string literal that Python would take as a docstring: no f-, t- or b-prefix. */
 function isPlainString(node: Node): boolean {

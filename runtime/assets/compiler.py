@@ -57,6 +57,32 @@ def reads_doc(data):
     return False
 
 
+def pyc_imports(data):
+    """IMPORT_NAME operands of every code object, as "name|level|fromlist|line|lazy" lines.
+
+    The two instructions before IMPORT_NAME push its level and fromlist. Imports in a
+    function's code run when it is called (lazy); class bodies run at import.
+    """
+    if data[:4] != importlib.util.MAGIC_NUMBER:
+        raise ValueError("built for another Python (magic number differs)")
+    rows = []
+    pending = [(marshal.loads(data[16:]), False)]
+    while pending:
+        code, lazy = pending.pop()
+        window = []
+        for instruction in dis.get_instructions(code):
+            if instruction.opname == "IMPORT_NAME" and len(window) >= 2:
+                level, fromlist = window[-2].argval, window[-1].argval
+                names = ",".join(fromlist) if isinstance(fromlist, tuple) else ""
+                line = instruction.positions.lineno if instruction.positions else 0
+                rows.append(f"{instruction.argval}|{level if isinstance(level, int) else 0}|{names}|{line or 0}|{int(lazy)}")
+            window = (window + [instruction])[-2:]
+        for const in code.co_consts:
+            if isinstance(const, types.CodeType):
+                pending.append((const, lazy or code.co_flags & _CO_FUNCTION == _CO_FUNCTION))
+    return "\n".join(rows).encode()
+
+
 def _const_uses(code):
     uses = {}
     for instruction in dis.get_instructions(code):

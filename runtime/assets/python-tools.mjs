@@ -2,7 +2,7 @@
 // Runs compiler.py over a batch of files inside the target Pyodide.
 
 /**
- * @typedef {{ op: "check" | "compile" | "strip" | "reads-doc", path: string, data: Uint8Array,
+ * @typedef {{ op: "check" | "compile" | "strip" | "reads-doc" | "imports", path: string, data: Uint8Array,
  *   stripLines?: boolean, keepDocstrings?: boolean }} ToolJob
  * @typedef {{ ok: true, data?: Uint8Array } | { ok: false, error: string }} ToolResult
  */
@@ -24,6 +24,7 @@ export async function runPythonTools(loadPyodide, request) {
     compile: scope.get("compile_pyc"),
     strip: scope.get("strip_pyc"),
     readsDoc: scope.get("reads_doc"),
+    imports: scope.get("pyc_imports"),
   };
   const bytes = pyodide.runPython("bytes");
   return request.jobs.map((job) => {
@@ -35,7 +36,12 @@ export async function runPythonTools(loadPyodide, request) {
       }
       if (job.op === "reads-doc") return { ok: true, data: new Uint8Array([fns.readsDoc(data) ? 1 : 0]) };
       const stripLines = job.stripLines ?? false;
-      const out = job.op === "compile" ? fns.compile(data, job.path, stripLines) : fns.strip(data, stripLines, !job.keepDocstrings);
+      const out =
+        job.op === "compile"
+          ? fns.compile(data, job.path, stripLines)
+          : job.op === "imports"
+            ? fns.imports(data)
+            : fns.strip(data, stripLines, !job.keepDocstrings);
       const result = out.toJs();
       out.destroy();
       return { ok: true, data: result };

@@ -1,0 +1,67 @@
+// The static witness in Chromium: an untraced branch that imports a stdlib module and a
+// package submodule runs from the safe bundle, fails from the trace bundle, and the
+// report names what the trace did not see.
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { packCli } from "../fixtures/e2e-helpers.ts";
+import { APPS } from "../fixtures/paths.ts";
+import { tempDir } from "../fixtures/temp.ts";
+import { buildPureWheel } from "../fixtures/wheels.ts";
+import { readStoredZip } from "../runtime/assets/loader.mjs";
+import { ChromiumHost } from "../runtime/chromium-host.ts";
+
+const app = join(APPS, "untraced-branch", "app.py");
+const entries = (out: string, name: string) => readStoredZip(new Uint8Array(readFileSync(join(out, name)))).map((e) => e.name);
+
+describe("strategy", () => {
+  const host = new ChromiumHost();
+  let wheels: string;
+  beforeAll(() => {
+    wheels = tempDir("wheels");
+    buildPureWheel("docdemo", "1.0", wheels);
+  });
+  afterAll(() => host.close());
+
+  it("safe keeps what the untraced branch imports, and the branch runs", async () => {
+    const r = await packCli([app, "--requires", "docdemo", "--find-links", wheels, "--strategy", "safe"]);
+    expect(r.errors).toEqual([]);
+    expect(r.code).toBe(0);
+    const report = r.report();
+    expect(report.static.strategy).toBe("safe");
+    expect(report.static.untraced.map((u) => u.module)).toEqual(expect.arrayContaining(["docdemo.extra", "xml.dom.minidom"]));
+    const minidom = report.static.untraced.find((u) => u.module === "xml.dom.minidom")!;
+    expect(minidom).toMatchObject({ input: "stdlib", from: "__main__", line: 9 });
+    const run = await host.runBundle(r.out, 120_000, { search: "?xml" });
+    expect(run.outcome).toEqual({ ok: true, exitCode: 0 });
+    expect(run.stdout).toBe("<p>hello from docdemo.extra</p>\n");
+  });
+
+  it("trace leaves them out, names them in the report, and the branch fails", async () => {
+    const r = await packCli([app, "--requires", "docdemo", "--find-links", wheels, "--strategy", "trace"]);
+    expect(r.code).toBe(0);
+    const report = r.report();
+    expect(report.static.untraced.map((u) => u.module)).toEqual(expect.arrayContaining(["docdemo.extra", "xml.dom.minidom"]));
+    expect(entries(r.out, "python_stdlib.zip")).not.toContain("xml/dom/minidom.py");
+    expect(entries(r.out, "bundle.zip").some((e) => e.endsWith("docdemo/extra.py"))).toBe(false);
+    const run = await host.runBundle(r.out, 120_000, { search: "?xml" });
+    expect(run.outcome.ok).toBe(false);
+    expect(run.outcome.error).toMatch(/ModuleNotFoundError: No module named 'xml/);
+  });
+
+  it("--include adds a module and what it imports", async () => {
+    const r = await packCli([app, "--requires", "docdemo", "--find-links", wheels, "--strategy", "trace", "--include", "xml.dom.minidom", "--include", "**/docdemo/extra.py"]);
+    expect(r.code).toBe(0);
+    expect(r.report().static.included).toEqual(["docdemo.extra", "xml.dom.minidom"]);
+    expect(entries(r.out, "python_stdlib.zip")).toEqual(expect.arrayContaining(["xml/__init__.py", "xml/dom/__init__.py", "xml/dom/minidom.py"]));
+    const run = await host.runBundle(r.out, 120_000, { search: "?xml" });
+    expect(run.stdout).toBe("<p>hello from docdemo.extra</p>\n");
+  });
+
+  it("--exclude leaves a module out even under safe", async () => {
+    const r = await packCli([app, "--requires", "docdemo", "--find-links", wheels, "--exclude", "docdemo.extra"]);
+    expect(r.code).toBe(0);
+    expect(r.report().static.excluded).toEqual(["docdemo.extra"]);
+    expect(entries(r.out, "bundle.zip").some((e) => e.endsWith("docdemo/extra.py"))).toBe(false);
+  });
+});

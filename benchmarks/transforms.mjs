@@ -1,0 +1,60 @@
+// For each anchor app on 0.29.3: brotli bytes a page downloads besides the runtime
+// with transforms off, each alone, and all on (the default), next to pyodide-pack's
+// figure; and the app's import-and-run time in Chromium from .py vs .pyc bundles.
+// Usage: npm run build && node benchmarks/transforms.mjs [runs]
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { pack } from "../dist/packer/index.js";
+import { ChromiumHost } from "../dist/runtime/chromium-host.js";
+
+const repo = resolve(import.meta.dirname, "..");
+const shared = resolve(repo, "..", "shared");
+const findLinks = [join(shared, "wheels", "pyodide-0.29")];
+const PYODIDE_PACK = { stdlib_only: 362.0, numpy: 2208.2, jinja2: 664.7, rich: 745.4, mpmath: 1100.3 };
+const OFF = { minify: false, optimizePyc: false, prefer: "size" };
+const CONFIGS = {
+  off: OFF,
+  minify: { ...OFF, minify: true },
+  "pyc-strip": { ...OFF, optimizePyc: true },
+  pyc: { ...OFF, prefer: "speed" },
+  "all (default)": {},
+  "all + pyc": { prefer: "speed" },
+};
+const runs = Number(process.argv[2] ?? 5);
+const kB = (n) => (n / 1000).toLocaleString("en-US", { minimumFractionDigits: 1, maximumFractionDigits: 1 });
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+const host = new ChromiumHost();
+const sizes = {};
+const times = {};
+for (const app of Object.keys(PYODIDE_PACK)) {
+  sizes[app] = {};
+  for (const [name, transforms] of Object.entries(CONFIGS)) {
+    const out = mkdtempSync(join(tmpdir(), "bench-t-"));
+    const { report } = await pack({ app: join(shared, "anchor-apps", app, "app.py"), cwd: repo, findLinks, out, transforms, pyodide: "0.29.3" });
+    sizes[app][name] = report.total.brotli.out;
+    if (name === "all (default)" || name === "all + pyc") {
+      const run = [];
+      for (let i = 0; i < runs; i++) run.push((await host.runBundle(out, 120_000)).timings.run);
+      (times[app] ??= {})[name] = run;
+    }
+    rmSync(out, { recursive: true, force: true });
+  }
+}
+await host.close();
+
+const names = Object.keys(CONFIGS);
+console.log(`| app | ${names.join(" | ")} | pyodide-pack | all on vs pyodide-pack |`);
+console.log(`|---|${names.map(() => "---:").join("|")}|---:|---:|`);
+for (const [app, row] of Object.entries(sizes)) {
+  const ratio = Math.round((row["all (default)"] / 1000 / PYODIDE_PACK[app]) * 100);
+  console.log(`| ${app} | ${names.map((n) => kB(row[n])).join(" | ")} | ${kB(PYODIDE_PACK[app] * 1000)} | ${ratio}% |`);
+}
+console.log(`\nimport + run in Chromium, ms, median (min–max) of ${runs}:\n`);
+console.log("| app | .py (minified) | .pyc |");
+console.log("|---|---:|---:|");
+for (const [app, row] of Object.entries(times)) {
+  const cell = (xs) => `${median(xs)} (${Math.min(...xs)}–${Math.max(...xs)})`;
+  console.log(`| ${app} | ${cell(row["all (default)"])} | ${cell(row["all + pyc"])} |`);
+}
