@@ -5,6 +5,8 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { packCli } from "../fixtures/e2e-helpers.ts";
+import { main } from "../packer/cli.ts";
+import { REPO } from "../fixtures/paths.ts";
 import { APPS } from "../fixtures/paths.ts";
 import { tempDir } from "../fixtures/temp.ts";
 import { buildPureWheel } from "../fixtures/wheels.ts";
@@ -59,9 +61,46 @@ describe("strategy", () => {
   });
 
   it("--exclude leaves a module out even under safe", async () => {
-    const r = await packCli([app, "--requires", "docdemo", "--find-links", wheels, "--exclude", "docdemo.extra"]);
+    const r = await packCli([app, "--requires", "docdemo", "--find-links", wheels, "--strategy", "safe", "--exclude", "docdemo.extra"]);
     expect(r.code).toBe(0);
     expect(r.report().static.excluded).toEqual(["docdemo.extra"]);
     expect(entries(r.out, "bundle.zip").some((e) => e.endsWith("docdemo/extra.py"))).toBe(false);
   });
+
+  it("--scenario traces a second run and the bundle keeps the union, not the scenario", async () => {
+    const smoke = join(APPS, "untraced-branch", "smoke_xml.py");
+    const r = await packCli([app, "--requires", "docdemo", "--find-links", wheels, "--strategy", "trace", "--scenario", smoke]);
+    expect(r.errors).toEqual([]);
+    expect(r.code).toBe(0);
+    const bundle = entries(r.out, "bundle.zip");
+    expect(bundle.some((e) => e.endsWith("docdemo/extra.py"))).toBe(true);
+    expect(bundle.some((e) => e.endsWith("smoke_xml.py"))).toBe(false);
+    expect(r.report().validation.stdout).toBe("plain\n");
+    const run = await host.runBundle(r.out, 120_000, { search: "?xml" });
+    expect(run.stdout).toBe("<p>hello from docdemo.extra</p>\n");
+  });
+
+  it("--why explains traced, static, scenario and missing modules", async () => {
+    const why = async (module: string, ...extra: string[]) => {
+      let stdout = "";
+      const code = await main({
+        argv: [app, "--requires", "docdemo", "--find-links", wheels, "--why", module, ...extra],
+        cwd: REPO,
+        stdout: { write: (t: string) => (stdout += t) },
+        stderr: { write: () => true },
+      });
+      expect(code).toBe(0);
+      return stdout;
+    };
+    expect(await why("docdemo")).toMatch(/^docdemo is in the bundle: traced, the app imported it when it ran \(.*docdemo\/__init__.py\)\.\n$/);
+    expect(await why("xml.dom.minidom", "--strategy", "safe")).toBe(
+      "xml.dom.minidom is in the bundle: a traced module imports it (strategy safe):\n  __main__ (/home/pyodide/app.py:9) imports xml.dom.minidom\n",
+    );
+    expect(await why("xml.dom.minidom")).toContain("Use --strategy safe or --include xml.dom.minidom to keep it.");
+    expect(await why("wave")).toMatch(/^wave is not in the bundle: the app did not import it and no traced module imports it/);
+    expect(await why("nosuchmodule")).toMatch(/^nosuchmodule is in no input \(stdlib, docdemo, the app\)/);
+    const smoke = join(APPS, "untraced-branch", "smoke_xml.py");
+    expect(await why("xml.dom.minidom", "--strategy", "trace", "--scenario", smoke)).toMatch(/traced in scenario \/home\/pyodide\/smoke_xml.py/);
+  });
 });
+

@@ -46,6 +46,8 @@ const inputs: StagedInputs = {
     ["/home/pyodide/notes.txt", b("")],
   ]),
   main: "/home/pyodide/app.py",
+  scenarios: [],
+  scenarioFiles: new Map(),
 };
 
 /** Shaped like a 0.29.3 trace of an app importing demo (which reads data.json) and json. */
@@ -73,6 +75,7 @@ const trace: TraceResult = {
     ["sys", null, "built-in"],
     ["mystery", "/tmp/mystery.py", "/tmp/mystery.py"],
   ],
+  scenarios: [],
   phases: {},
 };
 

@@ -30,7 +30,9 @@ export function traceUsage(trace: TraceResult, inputs: StagedInputs): Usage {
     dynlibs: [],
     unowned: [],
   };
+  const scenarios = new Set(inputs.scenarios);
   const use = (path: string): boolean => {
+    if (scenarios.has(path)) return true;
     const key = owner.get(path);
     if (key) usage.packages.get(key)!.add(path);
     else if (inputs.app.has(path)) usage.app.add(path);

@@ -1,7 +1,7 @@
 import { parseArgs } from "node:util";
 import { PackError, isPackError } from "./errors.ts";
 import { formatReportTable } from "./format.ts";
-import { pack, type PackOptions, type Runner } from "./pack.ts";
+import { explain, pack, type PackOptions, type Runner } from "./pack.ts";
 
 export interface World {
   argv: string[];
@@ -30,8 +30,11 @@ Options:
   --runner chromium|node where to trace and validate (default: chromium)
   --out DIR              output folder (default: pack-dist)
   --timeout SECONDS      stop an app that runs longer (default: 120)
-  --strategy trace|safe  trace: keep what the traced run used; safe (default): also
+  --strategy trace|safe  trace (default): keep what the traced run used; safe: also
                          what traced modules can import, within packages already used
+  --scenario FILE.py     also trace FILE.py, run after the app (e.g. its smoke test);
+                         the bundle keeps what either used (repeatable)
+  --why MODULE           explain why MODULE is in the bundle or not; writes nothing
   --include GLOB         add modules ("xml.dom.*") or files ("**/data/*.json")
                          that neither the trace nor the import graph can see (repeatable)
   --exclude GLOB         leave modules or files out (repeatable)
@@ -49,7 +52,7 @@ Options:
 Exit codes: 0 ok, 1 validation failed, 2 usage, config, input or tool error.
 `;
 
-function parse(argv: string[]): PackOptions & { help: boolean; json: boolean } {
+function parse(argv: string[]): PackOptions & { help: boolean; json: boolean; why?: string } {
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
@@ -66,6 +69,8 @@ function parse(argv: string[]): PackOptions & { help: boolean; json: boolean } {
       "no-validate": { type: "boolean" },
       "no-minify": { type: "boolean" },
       strategy: { type: "string" },
+      scenario: { type: "string", multiple: true },
+      why: { type: "string" },
       include: { type: "string", multiple: true },
       exclude: { type: "string", multiple: true },
       prefer: { type: "string" },
@@ -85,7 +90,7 @@ function parse(argv: string[]): PackOptions & { help: boolean; json: boolean } {
   if (runner !== "chromium" && runner !== "node") {
     throw new PackError("USAGE", { detail: `--runner must be chromium or node, not ${runner}` });
   }
-  const strategy = values.strategy ?? "safe";
+  const strategy = values.strategy ?? "trace";
   if (strategy !== "trace" && strategy !== "safe") {
     throw new PackError("USAGE", { detail: `--strategy must be trace or safe, not ${strategy}` });
   }
@@ -110,6 +115,8 @@ function parse(argv: string[]): PackOptions & { help: boolean; json: boolean } {
     timeoutSeconds: timeout,
     validate: !values["no-validate"],
     strategy,
+    scenarios: values.scenario ?? [],
+    why: values.why,
     include: values.include ?? [],
     exclude: values.exclude ?? [],
     transforms: {
@@ -141,6 +148,10 @@ export async function main(world: World): Promise<number> {
   }
   const started = Date.now();
   try {
+    if (options.why) {
+      world.stdout.write((await explain(options, options.why)) + "\n");
+      return 0;
+    }
     const result = await pack({
       ...options,
       cwd: world.cwd,

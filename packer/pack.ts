@@ -4,13 +4,14 @@ import { dirname, join, resolve } from "node:path";
 import { defaultCacheDir } from "../analyzers/fetch-cache.ts";
 import { appRequirements } from "../analyzers/requirements.ts";
 import { resolvePackages, type ResolvedPackage } from "../analyzers/resolve.ts";
-import { buildGraph, ImportCache, moduleIndex, type ModuleFile, type ModuleGraph } from "../analyzers/module-graph.ts";
+import { buildGraph, ImportCache, moduleIndex, type ModuleFile, type ModuleGraph, type Reach } from "../analyzers/module-graph.ts";
 import { pythonParser } from "../analyzers/parser.ts";
 import { applyStaticAnalysis, type StaticFindings, type StaticOptions } from "../analyzers/static-usage.ts";
-import { traceUsage } from "../analyzers/trace-usage.ts";
+import { traceUsage, type Usage } from "../analyzers/trace-usage.ts";
+import { explainModule } from "./why.ts";
 import { readAsset } from "../runtime/assets.ts";
 import { ChromiumHost } from "../runtime/chromium-host.ts";
-import type { AppRun, Host, TraceResult } from "../runtime/host.ts";
+import type { AppRun, Host, RunOutcome, TraceResult } from "../runtime/host.ts";
 import { NodeHost } from "../runtime/node-host.ts";
 import { findDist, pythonLayout, type PyodideDist } from "../runtime/pyodide-dist.ts";
 import { runPythonTools } from "../runtime/python-tools.ts";
@@ -40,12 +41,14 @@ export interface PackOptions {
   out?: string;
   timeoutSeconds?: number;
   validate?: boolean;
-  /** trace: keep what ran; safe: also what traced modules can import (default safe). */
+  /** trace (default): keep what ran; safe: also what traced modules can import. */
   strategy?: StaticOptions["strategy"];
   /** Module-name or path globs to add, whatever the witnesses say. */
   include?: string[];
   /** Module-name or path globs to leave out. */
   exclude?: string[];
+  /** Extra .py files run after the app while tracing (e.g. its smoke tests); the bundle keeps the union. */
+  scenarios?: string[];
   /** Source and bytecode transforms; unset fields keep DEFAULT_TRANSFORMS. */
   transforms?: Partial<TransformOptions>;
   /** Called with the name of each step as it starts. */
@@ -59,81 +62,136 @@ export interface PackResult {
   trace: TraceResult;
 }
 
-/** Trace the app, keep what it used, write the bundle, prove it runs, report. */
-export async function pack(options: PackOptions): Promise<PackResult> {
+/** Everything known about the app before anything is written. */
+export interface Analysis {
+  dist: PyodideDist;
+  packages: ResolvedPackage[];
+  inputs: StagedInputs;
+  trace: TraceResult;
+  graph: ModuleGraph;
+  usage: Usage;
+  closure: Map<string, Reach>;
+  findings: StaticFindings;
+}
+
+interface Settings {
+  cwd: string;
+  app: string;
+  out: string;
+  cacheDir: string;
+  timeoutMs: number;
+  step: (step: string) => void;
+}
+
+function settings(options: PackOptions): Settings {
   const cwd = options.cwd ?? process.cwd();
   const app = resolve(cwd, options.app);
   if (!existsSync(app)) throw new PackError("APP_NOT_FOUND", { path: app });
-  const appDir = dirname(app);
-  const out = resolve(cwd, options.out ?? "pack-dist");
-  const cacheDir = options.cacheDir ? resolve(cwd, options.cacheDir) : defaultCacheDir();
-  const timeoutMs = (options.timeoutSeconds ?? 120) * 1000;
-  const step = options.onStep ?? (() => {});
+  return {
+    cwd,
+    app,
+    out: resolve(cwd, options.out ?? "pack-dist"),
+    cacheDir: options.cacheDir ? resolve(cwd, options.cacheDir) : defaultCacheDir(),
+    timeoutMs: (options.timeoutSeconds ?? 120) * 1000,
+    step: options.onStep ?? (() => {}),
+  };
+}
 
-  const dist = findDist(options.pyodide, cwd);
-  step("resolve");
+function createHost(options: PackOptions): Host {
+  return options.runner === "node" ? new NodeHost() : new ChromiumHost();
+}
+
+/** Resolve, stage, trace (main app, then scenarios), build the graph, apply the static witness. */
+export async function analyzeApp(options: PackOptions, host: Host, s: Settings = settings(options)): Promise<Analysis> {
+  const dist = findDist(options.pyodide, s.cwd);
+  s.step("resolve");
   const packages = await resolvePackages(
-    appRequirements(appDir, options.requires ?? []),
+    appRequirements(dirname(s.app), options.requires ?? []),
     {
-      findLinks: (options.findLinks ?? []).map((d) => resolve(cwd, d)),
-      lock: options.lock && resolve(cwd, options.lock),
+      findLinks: (options.findLinks ?? []).map((d) => resolve(s.cwd, d)),
+      lock: options.lock && resolve(s.cwd, options.lock),
       indexURL: options.indexURL,
-      cacheDir,
+      cacheDir: s.cacheDir,
     },
     dist,
   );
-  const inputs = stageInputs(dist, packages, { dir: appDir, main: app, outDir: out });
+  const scenarios = (options.scenarios ?? []).map((f) => resolve(s.cwd, f));
+  for (const file of scenarios) if (!existsSync(file)) throw new PackError("APP_NOT_FOUND", { path: file });
+  const inputs = stageInputs(dist, packages, { dir: dirname(s.app), main: s.app, outDir: s.out, scenarios });
   const work = mkdtempSync(join(tmpdir(), "pyodide-packer-"));
-  const host: Host = options.runner === "node" ? new NodeHost() : new ChromiumHost();
-  let temp: string | undefined;
   try {
-    step("trace");
+    s.step("trace");
     const trace = await host.trace({
       dist,
       archives: writeStageArchives(inputs, work),
       main: inputs.main,
+      scenarios: inputs.scenarios,
       tracerSource: readAsset("tracer.py"),
-      timeoutMs,
+      timeoutMs: s.timeoutMs,
     });
-    if (!trace.outcome.ok) throw appFailure(trace);
-    step("analyze");
-    const graph = await moduleGraph(inputs, dist, cacheDir);
-    const analysis = applyStaticAnalysis(graph, trace, inputs, traceUsage(trace, inputs), {
-      strategy: options.strategy ?? "safe",
+    if (!trace.outcome.ok) throw appFailure(trace.outcome);
+    const failed = trace.scenarios.find((run) => !run.outcome.ok);
+    if (failed) throw appFailure(failed.outcome);
+    s.step("analyze");
+    const graph = await moduleGraph(inputs, dist, s.cacheDir);
+    const { usage, closure, findings } = applyStaticAnalysis(graph, trace, inputs, traceUsage(trace, inputs), {
+      strategy: options.strategy ?? "trace",
       include: options.include ?? [],
       exclude: options.exclude ?? [],
     });
-    step("transform");
+    return { dist, packages, inputs, trace, graph, usage, closure, findings };
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+}
+
+/** Trace the app, keep what it used, write the bundle, prove it runs, report. */
+export async function pack(options: PackOptions): Promise<PackResult> {
+  const s = settings(options);
+  const host = createHost(options);
+  let temp: string | undefined;
+  try {
+    const { dist, packages, inputs, trace, usage, findings } = await analyzeApp(options, host, s);
+    s.step("transform");
     const transformOptions = { ...DEFAULT_TRANSFORMS, ...options.transforms };
-    const transformed = await applyTransforms(planBundle(inputs, analysis.usage), dist, inputs.stdlibMount, transformOptions);
+    const transformed = await applyTransforms(planBundle(inputs, usage), dist, inputs.stdlibMount, transformOptions);
     const plan = transformed.plan;
-    step("write");
-    temp = prepareOutput(out);
+    s.step("write");
+    temp = prepareOutput(s.out);
     const written = writeBundle(plan, dist, temp);
-    const meter = new SizeMeter(cacheDir);
+    const meter = new SizeMeter(s.cacheDir);
     await writeSidecars(temp, servedFiles(written, dist), meter);
     let validation: Validation = { ok: true, skipped: true, outputMatches: false, stdout: "" };
     if (options.validate !== false) {
-      step("validate");
-      validation = compareRuns(trace, await host.runBundle(temp, timeoutMs));
+      s.step("validate");
+      validation = compareRuns(trace, await host.runBundle(temp, s.timeoutMs));
       if (!validation.ok) throw new PackError("VALIDATION_FAILED", { detail: validation.detail ?? "output differs" });
     }
-    step("report");
+    s.step("report");
     const report = await buildReport(plan, written, dist, meter, {
       runner: host.name,
       validation,
       transforms: { options: transformOptions, savings: transformed.savings, warnings: transformed.warnings },
-      static: analysis.findings,
+      static: findings,
     });
     meter.save();
     writeFileSync(join(temp, "report.json"), JSON.stringify(report, null, 2) + "\n");
-    commitOutput(temp, out);
+    commitOutput(temp, s.out);
     temp = undefined;
-    return { outDir: out, report, packages, trace };
+    return { outDir: s.out, report, packages, trace };
   } finally {
     await host.close();
-    rmSync(work, { recursive: true, force: true });
     if (temp) rmSync(temp, { recursive: true, force: true });
+  }
+}
+
+/** `pack --why MODULE`: why a module is in the bundle, or why not. Writes nothing. */
+export async function explain(options: PackOptions, module: string): Promise<string> {
+  const host = createHost(options);
+  try {
+    return explainModule(await analyzeApp(options, host), module, options);
+  } finally {
+    await host.close();
   }
 }
 
@@ -150,8 +208,8 @@ export async function moduleGraph(inputs: StagedInputs, dist: PyodideDist, cache
 }
 
 /** The one-line error for an app that did not run to completion. */
-function appFailure(trace: TraceResult): PackError {
-  const { errorType = "Error", error = "", exitCode } = trace.outcome;
+function appFailure(outcome: RunOutcome): PackError {
+  const { errorType = "Error", error = "", exitCode } = outcome;
   if (errorType === "SystemExit") return new PackError("APP_EXITED", { code: exitCode });
   const lines = error.trim().split("\n");
   const last = lines[lines.length - 1] ?? errorType;

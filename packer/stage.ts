@@ -1,5 +1,5 @@
 import { readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
-import { join, relative, sep } from "node:path";
+import { basename, join, relative, sep } from "node:path";
 import type { ResolvedPackage } from "../analyzers/resolve.ts";
 import { pythonLayout, type PyodideDist } from "../runtime/pyodide-dist.ts";
 import { readZip, writeStoredZip } from "./zip.ts";
@@ -23,6 +23,10 @@ export interface StagedInputs {
   app: Map<string, Uint8Array>;
   /** FS path of the app's main file. */
   main: string;
+  /** FS paths of the scenario files (--scenario), traced after the main one, never shipped. */
+  scenarios: string[];
+  /** Scenario files from outside the app folder, by FS path (staged with the app). */
+  scenarioFiles: Map<string, Uint8Array>;
 }
 
 const SKIPPED_APP_DIRS = new Set(["node_modules", "__pycache__", "pack-dist", "dist", "build", "venv", ".venv"]);
@@ -57,7 +61,7 @@ function installPath(pkg: ResolvedPackage, entry: string, sitePackages: string, 
 export function stageInputs(
   dist: PyodideDist,
   packages: readonly ResolvedPackage[],
-  app: { dir: string; main: string; outDir: string },
+  app: { dir: string; main: string; outDir: string; scenarios?: string[] },
 ): StagedInputs {
   const layout = pythonLayout(dist.pythonVersion);
   const staged = packages.map((pkg) => {
@@ -67,12 +71,22 @@ export function stageInputs(
     }
     return { pkg, files };
   });
+  const appMap = appFiles(app.dir, app.outDir);
+  const scenarioFiles = new Map<string, Uint8Array>();
+  const scenarios = (app.scenarios ?? []).map((file, i) => {
+    const inside = relative(app.dir, file);
+    const path = inside.startsWith("..") ? `${APP_ROOT}/.pyodide-packer-scenarios/${i}-${basename(file)}` : `${APP_ROOT}/${inside.split(sep).join("/")}`;
+    if (!appMap.has(path)) scenarioFiles.set(path, new Uint8Array(readFileSync(file)));
+    return path;
+  });
   return {
     packages: staged,
     stdlib: readZip(new Uint8Array(readFileSync(dist.stdlibZip)), dist.stdlibZip),
     stdlibMount: layout.stdlibZip,
-    app: appFiles(app.dir, app.outDir),
+    app: appMap,
     main: `${APP_ROOT}/${relative(app.dir, app.main).split(sep).join("/")}`,
+    scenarios,
+    scenarioFiles,
   };
 }
 
@@ -85,7 +99,7 @@ export function writeStageArchives(inputs: StagedInputs, dir: string): string[] 
     archives.push(path);
   };
   inputs.packages.forEach((p, i) => write(`${String(i).padStart(3, "0")}-${p.pkg.key}.zip`, p.files));
-  write("app.zip", inputs.app);
+  write("app.zip", new Map([...inputs.app, ...inputs.scenarioFiles]));
   return archives;
 }
 

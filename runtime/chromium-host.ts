@@ -55,6 +55,7 @@ export class ChromiumHost implements Host {
         lockInfo: job.dist.lockInfo,
         archives: job.archives.map((a) => `${url}/stage/${basename(a)}`),
         main: job.main,
+        scenarios: job.scenarios,
         tracerSource: job.tracerSource,
       };
       return page.evaluate(

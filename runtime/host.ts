@@ -27,6 +27,8 @@ export interface TraceResult extends AppRun {
   dynlibs: { path: string; global: boolean }[];
   /** [name, __file__, __spec__.origin] of every module in sys.modules. */
   modules: [string, string | null, string | null][];
+  /** Extra runs after the main one (--scenario), with the modules each added. */
+  scenarios: { path: string; outcome: RunOutcome; stdout: string; modules: string[] }[];
   /** Milliseconds spent in boot, install and run inside the host. */
   phases: Record<string, number>;
 }
@@ -37,6 +39,8 @@ export interface TraceJob {
   archives: string[];
   /** FS path of the app's main file. */
   main: string;
+  /** FS paths of scenario files run after it. */
+  scenarios: string[];
   tracerSource: string;
   timeoutMs: number;
 }

@@ -17,6 +17,7 @@ export class NodeHost implements Host {
           lockInfo: job.dist.lockInfo,
           archives: job.archives.map((a) => pathToFileURL(a).href),
           main: job.main,
+          scenarios: job.scenarios,
           tracerSource: job.tracerSource,
         },
       },

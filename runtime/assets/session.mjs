@@ -6,11 +6,14 @@ import { captureOutput, installArchive, readResource, runApp } from "./loader.mj
 
 /**
  * @typedef {{ indexURL: string, lockInfo: object, archives: string[], main: string,
- *   tracerSource: string }} TraceRequest
+ *   scenarios?: string[], tracerSource: string }} TraceRequest
+ * @typedef {{ path: string, outcome: import("./loader.mjs").RunOutcome, stdout: string,
+ *   modules: string[] }} ScenarioRun
  * @typedef {{ pyodideVersion: string, pythonVersion: string, stdout: string, stderr: string,
  *   outcome: import("./loader.mjs").RunOutcome, opened: string[],
  *   dynlibs: { path: string, global: boolean }[],
- *   modules: [string, string | null, string | null][], phases: Record<string, number> }} TraceResult
+ *   modules: [string, string | null, string | null][], scenarios: ScenarioRun[],
+ *   phases: Record<string, number> }} TraceResult
  */
 
 /**
@@ -40,23 +43,40 @@ export async function traceApp(loadPyodide, request) {
     installArchive(pyodide, await readResource(new URL(url)));
   }
   lap("install");
-  const stopWatching = watchFileOpens(pyodide);
-  const outcome = await runApp(pyodide, request.main);
-  const opened = stopWatching();
-  lap("run");
   const tracer = pyodide.toPy({});
   pyodide.runPython(request.tracerSource, { globals: tracer, filename: "<pyodide-packer tracer>" });
-  const modules = tracer.get("imported_modules")().toJs();
+  const importedModules = () => tracer.get("imported_modules")().toJs();
+  const stopWatching = watchFileOpens(pyodide);
+  const outcome = await runApp(pyodide, request.main);
+  const mainOutput = output.stdout;
+  lap("run");
+  // Scenarios run after the main app in the same interpreter: what they add to
+  // sys.modules is theirs.
+  /** @type {ScenarioRun[]} */
+  const scenarios = [];
+  let known = new Set(importedModules().map((/** @type {any[]} */ m) => m[0]));
+  for (const path of outcome.ok ? request.scenarios ?? [] : []) {
+    const before = output.stdout.length;
+    const scenarioOutcome = await runApp(pyodide, path);
+    const now = importedModules().map((/** @type {any[]} */ m) => m[0]);
+    scenarios.push({ path, outcome: scenarioOutcome, stdout: output.stdout.slice(before), modules: now.filter((/** @type {string} */ m) => !known.has(m)) });
+    known = new Set(now);
+    if (!scenarioOutcome.ok) break;
+  }
+  const opened = stopWatching();
+  if (scenarios.length > 0) lap("scenarios");
+  const modules = importedModules();
   tracer.destroy();
   return {
     pyodideVersion: pyodide.version,
     pythonVersion: pyodide.runPython("__import__('sys').version.split()[0]"),
-    stdout: output.stdout,
+    stdout: mainOutput,
     stderr: output.stderr,
     outcome,
     opened,
     dynlibs: loadedDynlibs(pyodide),
     modules,
+    scenarios,
     phases,
   };
 }
