@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import type { Parser } from "web-tree-sitter";
-import { pythonParser } from "./parser.ts";
-import { extractImports, type ImportEdge } from "./imports.ts";
+import { pythonParser } from "./parser.mjs";
+import { extractImports, type ImportEdge } from "./imports.mjs";
 
 let parser: Parser;
 beforeAll(async () => {

@@ -1,10 +1,12 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { availableParallelism } from "node:os";
 import { join } from "node:path";
+import { Worker } from "node:worker_threads";
 import type { Parser } from "web-tree-sitter";
 import type { StagedInputs } from "../packer/stage.ts";
 import { APP_ROOT } from "../packer/stage.ts";
 import { sha256 } from "./fetch-cache.ts";
-import { extractImports, type DynamicImport, type ImportEdge, type ModuleImports } from "./imports.ts";
+import { extractImports, type DynamicImport, type ImportEdge, type ModuleImports } from "./imports.mjs";
 
 /** A module the bundle could hold: its file and which input ships it. */
 export interface ModuleFile {
@@ -153,6 +155,42 @@ function resolveEdge(from: ModuleFile, edge: ImportEdge, index: Map<string, Modu
   return { targets: [...targets], line, lazy, optional, typeOnly, ...(index.has(base) ? {} : { unresolved: base }) };
 }
 
+/** Below this many modules, starting workers costs more than it saves. */
+const PARALLEL_FROM = 64;
+
+/** Imports of each source, parsed on every core when there are many (a whole stdlib). */
+async function parseAll(sources: Uint8Array[], parser: Parser): Promise<ModuleImports[]> {
+  const workers = Math.min(availableParallelism(), 4);
+  if (sources.length < PARALLEL_FROM || workers < 2) {
+    const decoder = new TextDecoder();
+    return sources.map((bytes) => extractImports(parser, decoder.decode(bytes)));
+  }
+  // Deal the files out by size so each worker gets about the same number of bytes.
+  const order = sources.map((bytes, i) => ({ bytes, i })).sort((a, b) => b.bytes.length - a.bytes.length);
+  const shares = Array.from({ length: workers }, () => ({ items: [] as { bytes: Uint8Array; i: number }[], size: 0 }));
+  for (const item of order) {
+    const share = shares.reduce((a, b) => (b.size < a.size ? b : a));
+    share.items.push(item);
+    share.size += item.bytes.length;
+  }
+  const results: ModuleImports[] = new Array(sources.length);
+  await Promise.all(
+    shares.map(async ({ items }) => {
+      const worker = new Worker(new URL("./parse-worker.mjs", import.meta.url), { workerData: { sources: items.map((x) => x.bytes) } });
+      try {
+        const found = await new Promise<ModuleImports[]>((resolve, reject) => {
+          worker.once("message", resolve);
+          worker.once("error", reject);
+        });
+        items.forEach((item, k) => (results[item.i] = found[k]!));
+      } finally {
+        await worker.terminate();
+      }
+    }),
+  );
+  return results;
+}
+
 /**
  * One graph of every module the inputs hold: sources parsed with tree-sitter, .pyc read
  * from bytecode, each file once (and from the cache when its content was seen before).
@@ -165,16 +203,18 @@ export async function buildGraph(
 ): Promise<ModuleGraph> {
   const imports = new Map<string, ModuleImports>();
   const pending: ModuleFile[] = [];
-  const decoder = new TextDecoder();
+  const sources: ModuleFile[] = [];
   for (const file of index.values()) {
     const cached = cache.get(file.data);
     if (cached) imports.set(file.name, cached);
-    else if (file.key.endsWith(".py")) {
-      const found = extractImports(parser, decoder.decode(file.data));
-      cache.set(file.data, found);
-      imports.set(file.name, found);
-    } else if (file.key.endsWith(".pyc")) pending.push(file);
+    else if (file.key.endsWith(".py")) sources.push(file);
+    else if (file.key.endsWith(".pyc")) pending.push(file);
   }
+  const parsed = await parseAll(sources.map((f) => f.data), parser);
+  sources.forEach((file, i) => {
+    cache.set(file.data, parsed[i]!);
+    imports.set(file.name, parsed[i]!);
+  });
   const rows = await readPyc(pending);
   pending.forEach((file, i) => {
     const found = { edges: parsePycRows(rows[i] ?? ""), dynamic: [], syntaxError: rows[i] === undefined };

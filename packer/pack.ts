@@ -5,7 +5,7 @@ import { defaultCacheDir } from "../analyzers/fetch-cache.ts";
 import { appRequirements } from "../analyzers/requirements.ts";
 import { resolvePackages, type ResolvedPackage } from "../analyzers/resolve.ts";
 import { buildGraph, ImportCache, moduleIndex, type ModuleFile, type ModuleGraph, type Reach } from "../analyzers/module-graph.ts";
-import { pythonParser } from "../analyzers/parser.ts";
+import { pythonParser } from "../analyzers/parser.mjs";
 import { applyStaticAnalysis, type StaticFindings, type StaticOptions } from "../analyzers/static-usage.ts";
 import { traceUsage, type Usage } from "../analyzers/trace-usage.ts";
 import { explainModule } from "./why.ts";

@@ -1,7 +1,7 @@
 import type { PyodideDist } from "../runtime/pyodide-dist.ts";
 import { runPythonTools, type ToolJob } from "../runtime/python-tools.ts";
 import { pathGlob } from "../analyzers/globs.ts";
-import { pythonParser } from "../analyzers/parser.ts";
+import { pythonParser } from "../analyzers/parser.mjs";
 import { minifyBytes } from "./minify.ts";
 import type { BundlePlan } from "./select.ts";
 

@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import type { Parser } from "web-tree-sitter";
-import { pythonParser } from "../analyzers/parser.ts";
+import { pythonParser } from "../analyzers/parser.mjs";
 import { minifyBytes, minifySource } from "./minify.ts";
 
 let parser: Parser;

@@ -1,10 +1,14 @@
+// @ts-check
+// tree-sitter-python, loaded once per process (or worker). Plain JS so parse workers
+// can load it from the source tree or dist/.
 import { createRequire } from "node:module";
 import { Language, Parser } from "web-tree-sitter";
 
-let parserPromise: Promise<Parser> | undefined;
+/** @type {Promise<Parser> | undefined} */
+let parserPromise;
 
-/** tree-sitter-python, loaded once per process. */
-export function pythonParser(): Promise<Parser> {
+/** @returns {Promise<Parser>} */
+export function pythonParser() {
   parserPromise ??= (async () => {
     const require = createRequire(import.meta.url);
     await Parser.init();
@@ -15,4 +19,3 @@ export function pythonParser(): Promise<Parser> {
   })();
   return parserPromise;
 }
-
