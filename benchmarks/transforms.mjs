@@ -1,7 +1,8 @@
 // For each anchor app on 0.29.3: brotli bytes a page downloads besides the runtime
 // with transforms off, each alone, and all on (the default), next to pyodide-pack's
 // figure; and the app's import-and-run time in Chromium from .py vs .pyc bundles.
-// Usage: npm run build && node benchmarks/transforms.mjs [runs]
+// Usage: npm run build && node benchmarks/transforms.mjs [runs] [--times]
+// (--times: only the two bundles whose import time is compared)
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -21,7 +22,8 @@ const CONFIGS = {
   "all (default)": {},
   "all + pyc": { prefer: "speed" },
 };
-const runs = Number(process.argv[2] ?? 5);
+const runs = Number(process.argv.find((a) => /^\d+$/.test(a)) ?? 5);
+const timesOnly = process.argv.includes("--times");
 const kB = (n) => (n / 1000).toLocaleString("en-US", { minimumFractionDigits: 1, maximumFractionDigits: 1 });
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
@@ -31,6 +33,7 @@ const times = {};
 for (const app of Object.keys(PYODIDE_PACK)) {
   sizes[app] = {};
   for (const [name, transforms] of Object.entries(CONFIGS)) {
+    if (timesOnly && !name.startsWith("all")) continue;
     const out = mkdtempSync(join(tmpdir(), "bench-t-"));
     const { report } = await pack({ app: join(shared, "anchor-apps", app, "app.py"), cwd: repo, findLinks, out, transforms, pyodide: "0.29.3" });
     sizes[app][name] = report.total.brotli.out;
@@ -44,7 +47,7 @@ for (const app of Object.keys(PYODIDE_PACK)) {
 }
 await host.close();
 
-const names = Object.keys(CONFIGS);
+const names = Object.keys(CONFIGS).filter((n) => !timesOnly || n.startsWith("all"));
 console.log(`| app | ${names.join(" | ")} | pyodide-pack | all on vs pyodide-pack |`);
 console.log(`|---|${names.map(() => "---:").join("|")}|---:|---:|`);
 for (const [app, row] of Object.entries(sizes)) {

@@ -1,6 +1,6 @@
 import { parseArgs } from "node:util";
 import { PackError, isPackError } from "./errors.ts";
-import { formatReportTable } from "./format.ts";
+import { formatFindings, formatReportTable } from "./format.ts";
 import { explain, pack, type PackOptions, type Runner } from "./pack.ts";
 
 export interface World {
@@ -163,7 +163,8 @@ export async function main(world: World): Promise<number> {
     } else {
       const seconds = ((Date.now() - started) / 1000).toFixed(1);
       const checked = result.report.validation.skipped ? "not validated" : `validated in ${result.report.runner}`;
-      world.stdout.write(`${formatReportTable(result.report)}\n\nwrote ${result.outDir} (${checked}) in ${seconds} s\n`);
+      const findings = formatFindings(result.report);
+      world.stdout.write(`${formatReportTable(result.report)}\n${findings ? `\n${findings}\n` : ""}\nwrote ${result.outDir} (${checked}) in ${seconds} s\n`);
     }
     return 0;
   } catch (error) {

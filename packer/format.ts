@@ -26,3 +26,41 @@ export function formatReportTable(report: PackReport): string {
   const runtime = `runtime (not counted, same with and without pack): ${kB(report.runtime.bytes)} kB raw, ${kB(report.runtime.brotli)} kB brotli`;
   return [...body, runtime].join("\n");
 }
+
+/** What the static witness and the transforms found, a few lines under the table. */
+export function formatFindings(report: PackReport): string {
+  const lines: string[] = [];
+  const { untraced, unfollowed, strategy } = report.static;
+  if (untraced.length > 0) {
+    const byInput = new Map<string, { count: number; bytes: number }>();
+    for (const u of untraced) {
+      const entry = byInput.get(u.input) ?? { count: 0, bytes: 0 };
+      entry.count++;
+      entry.bytes += u.bytes;
+      byInput.set(u.input, entry);
+    }
+    const fate = strategy === "safe" ? "kept (strategy safe)" : "left out (strategy trace; --strategy safe keeps them)";
+    lines.push(`static: modules that traced code can import but the run did not, ${fate}:`);
+    for (const [input, { count, bytes }] of [...byInput].sort(([a], [b]) => a.localeCompare(b))) {
+      lines.push(`  ${input}: ${count} modules, ${kB(bytes)} kB raw`);
+    }
+  }
+  if (unfollowed.length > 0) {
+    lines.push(`static: ${unfollowed.length} dynamic imports in kept modules cannot be followed (list in report.json static.unfollowed), e.g.`);
+    for (const u of unfollowed.slice(0, 3)) lines.push(`  ${u.path}:${u.line}  ${u.code}`);
+  }
+  const totals = new Map<string, { files: number; saved: number }>();
+  for (const byTransform of Object.values(report.transforms.savings)) {
+    for (const [name, s] of Object.entries(byTransform)) {
+      const entry = totals.get(name) ?? { files: 0, saved: 0 };
+      entry.files += s.files;
+      entry.saved += s.before - s.after;
+      totals.set(name, entry);
+    }
+  }
+  if (totals.size > 0) {
+    const parts = [...totals].map(([name, t]) => `${name} ${kB(t.saved)} kB in ${t.files} files`);
+    lines.push(`transforms saved (raw): ${parts.join(", ")}`);
+  }
+  return lines.join("\n");
+}
