@@ -6,4 +6,5 @@ process.exitCode = await main({
   cwd: process.cwd(),
   stdout: process.stdout,
   stderr: process.stderr,
+  env: process.env,
 });

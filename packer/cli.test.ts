@@ -22,7 +22,7 @@ describe("pack CLI usage", () => {
     const r = await run(["--help"]);
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/^Usage: pack APP.py/);
-    expect(r.stdout).toContain("Exit codes: 0 ok, 1 validation failed, 2 usage");
+    expect(r.stdout).toContain("Exit codes: 0 ok, 1 validation failed or budget exceeded, 2 usage, config, input or");
   });
 
   it.each([

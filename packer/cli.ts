@@ -1,13 +1,19 @@
+import { appendFileSync, existsSync, readFileSync } from "node:fs";
+import { dirname, resolve } from "node:path";
 import { parseArgs } from "node:util";
+import { budgetMessage, checkBudgets, compareReports, growthExceeds, parseSize } from "./budgets.ts";
+import { loadConfig } from "./config.ts";
 import { PackError, isPackError } from "./errors.ts";
-import { formatFindings, formatReportTable } from "./format.ts";
-import { explain, pack, type PackOptions, type Runner } from "./pack.ts";
+import { explain, pack, type PackOptions } from "./pack.ts";
+import type { PackReport } from "./report.ts";
+import { growthMessage, REPORTERS, type ReportView } from "./reporters.ts";
 
 export interface World {
   argv: string[];
   cwd: string;
-  stdout: { write(text: string): unknown };
+  stdout: { write(text: string): unknown; isTTY?: boolean };
   stderr: { write(text: string): unknown };
+  env?: Record<string, string | undefined>;
 }
 
 export const USAGE = `Usage: pack APP.py [options]
@@ -46,14 +52,38 @@ Options:
   --no-optimize-pyc      keep docstrings in the .pyc files wheels ship
   --strip-lines          drop .pyc line tables (tracebacks lose line numbers)
   --keep-docstrings GLOB keep the docstrings of modules matching GLOB (repeatable)
-  --json                 print report.json instead of the table
+  --config FILE          settings (TOML or JSON; default: [tool.pyodide-packer] in the
+                         pyproject.toml beside the app); flags override them
+  --budget SIZE          fail (exit 1) when the total brotli bytes exceed SIZE ("1.5MB")
+  --compare REPORT.json  print per-package changes against a previous report.json
+  --max-growth LIMIT     with --compare, fail when the total grows by more ("5%", "20kB")
+  --reporter NAME        console (default), json or markdown
+  --json                 the same as --reporter json
   -h, --help             this help
 
-Exit codes: 0 ok, 1 validation failed, 2 usage, config, input or tool error.
+Exit codes: 0 ok, 1 validation failed or budget exceeded, 2 usage, config, input or
+tool error.
 `;
 
-function parse(argv: string[]): PackOptions & { help: boolean; json: boolean; why?: string } {
-  const { values, positionals } = parseArgs({
+type Parsed = Partial<PackOptions> & {
+  help?: boolean;
+  why?: string;
+  config?: string;
+  budget?: string;
+  compare?: string;
+  maxGrowth?: string;
+  reporter?: string;
+};
+
+function oneOf<T extends string>(flag: string, value: string | undefined, allowed: readonly T[]): T | undefined {
+  if (value === undefined) return undefined;
+  if (!allowed.includes(value as T)) throw new PackError("USAGE", { detail: `${flag} must be ${allowed.join(" or ")}, not ${value}` });
+  return value as T;
+}
+
+/** Only what the command line says: config and defaults fill the rest. */
+function parse(argv: string[]): Parsed {
+  const { values: v, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
     options: {
@@ -66,113 +96,153 @@ function parse(argv: string[]): PackOptions & { help: boolean; json: boolean; wh
       runner: { type: "string" },
       out: { type: "string" },
       timeout: { type: "string" },
-      "no-validate": { type: "boolean" },
-      "no-minify": { type: "boolean" },
       strategy: { type: "string" },
       scenario: { type: "string", multiple: true },
       why: { type: "string" },
       include: { type: "string", multiple: true },
       exclude: { type: "string", multiple: true },
+      "no-validate": { type: "boolean" },
+      "no-minify": { type: "boolean" },
       prefer: { type: "string" },
       "pyc-app": { type: "boolean" },
       "no-optimize-pyc": { type: "boolean" },
       "strip-lines": { type: "boolean" },
       "keep-docstrings": { type: "string", multiple: true },
+      config: { type: "string" },
+      budget: { type: "string" },
+      compare: { type: "string" },
+      "max-growth": { type: "string" },
+      reporter: { type: "string" },
       json: { type: "boolean" },
       help: { type: "boolean", short: "h" },
     },
   });
-  if (values.help) return { app: "", help: true, json: false };
+  if (v.help) return { help: true };
   if (positionals.length !== 1) {
     throw new PackError("USAGE", { detail: positionals.length === 0 ? "missing APP.py" : `one app at a time, got ${positionals.join(" ")}` });
   }
-  const runner = values.runner ?? "chromium";
-  if (runner !== "chromium" && runner !== "node") {
-    throw new PackError("USAGE", { detail: `--runner must be chromium or node, not ${runner}` });
+  const timeout = v.timeout === undefined ? undefined : Number(v.timeout);
+  if (timeout !== undefined && (!Number.isFinite(timeout) || timeout <= 0)) {
+    throw new PackError("USAGE", { detail: `--timeout takes seconds > 0, not ${v.timeout}` });
   }
-  const strategy = values.strategy ?? "trace";
-  if (strategy !== "trace" && strategy !== "safe") {
-    throw new PackError("USAGE", { detail: `--strategy must be trace or safe, not ${strategy}` });
+  if (v.budget !== undefined && parseSize(v.budget) === undefined) {
+    throw new PackError("USAGE", { detail: `--budget takes a size such as 1.5MB, not ${v.budget}` });
   }
-  const prefer = values.prefer ?? "size";
-  if (prefer !== "size" && prefer !== "speed") {
-    throw new PackError("USAGE", { detail: `--prefer must be size or speed, not ${prefer}` });
-  }
-  const timeout = values.timeout === undefined ? 120 : Number(values.timeout);
-  if (!Number.isFinite(timeout) || timeout <= 0) {
-    throw new PackError("USAGE", { detail: `--timeout takes seconds > 0, not ${values.timeout}` });
-  }
-  return {
+  const reporter = v.json ? "json" : oneOf("--reporter", v.reporter, Object.keys(REPORTERS));
+  const transforms = Object.fromEntries(
+    Object.entries({
+      minify: v["no-minify"] ? false : undefined,
+      prefer: oneOf("--prefer", v.prefer, ["size", "speed"] as const),
+      pycApp: v["pyc-app"] || undefined,
+      optimizePyc: v["no-optimize-pyc"] ? false : undefined,
+      stripLines: v["strip-lines"] || undefined,
+      keepDocstrings: v["keep-docstrings"],
+    }).filter(([, value]) => value !== undefined),
+  );
+  const parsed: Parsed = {
     app: positionals[0]!,
-    requires: (values.requires ?? []).flatMap((r) => r.split(/,(?=\s*[A-Za-z0-9])/)),
-    findLinks: values["find-links"] ?? [],
-    lock: values.lock,
-    indexURL: values["index-url"],
-    cacheDir: values["cache-dir"],
-    pyodide: values.pyodide,
-    runner: runner as Runner,
-    out: values.out,
+    requires: v.requires?.flatMap((r) => r.split(/,(?=\s*[A-Za-z0-9])/)),
+    findLinks: v["find-links"],
+    lock: v.lock,
+    indexURL: v["index-url"],
+    cacheDir: v["cache-dir"],
+    pyodide: v.pyodide,
+    runner: oneOf("--runner", v.runner, ["chromium", "node"] as const),
+    out: v.out,
     timeoutSeconds: timeout,
-    validate: !values["no-validate"],
-    strategy,
-    scenarios: values.scenario ?? [],
-    why: values.why,
-    include: values.include ?? [],
-    exclude: values.exclude ?? [],
-    transforms: {
-      minify: !values["no-minify"],
-      prefer,
-      pycApp: Boolean(values["pyc-app"]),
-      optimizePyc: !values["no-optimize-pyc"],
-      stripLines: Boolean(values["strip-lines"]),
-      keepDocstrings: values["keep-docstrings"] ?? [],
-    },
-    help: false,
-    json: Boolean(values.json),
+    strategy: oneOf("--strategy", v.strategy, ["trace", "safe"] as const),
+    scenarios: v.scenario,
+    include: v.include,
+    exclude: v.exclude,
+    validate: v["no-validate"] ? false : undefined,
+    transforms: Object.keys(transforms).length > 0 ? transforms : undefined,
+    why: v.why,
+    config: v.config,
+    budget: v.budget,
+    compare: v.compare,
+    maxGrowth: v["max-growth"],
+    reporter,
   };
+  return Object.fromEntries(Object.entries(parsed).filter(([, value]) => value !== undefined)) as Parsed;
+}
+
+function readReport(path: string): PackReport {
+  if (!existsSync(path)) throw new PackError("CONFIG_INVALID", { source: "--compare", detail: `${path} not found` });
+  try {
+    return JSON.parse(readFileSync(path, "utf8")) as PackReport;
+  } catch (error) {
+    throw new PackError("CONFIG_INVALID", { source: path, detail: (error as Error).message });
+  }
 }
 
 /** Runs the CLI in-process; returns the exit code. */
 export async function main(world: World): Promise<number> {
-  let options: ReturnType<typeof parse>;
-  try {
-    options = parse(world.argv);
-  } catch (error) {
-    const detail = isPackError(error) ? error.message : new PackError("USAGE", { detail: (error as Error).message }).message;
-    world.stderr.write(`pack: ${detail}\n`);
+  const env = world.env ?? {};
+  const fail = (error: unknown) => {
+    if (isPackError(error)) {
+      world.stderr.write(`pack: ${error.message}\n`);
+      return error.exitCode;
+    }
+    if ((error as { code?: string }).code?.startsWith("ERR_PARSE_ARGS")) {
+      world.stderr.write(`pack: ${new PackError("USAGE", { detail: (error as Error).message }).message}\n`);
+      return 2;
+    }
+    world.stderr.write(`pack: internal error: ${(error as Error).stack ?? String(error)}\n`);
     return 2;
+  };
+  let cli: Parsed;
+  try {
+    cli = parse(world.argv);
+  } catch (error) {
+    return fail(error);
   }
-  if (options.help) {
+  if (cli.help) {
     world.stdout.write(USAGE);
     return 0;
   }
   const started = Date.now();
   try {
-    if (options.why) {
-      world.stdout.write((await explain(options, options.why)) + "\n");
+    const app = resolve(world.cwd, cli.app!);
+    const config = loadConfig(dirname(app), cli.config && resolve(world.cwd, cli.config));
+    const options: PackOptions = {
+      ...config.options,
+      ...cli,
+      app,
+      cwd: world.cwd,
+      transforms: { ...config.options.transforms, ...cli.transforms },
+    };
+    if (cli.why) {
+      world.stdout.write((await explain(options, cli.why)) + "\n");
       return 0;
     }
-    const result = await pack({
-      ...options,
-      cwd: world.cwd,
-      onStep: options.json ? undefined : (step) => world.stderr.write(`pack: ${step}…\n`),
-    });
+    const reporter = cli.reporter ?? "console";
+    const result = await pack({ ...options, onStep: reporter === "console" ? (step) => world.stderr.write(`pack: ${step}…\n`) : undefined });
     for (const w of result.report.transforms.warnings) world.stderr.write(`pack: warning: ${w.path}: ${w.detail}\n`);
-    if (options.json) {
-      world.stdout.write(JSON.stringify(result.report, null, 2) + "\n");
-    } else {
+    const budgets = { ...config.budgets, ...(cli.budget ? { total: parseSize(cli.budget)! } : {}) };
+    const comparePath = cli.compare ? resolve(world.cwd, cli.compare) : config.compare;
+    const deltas = comparePath ? compareReports(readReport(comparePath), result.report) : undefined;
+    const maxGrowth = cli.maxGrowth ?? config.maxGrowth;
+    const view: ReportView = {
+      report: result.report,
+      violations: checkBudgets(result.report, budgets),
+      deltas,
+      growthLimit: deltas && maxGrowth && growthExceeds(deltas.at(-1)!, maxGrowth) ? maxGrowth : undefined,
+    };
+    const color = Boolean(world.stdout.isTTY) && env.NO_COLOR === undefined;
+    world.stdout.write(REPORTERS[reporter]!(view, { color }) + "\n");
+    if (reporter === "console") {
       const seconds = ((Date.now() - started) / 1000).toFixed(1);
       const checked = result.report.validation.skipped ? "not validated" : `validated in ${result.report.runner}`;
-      const findings = formatFindings(result.report);
-      world.stdout.write(`${formatReportTable(result.report)}\n${findings ? `\n${findings}\n` : ""}\nwrote ${result.outDir} (${checked}) in ${seconds} s\n`);
+      world.stdout.write(`\nwrote ${result.outDir} (${checked}) in ${seconds} s\n`);
     }
-    return 0;
+    const failures = [...view.violations.map(budgetMessage), ...(view.growthLimit ? [growthMessage(deltas!.at(-1)!, view.growthLimit)] : [])];
+    if (env.GITHUB_ACTIONS === "true") {
+      for (const f of failures) world.stdout.write(`::error title=pyodide-packer budget::${f}\n`);
+      if (env.GITHUB_STEP_SUMMARY) appendFileSync(env.GITHUB_STEP_SUMMARY, REPORTERS.markdown!(view, { color: false }) + "\n");
+    }
+    for (const f of failures) world.stderr.write(`pack: over budget: ${f}\n`);
+    return failures.length > 0 ? 1 : 0;
   } catch (error) {
-    if (isPackError(error)) {
-      world.stderr.write(`pack: ${error.message}\n`);
-      return error.exitCode;
-    }
-    world.stderr.write(`pack: internal error: ${(error as Error).stack ?? String(error)}\n`);
-    return 2;
+    return fail(error);
   }
 }

@@ -37,6 +37,7 @@ const MESSAGES = {
   HOST_FAILED: (a: { runner: string; detail: string }) => `the ${a.runner} runner failed: ${a.detail}`,
   VALIDATION_FAILED: (a: { detail: string }) =>
     `the bundle does not reproduce the traced run: ${a.detail}; nothing was written (use --no-validate to keep it anyway)`,
+  CONFIG_INVALID: (a: { source: string; detail: string }) => `bad config in ${a.source}: ${a.detail}`,
   OUTPUT_NOT_WRITABLE: (a: { path: string; detail: string }) => `cannot write ${a.path}: ${a.detail}`,
 } as const;
 
