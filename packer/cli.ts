@@ -5,6 +5,7 @@ import { budgetMessage, checkBudgets, compareReports, growthExceeds, parseSize }
 import { loadConfig } from "./config.ts";
 import { PackError, isPackError } from "./errors.ts";
 import { explain, pack, type PackOptions } from "./pack.ts";
+import { createProgress } from "./progress.ts";
 import type { PackReport } from "./report.ts";
 import { growthMessage, REPORTERS, type ReportView } from "./reporters.ts";
 
@@ -12,7 +13,7 @@ export interface World {
   argv: string[];
   cwd: string;
   stdout: { write(text: string): unknown; isTTY?: boolean };
-  stderr: { write(text: string): unknown };
+  stderr: { write(text: string): unknown; isTTY?: boolean };
   env?: Record<string, string | undefined>;
 }
 
@@ -59,6 +60,8 @@ Options:
   --max-growth LIMIT     with --compare, fail when the total grows by more ("5%", "20kB")
   --reporter NAME        console (default), json or markdown
   --json                 the same as --reporter json
+  -q, --quiet            no progress and no table: warnings, errors and the last line
+  -v, --verbose          time each step
   -h, --help             this help
 
 Exit codes: 0 ok, 1 validation failed or budget exceeded, 2 usage, config, input or
@@ -67,6 +70,8 @@ tool error.
 
 type Parsed = Partial<PackOptions> & {
   help?: boolean;
+  quiet?: boolean;
+  verbose?: boolean;
   why?: string;
   config?: string;
   budget?: string;
@@ -114,6 +119,8 @@ function parse(argv: string[]): Parsed {
       "max-growth": { type: "string" },
       reporter: { type: "string" },
       json: { type: "boolean" },
+      quiet: { type: "boolean", short: "q" },
+      verbose: { type: "boolean", short: "v" },
       help: { type: "boolean", short: "h" },
     },
   });
@@ -162,6 +169,8 @@ function parse(argv: string[]): Parsed {
     compare: v.compare,
     maxGrowth: v["max-growth"],
     reporter,
+    quiet: v.quiet,
+    verbose: v.verbose,
   };
   return Object.fromEntries(Object.entries(parsed).filter(([, value]) => value !== undefined)) as Parsed;
 }
@@ -216,7 +225,12 @@ export async function main(world: World): Promise<number> {
       return 0;
     }
     const reporter = cli.reporter ?? "console";
-    const result = await pack({ ...options, onStep: reporter === "console" ? (step) => world.stderr.write(`pack: ${step}…\n`) : undefined });
+    const progress = createProgress(world.stderr, {
+      tty: Boolean(world.stderr.isTTY) && !env.CI,
+      quiet: Boolean(cli.quiet) || reporter !== "console",
+      verbose: Boolean(cli.verbose),
+    });
+    const result = await pack({ ...options, onStep: (step) => progress.step(step) }).finally(() => progress.done());
     for (const w of result.report.transforms.warnings) world.stderr.write(`pack: warning: ${w.path}: ${w.detail}\n`);
     const budgets = { ...config.budgets, ...(cli.budget ? { total: parseSize(cli.budget)! } : {}) };
     const comparePath = cli.compare ? resolve(world.cwd, cli.compare) : config.compare;
@@ -229,11 +243,11 @@ export async function main(world: World): Promise<number> {
       growthLimit: deltas && maxGrowth && growthExceeds(deltas.at(-1)!, maxGrowth) ? maxGrowth : undefined,
     };
     const color = Boolean(world.stdout.isTTY) && env.NO_COLOR === undefined;
-    world.stdout.write(REPORTERS[reporter]!(view, { color }) + "\n");
+    if (!cli.quiet) world.stdout.write(REPORTERS[reporter]!(view, { color }) + "\n");
     if (reporter === "console") {
       const seconds = ((Date.now() - started) / 1000).toFixed(1);
       const checked = result.report.validation.skipped ? "not validated" : `validated in ${result.report.runner}`;
-      world.stdout.write(`\nwrote ${result.outDir} (${checked}) in ${seconds} s\n`);
+      world.stdout.write(`${cli.quiet ? "" : "\n"}wrote ${result.outDir} (${checked}) in ${seconds} s\n`);
     }
     const failures = [...view.violations.map(budgetMessage), ...(view.growthLimit ? [growthMessage(deltas!.at(-1)!, view.growthLimit)] : [])];
     if (env.GITHUB_ACTIONS === "true") {

@@ -20,6 +20,8 @@ import { planBundle } from "../transforms/select.ts";
 import { commitOutput, prepareOutput, servedFiles, writeBundle, writeSidecars } from "./bundle.ts";
 import { PackError } from "./errors.ts";
 import { buildReport, type PackReport, type Validation } from "./report.ts";
+import { renderReportHtml } from "./report-html.ts";
+import { sizeTrees } from "./size-tree.ts";
 import { SizeMeter } from "./sizes.ts";
 import { stageInputs, writeStageArchives, type StagedInputs } from "./stage.ts";
 
@@ -176,6 +178,7 @@ export async function pack(options: PackOptions): Promise<PackResult> {
     });
     meter.save();
     writeFileSync(join(temp, "report.json"), JSON.stringify(report, null, 2) + "\n");
+    writeFileSync(join(temp, "report.html"), renderReportHtml(report, sizeTrees(inputs, plan)));
     commitOutput(temp, s.out);
     temp = undefined;
     return { outDir: s.out, report, packages, trace };
