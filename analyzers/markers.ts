@@ -1,4 +1,5 @@
-import { compareVersionStrings, satisfies } from "./versions.ts";
+import { normalizeName } from "./requirements.ts";
+import { compareVersionStrings, ordered, satisfies } from "./versions.ts";
 
 /** PEP 508 marker variables as Pyodide's runtime would report them. */
 export type MarkerEnv = Record<string, string>;
@@ -52,34 +53,15 @@ function compare(left: Token, op: string, right: Token, env: MarkerEnv): boolean
   if (op === "in") return r.includes(l);
   if (op === "not in") return !r.includes(l);
   const versioned = (left.kind === "var" && VERSION_VARS.has(left.value)) || (right.kind === "var" && VERSION_VARS.has(right.value));
-  if (left.kind === "var" && left.value === "extra") return op === "==" ? normalizeExtra(l) === normalizeExtra(r) : normalizeExtra(l) !== normalizeExtra(r);
+  if (left.kind === "var" && left.value === "extra") return op === "==" ? normalizeName(l) === normalizeName(r) : normalizeName(l) !== normalizeName(r);
   if (versioned) {
     if (left.kind === "var") return satisfies(l, `${op}${r}`);
     const flipped: Record<string, string> = { "<": ">", ">": "<", "<=": ">=", ">=": "<=" };
     return satisfies(r, `${flipped[op] ?? op}${l}`);
   }
-  const c = l === r ? 0 : compareVersionStrings(l, r);
-  switch (op) {
-    case "==":
-    case "===":
-      return l === r;
-    case "!=":
-      return l !== r;
-    case "<":
-      return c < 0;
-    case "<=":
-      return c <= 0;
-    case ">":
-      return c > 0;
-    case ">=":
-      return c >= 0;
-    default:
-      return false;
-  }
-}
-
-function normalizeExtra(name: string): string {
-  return name.toLowerCase().replace(/[-_.]+/g, "-");
+  if (op === "==" || op === "===") return l === r;
+  if (op === "!=") return l !== r;
+  return ordered(op, compareVersionStrings(l, r)) ?? false;
 }
 
 /** Evaluates a PEP 508 marker ("sys_platform == 'emscripten' and extra == 'x'"). */

@@ -67,19 +67,8 @@ export function compareVersionStrings(a: string, b: string): number {
   return compareVersions(va, vb);
 }
 
-function matchesOne(version: Version, raw: string, op: string, target: string): boolean {
-  if (op === "===") return raw === target;
-  if ((op === "==" || op === "!=") && target.endsWith(".*")) {
-    const prefix = parseVersion(target.slice(0, -2));
-    if (!prefix) return false;
-    const same =
-      version.epoch === prefix.epoch && prefix.release.every((n, i) => (version.release[i] ?? 0) === n);
-    return op === "==" ? same : !same;
-  }
-  const t = parseVersion(target);
-  if (!t) return false;
-  const withoutLocal = t.local === undefined ? { ...version, local: undefined } : version;
-  const c = compareVersions(withoutLocal, t);
+/** Whether a comparison result (-1, 0, 1) satisfies an ordering operator; undefined for others. */
+export function ordered(op: string, c: number): boolean | undefined {
   switch (op) {
     case "==":
       return c === 0;
@@ -93,15 +82,31 @@ function matchesOne(version: Version, raw: string, op: string, target: string): 
       return c > 0;
     case ">=":
       return c >= 0;
-    case "~=": {
-      if (t.release.length < 2) return false;
-      const upper = parseVersion(t.release.slice(0, -1).join("."))!;
-      upper.release[upper.release.length - 1]! += 1;
-      return c >= 0 && compareRelease(version.release, upper.release) < 0;
-    }
     default:
-      return false;
+      return undefined;
   }
+}
+
+function matchesOne(version: Version, raw: string, op: string, target: string): boolean {
+  if (op === "===") return raw === target;
+  if ((op === "==" || op === "!=") && target.endsWith(".*")) {
+    const prefix = parseVersion(target.slice(0, -2));
+    if (!prefix) return false;
+    const same =
+      version.epoch === prefix.epoch && prefix.release.every((n, i) => (version.release[i] ?? 0) === n);
+    return op === "==" ? same : !same;
+  }
+  const t = parseVersion(target);
+  if (!t) return false;
+  const withoutLocal = t.local === undefined ? { ...version, local: undefined } : version;
+  const c = compareVersions(withoutLocal, t);
+  if (op === "~=") {
+    if (t.release.length < 2) return false;
+    const upper = parseVersion(t.release.slice(0, -1).join("."))!;
+    upper.release[upper.release.length - 1]! += 1;
+    return c >= 0 && compareRelease(version.release, upper.release) < 0;
+  }
+  return ordered(op, c) ?? false;
 }
 
 /** True when version satisfies every clause of a specifier such as ">=1.2,<2". */
