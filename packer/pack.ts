@@ -156,7 +156,7 @@ export async function pack(options: PackOptions): Promise<PackResult> {
     const { dist, packages, inputs, trace, usage, findings } = await analyzeApp(options, host, s);
     s.step("transform");
     const transformOptions = { ...DEFAULT_TRANSFORMS, ...options.transforms };
-    const transformed = await applyTransforms(planBundle(inputs, usage), dist, inputs.stdlibMount, transformOptions);
+    const transformed = await applyTransforms(planBundle(inputs, usage), dist, inputs.stdlibMount, transformOptions, s.cacheDir);
     const plan = transformed.plan;
     s.step("write");
     temp = prepareOutput(s.out);
@@ -202,7 +202,7 @@ export async function explain(options: PackOptions, module: string): Promise<str
 export async function moduleGraph(inputs: StagedInputs, dist: PyodideDist, cacheDir: string): Promise<ModuleGraph> {
   const cache = new ImportCache(cacheDir);
   const readPyc = async (files: ModuleFile[]) => {
-    const results = await runPythonTools(dist, files.map((f) => ({ op: "imports" as const, path: f.path, data: f.data })));
+    const results = await runPythonTools(dist, files.map((f) => ({ op: "imports" as const, path: f.path, data: f.data })), cacheDir);
     return results.map((r) => (r.ok ? new TextDecoder().decode(r.data) : undefined));
   };
   const graph = await buildGraph(moduleIndex(inputs, pythonLayout(dist.pythonVersion).sitePackages), await pythonParser(), cache, readPyc);

@@ -1,6 +1,7 @@
 // The transforms run inside real Pyodide (0.29.3): compile checks, .pyc compile and strip.
 import { describe, expect, it } from "vitest";
 import { REPO } from "../fixtures/paths.ts";
+import { tempDir } from "../fixtures/temp.ts";
 import { findDist } from "../runtime/pyodide-dist.ts";
 import { runPythonTools } from "../runtime/python-tools.ts";
 import type { ResolvedPackage } from "../analyzers/resolve.ts";
@@ -95,3 +96,20 @@ describe("compiler.py in Pyodide", () => {
     expect(r).toEqual({ ok: false, error: "ValueError: built for another Python (magic number differs)" });
   });
 });
+
+describe("runtime tool results are cached by content", () => {
+  it("answers a repeated batch without booting the runtime", async () => {
+    const cacheDir = tempDir("tools-cache");
+    const jobs = [
+      { op: "check" as const, path: "/m.py", data: enc("x = 1\n") },
+      { op: "check" as const, path: "/n.py", data: enc("def (:\n") },
+      { op: "compile" as const, path: "/m.py", data: enc("x = 1\n") },
+    ];
+    const first = await runPythonTools(dist, jobs, cacheDir);
+    const nowhere = { ...dist, dir: "/nonexistent/pyodide" };
+    const second = await runPythonTools(nowhere, jobs, cacheDir);
+    expect(second).toEqual(first);
+    expect(first[1]).toMatchObject({ ok: false });
+  });
+});
+

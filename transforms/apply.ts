@@ -93,7 +93,13 @@ function slotsOf(plan: BundlePlan, stdlibMount: string) {
  * between modules) or --keep-docstrings names it. Every minified module is compiled
  * before it is kept; one that fails keeps its original.
  */
-export async function applyTransforms(plan: BundlePlan, dist: PyodideDist, stdlibMount: string, options: TransformOptions): Promise<TransformResult> {
+export async function applyTransforms(
+  plan: BundlePlan,
+  dist: PyodideDist,
+  stdlibMount: string,
+  options: TransformOptions,
+  cacheDir?: string,
+): Promise<TransformResult> {
   const { stdlib, packages, slots } = slotsOf(plan, stdlibMount);
   const app = new Map(plan.app);
   const appSlots: Slot[] = [...app].map(([key, data]) => ({ input: "app", unit: "app", key, path: key, data, map: app }));
@@ -121,10 +127,14 @@ export async function applyTransforms(plan: BundlePlan, dist: PyodideDist, stdli
   for (const m of minified) if (m.result.keptDocstrings) docReaders.add(m.slot.unit);
   const changed = minified.filter((m) => m.result.bytes !== m.slot.data);
   const readers = options.optimizePyc ? pycs : [];
-  const pass1 = await runPythonTools(dist, [
-    ...readers.map((s): ToolJob => ({ op: "reads-doc", path: s.path, data: s.data })),
-    ...changed.map(({ slot, result }): ToolJob => ({ op: "check", path: slot.path, data: result.bytes })),
-  ]);
+  const pass1 = await runPythonTools(
+    dist,
+    [
+      ...readers.map((s): ToolJob => ({ op: "reads-doc", path: s.path, data: s.data })),
+      ...changed.map(({ slot, result }): ToolJob => ({ op: "check", path: slot.path, data: result.bytes })),
+    ],
+    cacheDir,
+  );
   readers.forEach((s, i) => pass1[i]!.ok && pass1[i]!.data?.[0] === 1 && docReaders.add(s.unit));
   changed.forEach(({ slot, result }, i) => {
     const check = pass1[readers.length + i]!;
@@ -145,7 +155,7 @@ export async function applyTransforms(plan: BundlePlan, dist: PyodideDist, stdli
   const toCompile = options.prefer === "speed" ? [...sources] : [];
   if (options.pycApp) toCompile.push(...appSlots.filter((s) => s.key.endsWith(".py") && s.key !== plan.main));
   const toStrip = options.optimizePyc || options.stripLines ? pycs.filter((s) => options.stripLines || !docReaders.has(s.unit)) : [];
-  const results = await runPythonTools(dist, [
+  const jobs: ToolJob[] = [
     ...toCompile.map((s): ToolJob => ({ op: "compile", path: s.path, data: s.data, stripLines: options.stripLines })),
     ...toStrip.map((s): ToolJob => ({
       op: "strip",
@@ -154,7 +164,8 @@ export async function applyTransforms(plan: BundlePlan, dist: PyodideDist, stdli
       stripLines: options.stripLines,
       keepDocstrings: !options.optimizePyc || docReaders.has(s.unit),
     })),
-  ]);
+  ];
+  const results = await runPythonTools(dist, jobs, cacheDir);
   toCompile.forEach((slot, i) => {
     const result = results[i]!;
     if (!result.ok) {
