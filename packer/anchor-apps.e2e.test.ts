@@ -84,6 +84,24 @@ describe("Pyodide 314 in Chromium", () => {
   });
 });
 
+describe("Pyodide 314 in Chromium with every transform on", () => {
+  const everything = ["--prefer", "speed", "--pyc-app", "--strip-lines"];
+
+  it.each([
+    ["plotly", "bar [3, 1, 2] counts\n"],
+    ["docutils", "Title\n<p>Some <em>emphasis</em> and a list:</p>\n<ul class=\"simple\">\n<li><p>one</p></li>\n<li><p>two</p></li>\n</ul>\n"],
+  ])("%s validates", async (name, stdout) => {
+    for (const extra of [[], everything]) {
+      const r = await packCli([join(APPS, name, "app.py"), "--pyodide", "314", "--find-links", WHEELS_PURE, ...extra]);
+      expect(r.errors).toEqual([]);
+      expect(r.code).toBe(0);
+      const report = r.report();
+      expect(report.validation).toMatchObject({ ok: true, stdout });
+      expect(Object.keys(report.transforms.savings.stdlib!)).toEqual(extra.length ? ["minify", "pyc"] : ["minify"]);
+    }
+  });
+});
+
 describe("bad input on the Chromium runner", () => {
   it("stops an app that never ends and leaves nothing behind", async () => {
     const r = await packCli([join(APPS, "forever", "app.py"), "--timeout", "15"]);

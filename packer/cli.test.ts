@@ -72,4 +72,14 @@ describe("pack CLI usage", () => {
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/^pack: no Pyodide runtime "0.99.0" found \(looked in .*node_modules\); npm i -D pyodide, or pass --pyodide DIR\n$/);
   });
+
+  it("names a bad config key and stops before tracing", async () => {
+    const cwd = tempDir("cli");
+    writeFileSync(join(cwd, "app.py"), "print(1)\n");
+    writeFileSync(join(cwd, "pyproject.toml"), '[tool.pyodide-packer]\nrequire = ["numpy"]\n');
+    const r = await run(["app.py"], cwd);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/^pack: bad config in .*pyproject.toml \[tool.pyodide-packer\]: unknown key "require" \(known: requires, /);
+  });
 });
+

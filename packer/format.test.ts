@@ -34,7 +34,7 @@ const report: PackReport = {
       { module: "numpy.f2py", input: "numpy", path: "/x/numpy/f2py/__init__.pyc", bytes: 2_500, from: "numpy", line: 9 },
     ],
     unfollowed: [{ module: "pkgutil", path: "/lib/python313.zip/pkgutil.py", line: 77, code: "importlib.import_module(name)" }],
-    syntaxErrors: [],
+    syntaxErrors: ["/x/numpy/broken.py"],
     included: [],
     excluded: [],
   },
@@ -64,6 +64,7 @@ describe("console views", () => {
         "  stdlib: 1 modules, 16.0 kB raw",
         "static: 1 dynamic imports in kept modules cannot be followed (list in report.json static.unfollowed), e.g.",
         "  /lib/python313.zip/pkgutil.py:77  importlib.import_module(name)",
+        "warning: /x/numpy/broken.py does not parse; kept as it is, its imports only partly known",
         "transforms saved (raw): minify 600.0 kB in 100 files, pyc-strip 1.0 kB in 2 files",
       ].join("\n"),
     );

@@ -49,6 +49,9 @@ export function formatFindings(report: PackReport): string {
     lines.push(`static: ${unfollowed.length} dynamic imports in kept modules cannot be followed (list in report.json static.unfollowed), e.g.`);
     for (const u of unfollowed.slice(0, 3)) lines.push(`  ${u.path}:${u.line}  ${u.code}`);
   }
+  for (const path of report.static.syntaxErrors) {
+    lines.push(`warning: ${path} does not parse; kept as it is, its imports only partly known`);
+  }
   const totals = new Map<string, { files: number; saved: number }>();
   for (const byTransform of Object.values(report.transforms.savings)) {
     for (const [name, s] of Object.entries(byTransform)) {
