@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { homedir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { PackError } from "../packer/errors.ts";
 
 export function defaultCacheDir(): string {
@@ -10,6 +10,17 @@ export function defaultCacheDir(): string {
 
 export function sha256(bytes: Uint8Array): string {
   return createHash("sha256").update(bytes).digest("hex");
+}
+
+/**
+ * Writes a cache file whole or not at all: other packs (parallel test files, CI jobs)
+ * read the same cache and must never see half a file.
+ */
+export function writeFileAtomic(path: string, data: Uint8Array | string): void {
+  mkdirSync(dirname(path), { recursive: true });
+  const partial = `${path}.${process.pid}.${Math.random().toString(36).slice(2)}.partial`;
+  writeFileSync(partial, data);
+  renameSync(partial, path);
 }
 
 /** Throws CHECKSUM_MISMATCH unless the file's sha256 is the expected one. */
@@ -42,9 +53,6 @@ export async function fetchToCache(baseURL: string, fileName: string, expectedSh
   if (actual !== expectedSha.toLowerCase()) {
     throw new PackError("CHECKSUM_MISMATCH", { file: url, expected: expectedSha, actual });
   }
-  mkdirSync(dir, { recursive: true });
-  const partial = `${file}.${process.pid}.partial`;
-  writeFileSync(partial, bytes);
-  renameSync(partial, file);
+  writeFileAtomic(file, bytes);
   return file;
 }

@@ -1,11 +1,11 @@
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { join } from "node:path";
 import { Worker } from "node:worker_threads";
 import type { Parser } from "web-tree-sitter";
 import type { StagedInputs } from "../packer/stage.ts";
 import { APP_ROOT } from "../packer/stage.ts";
-import { sha256 } from "./fetch-cache.ts";
+import { sha256, writeFileAtomic } from "./fetch-cache.ts";
 import { extractImports, type DynamicImport, type ImportEdge, type ModuleImports } from "./imports.mjs";
 
 /** A module the bundle could hold: its file and which input ships it. */
@@ -107,8 +107,7 @@ export class ImportCache {
   save(): void {
     if (!this.#file || !this.#dirty) return;
     try {
-      mkdirSync(join(this.#file, ".."), { recursive: true });
-      writeFileSync(this.#file, JSON.stringify(this.#entries));
+      writeFileAtomic(this.#file, JSON.stringify(this.#entries));
       this.#dirty = false;
     } catch {
       // Only costs time next run.

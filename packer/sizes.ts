@@ -1,8 +1,8 @@
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { brotliCompress, constants, gzip } from "node:zlib";
-import { sha256 } from "../analyzers/fetch-cache.ts";
+import { sha256, writeFileAtomic } from "../analyzers/fetch-cache.ts";
 
 export interface Sizes {
   raw: number;
@@ -78,9 +78,8 @@ export class SizeMeter {
     this.#remember(key, { raw: bytes.length, gzip: compressed.gzip.length, brotli: compressed.brotli.length });
     if (dir) {
       try {
-        mkdirSync(dir, { recursive: true });
-        writeFileSync(join(dir, `${key}.gz`), compressed.gzip);
-        writeFileSync(join(dir, `${key}.br`), compressed.brotli);
+        writeFileAtomic(join(dir, `${key}.gz`), compressed.gzip);
+        writeFileAtomic(join(dir, `${key}.br`), compressed.brotli);
       } catch {
         // Not being able to cache is not an error.
       }
@@ -97,8 +96,7 @@ export class SizeMeter {
   save(): void {
     if (!this.#file || !this.#dirty) return;
     try {
-      mkdirSync(join(this.#file, ".."), { recursive: true });
-      writeFileSync(this.#file, JSON.stringify(Object.fromEntries(this.#memory)));
+      writeFileAtomic(this.#file, JSON.stringify(Object.fromEntries(this.#memory)));
       this.#dirty = false;
     } catch {
       // Not being able to cache is not an error.

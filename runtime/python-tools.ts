@@ -1,6 +1,7 @@
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { sha256 } from "../analyzers/fetch-cache.ts";
+import { sha256, writeFileAtomic } from "../analyzers/fetch-cache.ts";
 import { readAsset } from "./assets.ts";
 import { runInWorker } from "./node-host.ts";
 import type { PyodideDist } from "./pyodide-dist.ts";
@@ -17,7 +18,7 @@ export type ToolResult = { ok: true; data?: Uint8Array } | { ok: false; error: s
 /** A result depends on compiler.py, the runtime, the operation, its flags, the file name compiled in, and the bytes. */
 function jobKey(compiler: string, dist: PyodideDist, job: ToolJob): string {
   const head = JSON.stringify([compiler, dist.version, job.op, job.op === "compile" ? job.path : "", job.stripLines ?? false, job.keepDocstrings ?? false]);
-  return sha256(new Uint8Array([...new TextEncoder().encode(head), 0, ...job.data]));
+  return createHash("sha256").update(head).update("\0").update(job.data).digest("hex");
 }
 
 function readCached(dir: string, key: string): ToolResult | undefined {
@@ -32,7 +33,10 @@ function writeCached(dir: string, key: string, result: ToolResult): void {
   const body = result.ok ? (result.data ?? new Uint8Array()) : new TextEncoder().encode(result.error);
   const tag = result.ok ? (result.data ? 1 : 2) : 3;
   try {
-    writeFileSync(join(dir, key), new Uint8Array([tag, ...body]));
+    const record = new Uint8Array(body.length + 1);
+    record[0] = tag;
+    record.set(body, 1);
+    writeFileAtomic(join(dir, key), record);
   } catch {
     // Only costs time next run.
   }
@@ -45,7 +49,6 @@ function writeCached(dir: string, key: string, result: ToolResult): void {
  */
 export async function runPythonTools(dist: PyodideDist, jobs: ToolJob[], cacheDir?: string): Promise<ToolResult[]> {
   const dir = cacheDir && join(cacheDir, "tools");
-  if (dir) mkdirSync(dir, { recursive: true });
   const compilerSource = readAsset("compiler.py");
   const compiler = sha256(new TextEncoder().encode(compilerSource));
   const keys = dir ? jobs.map((job) => jobKey(compiler, dist, job)) : [];
