@@ -13,18 +13,32 @@ export interface Sizes {
 const gzipAsync = promisify(gzip);
 const brotliAsync = promisify(brotliCompress);
 
+/** Content and brotli quality: sizes at one quality never answer for another. */
+function cacheKey(bytes: Uint8Array): string {
+  return `${sha256(bytes)}-q${brotliQuality()}`;
+}
+
 export interface Compressed {
   gzip: Uint8Array;
   brotli: Uint8Array;
 }
 
-/** gzip -9 and brotli -q 11 (window 2^24, the largest browsers accept), as a server would send. */
+/**
+ * Brotli quality for reports and sidecars: 11 (the most a server would use) unless
+ * PYODIDE_PACKER_BROTLI_QUALITY says otherwise; the test suite uses 5 to stay fast.
+ */
+export function brotliQuality(): number {
+  const q = Number(process.env.PYODIDE_PACKER_BROTLI_QUALITY ?? 11);
+  return Number.isInteger(q) && q >= 0 && q <= 11 ? q : 11;
+}
+
+/** gzip -9 and brotli (window 2^24, the largest browsers accept), as a server would send. */
 async function compressBoth(bytes: Uint8Array): Promise<Compressed> {
   const [gz, br] = await Promise.all([
     gzipAsync(bytes, { level: 9 }),
     brotliAsync(bytes, {
       params: {
-        [constants.BROTLI_PARAM_QUALITY]: 11,
+        [constants.BROTLI_PARAM_QUALITY]: brotliQuality(),
         [constants.BROTLI_PARAM_LGWIN]: 24,
         [constants.BROTLI_PARAM_SIZE_HINT]: bytes.length,
       },
@@ -60,7 +74,7 @@ export class SizeMeter {
   }
 
   async measure(bytes: Uint8Array): Promise<Sizes> {
-    const key = sha256(bytes);
+    const key = cacheKey(bytes);
     const known = this.#memory.get(key);
     if (known) return known;
     const { gzip, brotli } = await compressBoth(bytes);
@@ -69,7 +83,7 @@ export class SizeMeter {
 
   /** The gzip and brotli encodings of bytes, for sidecar files. */
   async compress(bytes: Uint8Array): Promise<Compressed> {
-    const key = sha256(bytes);
+    const key = cacheKey(bytes);
     const dir = this.#compressedDir;
     if (dir && existsSync(join(dir, `${key}.br`)) && existsSync(join(dir, `${key}.gz`))) {
       return { gzip: new Uint8Array(readFileSync(join(dir, `${key}.gz`))), brotli: new Uint8Array(readFileSync(join(dir, `${key}.br`))) };
