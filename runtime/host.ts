@@ -13,8 +13,8 @@ export interface AppRun {
   stdout: string;
   stderr: string;
   outcome: RunOutcome;
-  /** Milliseconds: load (runtime, stdlib, bundle, .so) and run (imports and the app), when the host measured them. */
-  timings?: { load?: number; run?: number };
+  /** Milliseconds: load (runtime, stdlib, bundle, .so), run (imports and the app), total (since navigation), when the host measured them. */
+  timings?: { load?: number; run?: number; total?: number };
 }
 
 /** Everything one traced run saw (see runtime/assets/session.mjs). */

@@ -25,8 +25,8 @@ export interface StaticServer {
 export interface ServerOptions {
   /** Serve X.br for X with Content-Encoding: br when the client accepts it (nginx brotli_static). */
   precompressed?: boolean;
-  /** Called with each request's path and the Content-Encoding sent. */
-  onRequest?: (path: string, encoding: string | undefined) => void;
+  /** Called with each request's path, the Content-Encoding sent and the bytes of the body. */
+  onRequest?: (path: string, encoding: string | undefined, bytes: number) => void;
 }
 
 /**
@@ -74,7 +74,7 @@ export async function startServer(mounts: Mounts, options: ServerOptions = {}): 
         encoding = "br";
       }
     }
-    options.onRequest?.(request.url ?? "/", encoding);
+    options.onRequest?.(request.url ?? "/", encoding, stat.size);
     response.writeHead(200, {
       "content-type": type,
       "content-length": stat.size,

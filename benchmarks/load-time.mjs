@@ -1,0 +1,128 @@
+// Bytes on the wire and time to first result in headless Chromium: stock Pyodide
+// (runtime + full stdlib + loadPackage of every wheel) vs the packed bundle, served from
+// one local server that sends brotli (precompressed .br, as nginx brotli_static), each
+// run in a fresh browser context (cold cache), unthrottled and throttled through the
+// DevTools protocol (20 Mbit/s down, 5 up, 40 ms RTT).
+// Usage: npm run build && node benchmarks/load-time.mjs [--quick] [app ...]
+//   --quick: 1 run, unthrottled only.
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { basename, join, resolve } from "node:path";
+import { pack } from "../dist/packer/index.js";
+import { servedFiles, writeSidecars } from "../dist/packer/bundle.js";
+import { defaultCacheDir } from "../dist/analyzers/fetch-cache.js";
+import { SizeMeter } from "../dist/packer/sizes.js";
+import { launchChromium } from "../dist/runtime/chromium-host.js";
+import { findDist } from "../dist/runtime/pyodide-dist.js";
+import { startServer } from "../dist/runtime/server.js";
+
+const repo = resolve(import.meta.dirname, "..");
+const shared = resolve(repo, "..", "shared");
+const w029 = join(shared, "wheels", "pyodide-0.29");
+const pure = join(shared, "wheels", "pure");
+const anchor = (name) => join(shared, "anchor-apps", name, "app.py");
+const APPS = [
+  ...["stdlib_only", "numpy", "jinja2", "rich", "mpmath"].map((name) => ({ name, app: anchor(name), pyodide: "0.29.3", findLinks: [w029] })),
+  { name: "plotly (314)", app: join(repo, "fixtures/apps/plotly/app.py"), pyodide: "314", findLinks: [pure] },
+  { name: "docutils (314)", app: join(repo, "fixtures/apps/docutils/app.py"), pyodide: "314", findLinks: [pure] },
+];
+const CONDITIONS = {
+  unthrottled: undefined,
+  throttled: { download: (20e6 / 8), upload: (5e6 / 8), latency: 40 },
+};
+
+const args = process.argv.slice(2);
+const quick = args.includes("--quick");
+const only = args.filter((a) => !a.startsWith("--"));
+const runs = quick ? 1 : 5;
+const conditions = quick ? ["unthrottled"] : Object.keys(CONDITIONS);
+const meter = new SizeMeter(defaultCacheDir());
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const kB = (n) => (n / 1000).toLocaleString("en-US", { minimumFractionDigits: 1, maximumFractionDigits: 1 });
+
+/** A folder a stock page would deploy: runtime, full stdlib, the wheels, the app, with sidecars. */
+async function stockFolder(dist, packages, app) {
+  const dir = mkdtempSync(join(tmpdir(), "bench-stock-"));
+  mkdirSync(join(dir, "pyodide"));
+  mkdirSync(join(dir, "wheels"));
+  mkdirSync(join(dir, "app"));
+  const files = ["stock.html", "stock.json", "app/app.py"];
+  for (const f of [...dist.runtimeFiles, "python_stdlib.zip", "pyodide-lock.json"]) {
+    copyFileSync(join(dist.dir, f), join(dir, "pyodide", f));
+    files.push(`pyodide/${f}`);
+  }
+  for (const p of packages) {
+    copyFileSync(p.path, join(dir, "wheels", basename(p.path)));
+    files.push(`wheels/${basename(p.path)}`);
+  }
+  copyFileSync(app, join(dir, "app", "app.py"));
+  copyFileSync(join(repo, "benchmarks", "stock.html"), join(dir, "stock.html"));
+  writeFileSync(join(dir, "stock.json"), JSON.stringify({ wheels: packages.map((p) => `wheels/${basename(p.path)}`), main: "app/app.py" }));
+  await writeSidecars(dir, files, meter);
+  return dir;
+}
+
+async function load(browser, dir, page, runtimeFiles, condition) {
+  const sent = [];
+  const server = await startServer({ "/": dir }, { precompressed: true, onRequest: (path, _e, bytes) => sent.push([path, bytes]) });
+  const context = await browser.createBrowserContext();
+  try {
+    const tab = await context.newPage();
+    if (CONDITIONS[condition]) await tab.emulateNetworkConditions(CONDITIONS[condition]);
+    await tab.goto(`${server.url}/${page}`);
+    await tab.waitForSelector("html[data-status]", { timeout: 600_000 });
+    const result = await tab.evaluate(() => window.pyodidePackerResult);
+    const runtime = sent.filter(([p]) => p.startsWith("/pyodide/") && runtimeFiles.includes(p.slice("/pyodide/".length)));
+    const sum = (xs) => xs.reduce((n, [, b]) => n + b, 0);
+    return { ...result, bytes: { runtime: sum(runtime), rest: sum(sent) - sum(runtime) } };
+  } finally {
+    await context.close();
+    await server.close();
+  }
+}
+
+const chromium = await launchChromium();
+const rows = [];
+for (const spec of APPS.filter((a) => only.length === 0 || only.includes(a.name))) {
+  const out = mkdtempSync(join(tmpdir(), "bench-bundle-"));
+  const dist = findDist(spec.pyodide, repo);
+  const { packages } = await pack({ app: spec.app, cwd: repo, pyodide: spec.pyodide, findLinks: spec.findLinks, out });
+  const stock = await stockFolder(dist, packages, spec.app);
+  const row = { app: spec.name, pyodide: dist.version, sides: {} };
+  for (const [side, dir, page] of [["stock", stock, "stock.html"], ["bundle", out, "index.html"]]) {
+    for (const condition of conditions) {
+      const results = [];
+      for (let i = 0; i < runs; i++) {
+        const r = await load(chromium.browser, dir, page, dist.runtimeFiles, condition);
+        if (r.ok === false || r.outcome?.ok === false) throw new Error(`${spec.name} ${side}: ${r.error ?? r.outcome?.error}`);
+        results.push(r);
+      }
+      const totals = results.map((r) => r.timings.total);
+      const phases = Object.fromEntries(Object.keys(results[0].timings).map((k) => [k, median(results.map((r) => r.timings[k]))]));
+      row.sides[`${side} ${condition}`] = { median: median(totals), min: Math.min(...totals), max: Math.max(...totals), phases, bytes: results[0].bytes };
+    }
+  }
+  rows.push(row);
+  rmSync(out, { recursive: true, force: true });
+  rmSync(stock, { recursive: true, force: true });
+  console.error(`done ${spec.name}`);
+}
+await chromium.close();
+meter.save();
+
+writeFileSync(join(repo, "benchmarks", quick ? "load-time-quick.json" : "load-time.json"), JSON.stringify({ date: new Date().toISOString().slice(0, 10), runs, rows }, null, 2) + "\n");
+const cell = (s) => (s ? `${s.median} (${s.min}–${s.max})` : "–");
+console.log(`Bytes on the wire (brotli as sent), kB: runtime + app's files; time to first result, ms from navigation, median (min–max) of ${runs}.\n`);
+console.log(`| app | Pyodide | stock kB | bundle kB | ${conditions.map((c) => `stock ${c} | bundle ${c}`).join(" | ")} |`);
+console.log(`|---|---|---:|---:|${conditions.map(() => "---:|---:").join("|")}|`);
+for (const r of rows) {
+  const b = (side) => r.sides[`${side} unthrottled`].bytes;
+  const bytes = (side) => `${kB(b(side).runtime)} + ${kB(b(side).rest)}`;
+  console.log(`| ${r.app} | ${r.pyodide} | ${bytes("stock")} | ${bytes("bundle")} | ${conditions.map((c) => `${cell(r.sides[`stock ${c}`])} | ${cell(r.sides[`bundle ${c}`])}`).join(" | ")} |`);
+}
+console.log("\nPhases (unthrottled medians, ms): stock boot / packages / run; bundle load / run.\n");
+for (const r of rows) {
+  const s = r.sides["stock unthrottled"].phases;
+  const b = r.sides["bundle unthrottled"].phases;
+  console.log(`- ${r.app}: stock ${s.boot} / ${s.packages} / ${s.run}; bundle ${b.load} / ${b.run}`);
+}
