@@ -4,7 +4,7 @@
 // run in a fresh browser context (cold cache), unthrottled and throttled through the
 // DevTools protocol (20 Mbit/s down, 5 up, 40 ms RTT).
 // Usage: npm run build && node benchmarks/load-time.mjs [--quick] [app ...]
-//   --quick: 1 run, unthrottled only.
+//   --quick: 1 run, unthrottled only, bundles not validated (the full mode validates).
 import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { basename, join, resolve } from "node:path";
@@ -86,7 +86,7 @@ const rows = [];
 for (const spec of APPS.filter((a) => only.length === 0 || only.includes(a.name))) {
   const out = mkdtempSync(join(tmpdir(), "bench-bundle-"));
   const dist = findDist(spec.pyodide, repo);
-  const { packages } = await pack({ app: spec.app, cwd: repo, pyodide: spec.pyodide, findLinks: spec.findLinks, out });
+  const { packages } = await pack({ app: spec.app, cwd: repo, pyodide: spec.pyodide, findLinks: spec.findLinks, out, validate: !quick });
   const stock = await stockFolder(dist, packages, spec.app);
   const row = { app: spec.name, pyodide: dist.version, sides: {} };
   for (const [side, dir, page] of [["stock", stock, "stock.html"], ["bundle", out, "index.html"]]) {
