@@ -38,11 +38,8 @@ export interface StaticFindings {
   excluded: string[];
 }
 
-function keyOf(file: ModuleFile): string {
-  return file.key;
-}
-
-function setFor(usage: Usage, input: string): Set<string> {
+/** The files of one input ("stdlib", "app" or a package key) a usage keeps. */
+export function usedFiles(usage: Usage, input: string): Set<string> {
   if (input === "stdlib") return usage.stdlib;
   if (input === "app") return usage.app;
   let set = usage.packages.get(input);
@@ -83,7 +80,7 @@ export function applyStaticAnalysis(
   if (options.strategy === "safe") {
     for (const [module] of closure) {
       const file = graph.nodes.get(module)!.file;
-      setFor(widened, file.input).add(keyOf(file));
+      usedFiles(widened, file.input).add(file.key);
     }
   }
   // Patterns see every file of every input; a module brings its parent packages.
@@ -100,10 +97,10 @@ export function applyStaticAnalysis(
   for (const file of files) {
     const module = moduleAt.get(file.path) ?? "";
     if (includes.some((match) => match(module, file.path))) {
-      setFor(widened, file.input).add(file.key);
+      usedFiles(widened, file.input).add(file.key);
       for (const parent of module ? parents(module) : []) {
         const p = graph.nodes.get(parent)?.file;
-        if (p) setFor(widened, p.input).add(keyOf(p));
+        if (p) usedFiles(widened, p.input).add(p.key);
       }
       included.push(module || file.path);
     }
@@ -113,16 +110,16 @@ export function applyStaticAnalysis(
   const includedInputs = new Set([...used, ...includedModules.map((name) => graph.nodes.get(name)!.file.input)]);
   for (const [module] of staticClosure(graph, includedModules, (input) => includedInputs.has(input))) {
     const file = graph.nodes.get(module)!.file;
-    setFor(widened, file.input).add(keyOf(file));
+    usedFiles(widened, file.input).add(file.key);
   }
   for (const file of files) {
     if (file.path === inputs.main) continue;
     const module = moduleAt.get(file.path) ?? "";
-    if (excludes.some((match) => match(module, file.path)) && setFor(widened, file.input).delete(file.key)) {
+    if (excludes.some((match) => match(module, file.path)) && usedFiles(widened, file.input).delete(file.key)) {
       excluded.push(module || file.path);
     }
   }
-  const kept = (file: ModuleFile) => setFor(widened, file.input).has(keyOf(file));
+  const kept = (file: ModuleFile) => usedFiles(widened, file.input).has(file.key);
   const keptNodes = [...graph.nodes.values()].filter((n) => kept(n.file));
   return {
     usage: widened,

@@ -3,13 +3,13 @@
 // Usage: npm run build && node benchmarks/graph.mjs
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { buildGraph, ImportCache, moduleIndex } from "../dist/analyzers/module-graph.js";
-import { pythonParser } from "../dist/analyzers/parser.js";
+import { pythonParser } from "../dist/analyzers/parser.mjs";
 import { readZip } from "../dist/packer/zip.js";
 import { findDist, pythonLayout } from "../dist/runtime/pyodide-dist.js";
+import { REPO as repo } from "./apps.mjs";
 
-const repo = resolve(import.meta.dirname, "..");
 const parser = await pythonParser();
 console.log("| runtime | modules | edges | cold ms | warm ms |");
 console.log("|---|---:|---:|---:|---:|");

@@ -7,25 +7,17 @@
 //   --quick: 1 run, unthrottled only, bundles not validated (the full mode validates).
 import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { basename, join, resolve } from "node:path";
+import { basename, join } from "node:path";
 import { pack } from "../dist/packer/index.js";
-import { servedFiles, writeSidecars } from "../dist/packer/bundle.js";
+import { writeSidecars } from "../dist/packer/bundle.js";
 import { defaultCacheDir } from "../dist/analyzers/fetch-cache.js";
 import { SizeMeter } from "../dist/packer/sizes.js";
 import { launchChromium } from "../dist/runtime/chromium-host.js";
 import { findDist } from "../dist/runtime/pyodide-dist.js";
 import { startServer } from "../dist/runtime/server.js";
+import { ANCHOR_APPS, APPS_314, kB, median, REPO as repo } from "./apps.mjs";
 
-const repo = resolve(import.meta.dirname, "..");
-const shared = resolve(repo, "..", "shared");
-const w029 = join(shared, "wheels", "pyodide-0.29");
-const pure = join(shared, "wheels", "pure");
-const anchor = (name) => join(shared, "anchor-apps", name, "app.py");
-const APPS = [
-  ...["stdlib_only", "numpy", "jinja2", "rich", "mpmath"].map((name) => ({ name, app: anchor(name), pyodide: "0.29.3", findLinks: [w029] })),
-  { name: "plotly (314)", app: join(repo, "fixtures/apps/plotly/app.py"), pyodide: "314", findLinks: [pure] },
-  { name: "docutils (314)", app: join(repo, "fixtures/apps/docutils/app.py"), pyodide: "314", findLinks: [pure] },
-];
+const APPS = [...ANCHOR_APPS, APPS_314.plotly, APPS_314.docutils];
 const CONDITIONS = {
   unthrottled: undefined,
   throttled: { download: (20e6 / 8), upload: (5e6 / 8), latency: 40 },
@@ -37,8 +29,6 @@ const only = args.filter((a) => !a.startsWith("--"));
 const runs = quick ? 1 : 5;
 const conditions = quick ? ["unthrottled"] : Object.keys(CONDITIONS);
 const meter = new SizeMeter(defaultCacheDir());
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-const kB = (n) => (n / 1000).toLocaleString("en-US", { minimumFractionDigits: 1, maximumFractionDigits: 1 });
 
 /** A folder a stock page would deploy: runtime, full stdlib, the wheels, the app, with sidecars. */
 async function stockFolder(dist, packages, app) {

@@ -4,26 +4,11 @@
 // Usage: npm run build && node benchmarks/pack-sizes.mjs [app-name ...]
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { pack } from "../dist/packer/index.js";
+import { ANCHOR_APPS, APPS_314, kB, REPO as repo } from "./apps.mjs";
 
-const repo = resolve(import.meta.dirname, "..");
-const shared = resolve(repo, "..", "shared");
-const w029 = join(shared, "wheels", "pyodide-0.29");
-const pure = join(shared, "wheels", "pure");
-const anchor = (name) => join(shared, "anchor-apps", name, "app.py");
-
-const APPS = [
-  { name: "stdlib_only", app: anchor("stdlib_only"), pyodide: "0.29.3", findLinks: [w029] },
-  { name: "numpy", app: anchor("numpy"), pyodide: "0.29.3", findLinks: [w029] },
-  { name: "jinja2", app: anchor("jinja2"), pyodide: "0.29.3", findLinks: [w029] },
-  { name: "rich", app: anchor("rich"), pyodide: "0.29.3", findLinks: [w029] },
-  { name: "mpmath", app: anchor("mpmath"), pyodide: "0.29.3", findLinks: [w029] },
-  { name: "stdlib_only (314)", app: anchor("stdlib_only"), pyodide: "314", findLinks: [] },
-  { name: "plotly (314)", app: join(repo, "fixtures", "apps", "plotly", "app.py"), pyodide: "314", findLinks: [pure] },
-];
-
-const kB = (n) => (n / 1000).toLocaleString("en-US", { minimumFractionDigits: 1, maximumFractionDigits: 1 });
+const APPS = [...ANCHOR_APPS, APPS_314.stdlib_only, APPS_314.plotly];
 const triple = (t, side) => `${kB(t.bytes[side])} / ${kB(t.gzip[side])} / ${kB(t.brotli[side])}`;
 
 const only = process.argv.slice(2);

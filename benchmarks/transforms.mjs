@@ -5,14 +5,12 @@
 // (--times: only the two bundles whose import time is compared)
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { pack } from "../dist/packer/index.js";
 import { ChromiumHost } from "../dist/runtime/chromium-host.js";
+import { anchor, kB, median, PYODIDE_PACK, REPO as repo, WHEELS_029 } from "./apps.mjs";
 
-const repo = resolve(import.meta.dirname, "..");
-const shared = resolve(repo, "..", "shared");
-const findLinks = [join(shared, "wheels", "pyodide-0.29")];
-const PYODIDE_PACK = { stdlib_only: 362.0, numpy: 2208.2, jinja2: 664.7, rich: 745.4, mpmath: 1100.3 };
+const findLinks = [WHEELS_029];
 const OFF = { minify: false, optimizePyc: false, prefer: "size" };
 const CONFIGS = {
   off: OFF,
@@ -24,8 +22,6 @@ const CONFIGS = {
 };
 const runs = Number(process.argv.find((a) => /^\d+$/.test(a)) ?? 5);
 const timesOnly = process.argv.includes("--times");
-const kB = (n) => (n / 1000).toLocaleString("en-US", { minimumFractionDigits: 1, maximumFractionDigits: 1 });
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 const host = new ChromiumHost();
 const sizes = {};
@@ -35,7 +31,7 @@ for (const app of Object.keys(PYODIDE_PACK)) {
   for (const [name, transforms] of Object.entries(CONFIGS)) {
     if (timesOnly && !name.startsWith("all")) continue;
     const out = mkdtempSync(join(tmpdir(), "bench-t-"));
-    const { report } = await pack({ app: join(shared, "anchor-apps", app, "app.py"), cwd: repo, findLinks, out, transforms, pyodide: "0.29.3" });
+    const { report } = await pack({ app: anchor(app), cwd: repo, findLinks, out, transforms, pyodide: "0.29.3" });
     sizes[app][name] = report.total.brotli.out;
     if (name === "all (default)" || name === "all + pyc") {
       const run = [];

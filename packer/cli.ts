@@ -1,13 +1,13 @@
 import { appendFileSync, existsSync, readFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { parseArgs } from "node:util";
-import { budgetMessage, checkBudgets, compareReports, growthExceeds, parseSize } from "./budgets.ts";
+import { checkBudgets, compareReports, growthExceeds, parseSize } from "./budgets.ts";
 import { loadConfig } from "./config.ts";
 import { PackError, isPackError } from "./errors.ts";
 import { explain, pack, type PackOptions } from "./pack.ts";
 import { createProgress } from "./progress.ts";
 import type { PackReport } from "./report.ts";
-import { growthMessage, REPORTERS, type ReportView } from "./reporters.ts";
+import { failureMessages, REPORTERS, type ReportView } from "./reporters.ts";
 
 export interface World {
   argv: string[];
@@ -249,7 +249,7 @@ export async function main(world: World): Promise<number> {
       const checked = result.report.validation.skipped ? "not validated" : `validated in ${result.report.runner}`;
       world.stdout.write(`${cli.quiet ? "" : "\n"}wrote ${result.outDir} (${checked}) in ${seconds} s\n`);
     }
-    const failures = [...view.violations.map(budgetMessage), ...(view.growthLimit ? [growthMessage(deltas!.at(-1)!, view.growthLimit)] : [])];
+    const failures = failureMessages(view);
     if (env.GITHUB_ACTIONS === "true") {
       for (const f of failures) world.stdout.write(`::error title=pyodide-packer budget::${f}\n`);
       if (env.GITHUB_STEP_SUMMARY) appendFileSync(env.GITHUB_STEP_SUMMARY, REPORTERS.markdown!(view, { color: false }) + "\n");

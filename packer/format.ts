@@ -1,13 +1,14 @@
 import type { PackReport, ReportRow } from "./report.ts";
 
-const kB = (n: number) => (n / 1000).toLocaleString("en-US", { minimumFractionDigits: 1, maximumFractionDigits: 1 });
+export const kB = (n: number) => (n / 1000).toLocaleString("en-US", { minimumFractionDigits: 1, maximumFractionDigits: 1 });
 const arrow = (a: string | number, b: string | number) => `${a} → ${b}`;
 const reduction = (r: ReportRow) => (r.brotli.in === 0 ? "–" : `${Math.round((1 - r.brotli.out / r.brotli.in) * 100)}%`);
 
-/** The report as a console table: one row per package, the stdlib, and the total. */
-export function formatReportTable(report: PackReport): string {
-  const header = ["", "files", ".so", "raw kB", "gzip kB", "brotli kB", "saved"];
-  const cells = (r: ReportRow) => [
+export const ROW_HEADER = ["", "files", ".so", "raw kB", "gzip kB", "brotli kB", "saved"];
+
+/** One report row as the cells every view shows (console table, Markdown). */
+export function rowCells(r: ReportRow): string[] {
+  return [
     r.version ? `${r.name} ${r.version}` : r.name,
     arrow(r.files.in, r.files.out),
     r.so.in === 0 && r.so.out === 0 ? "–" : arrow(r.so.in, r.so.out),
@@ -16,6 +17,12 @@ export function formatReportTable(report: PackReport): string {
     arrow(kB(r.brotli.in), kB(r.brotli.out)),
     reduction(r),
   ];
+}
+
+/** The report as a console table: one row per package, the stdlib, and the total. */
+export function formatReportTable(report: PackReport): string {
+  const header = ROW_HEADER;
+  const cells = rowCells;
   const rows = [header, cells(report.stdlib), ...report.packages.map(cells), cells(report.total)];
   const widths = header.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
   const line = (r: string[]) => r.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join("  ");

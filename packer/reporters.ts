@@ -1,5 +1,5 @@
 import { budgetMessage, type BudgetViolation, type Delta } from "./budgets.ts";
-import { formatFindings, formatReportTable } from "./format.ts";
+import { formatFindings, formatReportTable, kB, ROW_HEADER, rowCells } from "./format.ts";
 import type { PackReport, ReportRow } from "./report.ts";
 
 /** Everything a reporter shows: the report, budget violations, and deltas when comparing. */
@@ -15,12 +15,16 @@ export interface ReporterOptions {
   color: boolean;
 }
 
-const kB = (n: number) => (n / 1000).toLocaleString("en-US", { minimumFractionDigits: 1, maximumFractionDigits: 1 });
 const signed = (n: number) => (n > 0 ? "+" : n < 0 ? "−" : "±") + kB(Math.abs(n));
 const percent = (d: Delta) => (d.percent === undefined ? "new" : `${d.percent > 0 ? "+" : ""}${d.percent.toFixed(1)}%`);
 
 export function growthMessage(total: Delta, limit: string): string {
   return `total grew by ${signed(total.delta)} kB brotli (${percent(total)}), more than --max-growth ${limit}`;
+}
+
+/** Every limit the bundle went over (budgets, --max-growth), one line each. */
+export function failureMessages(view: ReportView): string[] {
+  return [...view.violations.map(budgetMessage), ...(view.growthLimit ? [growthMessage(view.deltas!.at(-1)!, view.growthLimit)] : [])];
 }
 
 function consoleView(view: ReportView, options: ReporterOptions): string {
@@ -34,20 +38,13 @@ function consoleView(view: ReportView, options: ReporterOptions): string {
       ["brotli kB vs previous report:", ...view.deltas.map((d) => `  ${d.name.padEnd(width)}  ${kB(d.before)} → ${kB(d.after)}  ${signed(d.delta)}  ${percent(d)}`)].join("\n"),
     );
   }
-  const failures = [
-    ...view.violations.map(budgetMessage),
-    ...(view.growthLimit ? [growthMessage(view.deltas!.at(-1)!, view.growthLimit)] : []),
-  ];
+  const failures = failureMessages(view);
   if (failures.length > 0) parts.push(failures.map((f) => red(`over budget: ${f}`)).join("\n"));
   return parts.join("\n\n");
 }
 
 function markdownRow(r: ReportRow): string {
-  const name = r.version ? `${r.name} ${r.version}` : r.name;
-  const so = r.so.in === 0 && r.so.out === 0 ? "–" : `${r.so.in} → ${r.so.out}`;
-  const saved = r.brotli.in === 0 ? "–" : `${Math.round((1 - r.brotli.out / r.brotli.in) * 100)}%`;
-  const pair = (p: { in: number; out: number }) => `${kB(p.in)} → ${kB(p.out)}`;
-  return `| ${name} | ${r.files.in} → ${r.files.out} | ${so} | ${pair(r.bytes)} | ${pair(r.gzip)} | ${pair(r.brotli)} | ${saved} |`;
+  return `| ${rowCells(r).join(" | ")} |`;
 }
 
 /** For a pull-request comment or $GITHUB_STEP_SUMMARY. */
@@ -56,7 +53,7 @@ function markdownView(view: ReportView): string {
   const lines = [
     `### pyodide-packer: ${report.main.split("/").pop()} on Pyodide ${report.pyodide.version}`,
     "",
-    "| | files | .so | raw kB | gzip kB | brotli kB | saved |",
+    `|${ROW_HEADER.join(" | ")} |`,
     "|---|---:|---:|---:|---:|---:|---:|",
     markdownRow(report.stdlib),
     ...report.packages.map(markdownRow),
@@ -71,7 +68,7 @@ function markdownView(view: ReportView): string {
     lines.push("", "| brotli kB | before | after | change |", "|---|---:|---:|---:|");
     for (const d of view.deltas) lines.push(`| ${d.name} | ${kB(d.before)} | ${kB(d.after)} | ${signed(d.delta)} (${percent(d)}) |`);
   }
-  const failures = [...view.violations.map(budgetMessage), ...(view.growthLimit ? [growthMessage(view.deltas!.at(-1)!, view.growthLimit)] : [])];
+  const failures = failureMessages(view);
   lines.push("", ...(failures.length > 0 ? failures.map((f) => `- ❌ over budget: ${f}`) : ["Budgets: ✅ within every limit."]));
   return lines.join("\n");
 }

@@ -1,10 +1,9 @@
 import type { GraphNode } from "../analyzers/module-graph.ts";
+import { usedFiles } from "../analyzers/static-usage.ts";
 import type { Analysis, PackOptions } from "./pack.ts";
 
 function inBundle(analysis: Analysis, node: GraphNode): boolean {
-  const { input, key } = node.file;
-  const set = input === "stdlib" ? analysis.usage.stdlib : input === "app" ? analysis.usage.app : analysis.usage.packages.get(input);
-  return set?.has(key) ?? false;
+  return usedFiles(analysis.usage, node.file.input).has(node.file.key);
 }
 
 /** The import chain that brought a module into the static closure, from a traced module. */
