@@ -9,7 +9,7 @@ import { main } from "../packer/cli.ts";
 import { REPO } from "../fixtures/paths.ts";
 import { APPS } from "../fixtures/paths.ts";
 import { tempDir } from "../fixtures/temp.ts";
-import { buildPureWheel } from "../fixtures/wheels.ts";
+import { buildPureWheel } from "../fixtures/wheels.mjs";
 import { readStoredZip } from "../runtime/assets/loader.mjs";
 import { ChromiumHost } from "../runtime/chromium-host.ts";
 

@@ -29,12 +29,22 @@ export function parseWheelName(fileName: string): WheelName | undefined {
   };
 }
 
-/** True when the runtime (its Python and its lock's ABI and platform) can install the wheel. */
+/**
+ * True when the runtime (its Python and its lock's ABI and platform) can install the
+ * wheel. A stable-ABI wheel (`cp311-abi3`) fits every CPython of its major version from
+ * the one it names on.
+ */
 export function isCompatibleWheel(wheel: WheelName, info: LockInfo): boolean {
-  const [major, minor] = info.python.split(".");
+  const [major, minor] = info.python.split(".") as [string, string];
   const cp = `cp${major}${minor}`;
-  const pyOk = wheel.pythonTags.some((t) => t === `py${major}` || t === `py${major}${minor}` || t === cp);
-  const abiOk = wheel.abiTags.some((t) => t === "none" || t === "abi3" || t === cp);
+  const plainOk = (py: string) => py === `py${major}` || py === `py${major}${minor}` || py === cp;
+  const abi3Ok = (py: string) => {
+    const m = /^cp(\d)(\d+)$/.exec(py);
+    return m !== null && m[1] === major && Number(m[2]) <= Number(minor);
+  };
+  const tagOk = wheel.pythonTags.some((py) =>
+    wheel.abiTags.some((abi) => ((abi === "none" || abi === cp) && plainOk(py)) || (abi === "abi3" && abi3Ok(py))),
+  );
   const platforms = new Set(["any"]);
   if (info.abi_version) {
     platforms.add(`pyodide_${info.abi_version}_wasm32`);
@@ -42,7 +52,7 @@ export function isCompatibleWheel(wheel: WheelName, info: LockInfo): boolean {
   }
   if (info.platform) platforms.add(`${info.platform}_wasm32`);
   const platOk = wheel.platformTags.some((t) => platforms.has(t));
-  return pyOk && abiOk && platOk;
+  return tagOk && platOk;
 }
 
 /** Requires-Dist lines of a wheel's METADATA. */

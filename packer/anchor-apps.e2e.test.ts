@@ -4,7 +4,7 @@
 import { readdirSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { packCli } from "../fixtures/e2e-helpers.ts";
+import { bundledDynlibs, packCli } from "../fixtures/e2e-helpers.ts";
 import { ANCHOR_APPS, APPS, WHEELS_029 } from "../fixtures/paths.ts";
 import type { ReportRow } from "./report.ts";
 
@@ -42,6 +42,7 @@ describe("Pyodide 0.29.3 in Chromium, wheels from ../shared/wheels/pyodide-0.29"
       "_multiarray_umath.cpython-313-wasm32-emscripten.so",
       "_umath_linalg.cpython-313-wasm32-emscripten.so",
     ]);
+    expect(bundledDynlibs(r.out)).toEqual(report.dynlibs.map((d) => d.path).sort());
   });
 
   it("keeps libopenblas when the app loads it", async () => {

@@ -8,6 +8,7 @@ const row = (name: string, files: [number, number], so: [number, number], brotli
   ...(version ? { version } : {}),
   files: { in: files[0], out: files[1] },
   so: { in: so[0], out: so[1] },
+  soBytes: { in: so[0] * 1000, out: so[1] * 1000 },
   bytes: { in: brotli[0] * 2, out: brotli[1] * 3 },
   gzip: { in: brotli[0] + 10, out: brotli[1] + 10 },
   brotli: { in: brotli[0], out: brotli[1] },

@@ -7,7 +7,7 @@ import { readStoredZip } from "../runtime/assets/loader.mjs";
 import { packCli, readTree } from "../fixtures/e2e-helpers.ts";
 import { APPS, WHEELS_029 } from "../fixtures/paths.ts";
 import { tempDir } from "../fixtures/temp.ts";
-import { buildPureWheel } from "../fixtures/wheels.ts";
+import { buildPureWheel } from "../fixtures/wheels.mjs";
 
 const app = (name: string) => join(APPS, name, "app.py");
 

@@ -20,6 +20,8 @@ export interface ReportRow {
   version?: string;
   files: InOut;
   so: InOut;
+  /** Raw bytes of those .so files. */
+  soBytes: InOut;
   bytes: InOut;
   gzip: InOut;
   brotli: InOut;
@@ -52,19 +54,36 @@ export interface PackReport {
   validation: Validation;
 }
 
-function row(name: string, version: string | undefined, files: InOut, so: InOut, before: Sizes, after: Sizes): ReportRow {
+function row(
+  name: string,
+  version: string | undefined,
+  files: InOut,
+  [so, soBytes]: [InOut, InOut],
+  before: Sizes,
+  after: Sizes,
+): ReportRow {
   return {
     name,
     ...(version ? { version } : {}),
     files,
     so,
+    soBytes,
     bytes: { in: before.raw, out: after.raw },
     gzip: { in: before.gzip, out: after.gzip },
     brotli: { in: before.brotli, out: after.brotli },
   };
 }
 
-const countSo = (paths: Iterable<string>) => [...paths].filter(isDynlib).length;
+/** Count and raw bytes of the .so files, before and after. */
+function dynlibSizes(before: ReadonlyMap<string, Uint8Array>, after: ReadonlyMap<string, Uint8Array>): [InOut, InOut] {
+  const of = (files: ReadonlyMap<string, Uint8Array>) => [...files].filter(([path]) => isDynlib(path)).map(([, data]) => data.length);
+  const [b, a] = [of(before), of(after)];
+  const total = (sizes: number[]) => sizes.reduce((n, s) => n + s, 0);
+  return [
+    { in: b.length, out: a.length },
+    { in: total(b), out: total(a) },
+  ];
+}
 
 export async function buildReport(
   plan: BundlePlan,
@@ -89,7 +108,7 @@ export async function buildReport(
       p.pkg.name,
       p.pkg.version,
       { in: p.files.size, out: p.kept.size },
-      { in: countSo(p.files.keys()), out: countSo(p.kept.keys()) },
+      dynlibSizes(p.files, p.kept),
       befores[i]!,
       afters[i]!,
     ),
@@ -99,7 +118,10 @@ export async function buildReport(
     "stdlib",
     undefined,
     { in: plan.stdlib.files.size, out: plan.stdlib.kept.size },
-    { in: 0, out: 0 },
+    [
+      { in: 0, out: 0 },
+      { in: 0, out: 0 },
+    ],
     stdlibIn,
     stdlibOut,
   );
@@ -107,7 +129,7 @@ export async function buildReport(
     in: pick(stdlib).in + packages.reduce((n, r) => n + pick(r).in, 0),
     out: pick(stdlib).out + packages.reduce((n, r) => n + pick(r).out, 0),
   });
-  const total = row("total", undefined, sum((r) => r.files), sum((r) => r.so), sumSizes([stdlibIn, ...befores]), sumSizes(shipped));
+  const total = row("total", undefined, sum((r) => r.files), [sum((r) => r.so), sum((r) => r.soBytes)], sumSizes([stdlibIn, ...befores]), sumSizes(shipped));
   return {
     pyodide: { version: dist.version, python: dist.pythonVersion },
     runner: context.runner,

@@ -3,7 +3,7 @@
 // written into the Emscripten FS, and its dynamic libraries preloaded in the order the
 // traced run loaded them. The trace session installs packages with this same code, so
 // the traced run and the bundled run take the same path.
-import { loadDynlib } from "./pyodide-adapter.mjs";
+import { loadDynlib, onFatalError } from "./pyodide-adapter.mjs";
 
 /**
  * @typedef {{ path: string, global: boolean }} Dynlib
@@ -153,17 +153,29 @@ async def run(source, filename, namespace):
 export async function runApp(pyodide, main) {
   const source = pyodide.FS.readFile(main, { encoding: "utf8" });
   const scope = pyodide.toPy({});
+  /** @type {Promise<never>} */
+  const fatal = new Promise((_, reject) => onFatalError(pyodide, (error) => reject(Object.assign(new Error(`Pyodide fatal error: ${describe(error)}`), { name: "PyodideFatalError" }))));
   try {
     pyodide.runPython(RUNNER, { globals: scope, filename: "<pyodide-packer runner>" });
-    const exitCode = Number(await scope.get("run")(source, main, pyodide.globals));
+    const exitCode = Number(await Promise.race([scope.get("run")(source, main, pyodide.globals), fatal]));
     if (exitCode === 0) return { ok: true, exitCode };
     return { ok: false, exitCode, errorType: "SystemExit", error: `SystemExit: ${exitCode}` };
   } catch (e) {
     const error = /** @type {any} */ (e);
     return { ok: false, exitCode: 1, errorType: String(error?.type ?? error?.name ?? "Error"), error: String(error?.message ?? error) };
   } finally {
-    scope.destroy();
+    try {
+      scope.destroy();
+    } catch {
+      // After a fatal error the interpreter refuses every call.
+    }
   }
+}
+
+/** @param {unknown} error */
+function describe(error) {
+  const e = /** @type {any} */ (error);
+  return String(e?.message ?? e).split("\n")[0];
 }
 
 /** @param {URL} url */
@@ -197,6 +209,6 @@ export async function loadBundle(options = {}) {
     });
   }
   installArchive(pyodide, await bundle);
-  for (const lib of manifest.dynlibs) await loadDynlib(pyodide, lib.path);
+  for (const lib of manifest.dynlibs) await loadDynlib(pyodide, lib.path, lib.global);
   return { pyodide, manifest };
 }

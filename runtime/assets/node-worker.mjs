@@ -7,6 +7,16 @@ import { pathToFileURL } from "node:url";
 /** @param {string} dir */
 const dirURL = (dir) => pathToFileURL(dir.endsWith("/") ? dir : dir + "/");
 
+// A Pyodide fatal error is also thrown out of the task that hit it; runApp already turned
+// it into the run's outcome through the adapter's onFatalError, so it must not end the
+// worker before that outcome is posted.
+process.on("uncaughtException", (error) => {
+  if (!(/** @type {any} */ (error)?.pyodide_fatal_error)) {
+    parentPort?.postMessage({ error: String(error?.stack ?? error) });
+    process.exit(1);
+  }
+});
+
 async function main() {
   if (workerData.mode === "tools") {
     const { runPythonTools } = await import("./python-tools.mjs");

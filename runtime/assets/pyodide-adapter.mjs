@@ -72,11 +72,56 @@ export function loadedDynlibs(pyodide) {
 }
 
 /**
- * Loads a dynamic library ahead of the import that needs it. Asynchronous compilation
- * avoids the browsers' limit on synchronous WebAssembly compilation on the main thread.
+ * Calls back once when Pyodide suffers a fatal error (a dynamic linking error, for one),
+ * after which the interpreter is unusable and the promise of the running code never
+ * settles.
+ * @param {any} pyodide
+ * @param {(error: unknown) => void} callback
+ */
+export function onFatalError(pyodide, callback) {
+  const api = pyodide._api;
+  const previous = api.on_fatal;
+  api.on_fatal = (/** @type {unknown} */ error) => {
+    previous?.(error);
+    callback(error);
+  };
+}
+
+// dlopen flags of Emscripten's musl.
+const RTLD_NOW = 2;
+const RTLD_GLOBAL = 256;
+
+/**
+ * Loads a dynamic library ahead of the import that needs it, as the traced run had it:
+ * local, or global when later libraries resolve its symbols without naming it.
+ * Asynchronous compilation avoids the browsers' limit on synchronous WebAssembly
+ * compilation on the main thread. Pyodide's own loadDynlib (0.29.3, 314.0.7) always
+ * loads RTLD_LOCAL, so a global load goes through the same Emscripten entry point with
+ * RTLD_GLOBAL added.
  * @param {any} pyodide
  * @param {string} path
+ * @param {boolean} [global]
  */
-export async function loadDynlib(pyodide, path) {
-  await pyodide._api.loadDynlib(path);
+export async function loadDynlib(pyodide, path, global = false) {
+  if (!global) {
+    await pyodide._api.loadDynlib(path);
+    return;
+  }
+  const module = pyodide._module;
+  const stack = module.stackSave();
+  let id;
+  try {
+    id = module._emscripten_dlopen_promise(module.stringToUTF8OnStack(path), RTLD_NOW | RTLD_GLOBAL);
+  } finally {
+    module.stackRestore(stack);
+  }
+  const promise = module.getPromise(id);
+  module.promiseMap.free(id);
+  try {
+    await promise;
+  } catch (e) {
+    const message = module._dlerror();
+    const reason = message ? module.UTF8ToString(message) : String(e);
+    throw new Error(`Failed to load dynamic library ${path}: ${reason}`);
+  }
 }
