@@ -1,8 +1,9 @@
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import { assetPath } from "../runtime/assets.ts";
 import type { PyodideDist } from "../runtime/pyodide-dist.ts";
 import type { BundlePlan } from "../transforms/select.ts";
+import type { FallbackManifest } from "./fallback.ts";
 import { PackError } from "./errors.ts";
 import type { SizeMeter } from "./sizes.ts";
 import { stripSlash } from "./stage.ts";
@@ -22,6 +23,7 @@ export interface Manifest {
   runtime: string;
   packages: { name: string; version: string }[];
   dynlibs: { path: string; global: boolean }[];
+  fallback?: FallbackManifest;
 }
 
 /** The files a page downloads besides the runtime, by name in the output folder. */
@@ -30,9 +32,9 @@ export interface WrittenBundle {
   files: Map<string, Uint8Array>;
 }
 
-const SHIPPED_ASSETS = ["loader.mjs", "pyodide-adapter.mjs"];
+const SHIPPED_ASSETS = ["loader.mjs", "pyodide-adapter.mjs", "worker.mjs"];
 
-export function writeBundle(plan: BundlePlan, dist: PyodideDist, dir: string): WrittenBundle {
+export function writeBundle(plan: BundlePlan, dist: PyodideDist, dir: string, fallback?: FallbackManifest): WrittenBundle {
   const kept = new Map<string, Uint8Array>(plan.app);
   for (const p of plan.packages) for (const [path, data] of p.kept) kept.set(path, data);
   const manifest: Manifest = {
@@ -45,6 +47,7 @@ export function writeBundle(plan: BundlePlan, dist: PyodideDist, dir: string): W
     runtime: RUNTIME_DIR,
     packages: plan.packages.filter((p) => p.kept.size > 0).map((p) => ({ name: p.pkg.name, version: p.pkg.version })),
     dynlibs: plan.dynlibs,
+    ...(fallback ? { fallback } : {}),
   };
   const files = new Map<string, Uint8Array>([
     ["python_stdlib.zip", writeStoredZip(plan.stdlib.kept)],
@@ -57,6 +60,14 @@ export function writeBundle(plan: BundlePlan, dist: PyodideDist, dir: string): W
   mkdirSync(join(dir, RUNTIME_DIR));
   for (const name of dist.runtimeFiles) copyFileSync(join(dist.dir, name), join(dir, RUNTIME_DIR, name));
   return { manifest, files };
+}
+
+/** Writes files (output-folder name → bytes) into dir, making folders as needed. */
+export function writeFiles(dir: string, files: ReadonlyMap<string, Uint8Array>): void {
+  for (const [name, data] of files) {
+    mkdirSync(dirname(join(dir, name)), { recursive: true });
+    writeFileSync(join(dir, name), data);
+  }
 }
 
 /**
@@ -96,7 +107,9 @@ export function prepareOutput(out: string): string {
   }
   try {
     mkdirSync(dirname(out), { recursive: true });
-    return mkdtempSync(join(dirname(out), `.${basename(out)}.tmp-`));
+    const temp = mkdtempSync(join(dirname(out), `.${basename(out)}.tmp-`));
+    chmodSync(temp, 0o755); // mkdtemp makes it private; a web server must read the folder
+    return temp;
   } catch (error) {
     throw new PackError("OUTPUT_NOT_WRITABLE", { path: out, detail: (error as Error).message });
   }

@@ -5,6 +5,7 @@ import { checkBudgets, compareReports, growthExceeds, parseSize } from "./budget
 import { loadConfig } from "./config.ts";
 import { PackError, isPackError } from "./errors.ts";
 import { explain, pack, type PackOptions } from "./pack.ts";
+import { FALLBACK_MODES } from "./fallback.ts";
 import { createProgress } from "./progress.ts";
 import type { PackReport } from "./report.ts";
 import { failureMessages, REPORTERS, type ReportView } from "./reporters.ts";
@@ -46,6 +47,9 @@ Options:
                          that neither the trace nor the import graph can see (repeatable)
   --exclude GLOB         leave modules or files out (repeatable)
   --no-validate          do not run the bundle to check it
+  --fallback local|off   local (default): keep what was pruned in fallback/ and let
+                         the loader fetch it when a pruned module or file is needed,
+                         with one warning; off: such an import fails naming the fix
   --no-minify            keep comments and docstrings in .py files
   --prefer size|speed    ship minified .py (size, default) or .pyc compiled by the
                          runtime (speed: no compile at import, more bytes)
@@ -107,6 +111,7 @@ function parse(argv: string[]): Parsed {
       include: { type: "string", multiple: true },
       exclude: { type: "string", multiple: true },
       "no-validate": { type: "boolean" },
+      fallback: { type: "string" },
       "no-minify": { type: "boolean" },
       prefer: { type: "string" },
       "pyc-app": { type: "boolean" },
@@ -162,6 +167,7 @@ function parse(argv: string[]): Parsed {
     include: v.include,
     exclude: v.exclude,
     validate: v["no-validate"] ? false : undefined,
+    fallback: oneOf("--fallback", v.fallback, FALLBACK_MODES),
     transforms: Object.keys(transforms).length > 0 ? transforms : undefined,
     why: v.why,
     config: v.config,

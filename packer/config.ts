@@ -69,6 +69,7 @@ function fromTable(t: Raw, base: string, source: string): Config {
       out: path(t.out),
       timeoutSeconds: t.timeout as number | undefined,
       validate: t.validate as boolean | undefined,
+      fallback: t.fallback as PackOptions["fallback"],
       strategy: t.strategy as PackOptions["strategy"],
       include: t.include as string[] | undefined,
       exclude: t.exclude as string[] | undefined,

@@ -72,5 +72,11 @@ export function formatFindings(report: PackReport): string {
     const parts = [...totals].map(([name, t]) => `${name} ${kB(t.saved)} kB in ${t.files} files`);
     lines.push(`transforms saved (raw): ${parts.join(", ")}`);
   }
+  const { fallback } = report;
+  if (fallback?.mode === "local" && fallback.archives.length > 0) {
+    lines.push(
+      `fallback: ${kB(fallback.bytes)} kB in fallback/ (${fallback.archives.length} archives), deployed but fetched only if the app needs a pruned piece; --fallback off drops it`,
+    );
+  }
   return lines.join("\n");
 }

@@ -17,7 +17,8 @@ import { findDist, pythonLayout, type PyodideDist } from "../runtime/pyodide-dis
 import { runPythonTools } from "../runtime/python-tools.ts";
 import { applyTransforms, DEFAULT_TRANSFORMS, type TransformOptions } from "../transforms/apply.ts";
 import { planBundle } from "../transforms/select.ts";
-import { commitOutput, prepareOutput, servedFiles, writeBundle, writeSidecars } from "./bundle.ts";
+import { commitOutput, prepareOutput, servedFiles, writeBundle, writeFiles, writeSidecars } from "./bundle.ts";
+import { fallbackCost, planFallback, type FallbackMode } from "./fallback.ts";
 import { PackError } from "./errors.ts";
 import { buildReport, type PackReport, type Validation } from "./report.ts";
 import { renderReportHtml } from "./report-html.ts";
@@ -43,6 +44,8 @@ export interface PackOptions {
   out?: string;
   timeoutSeconds?: number;
   validate?: boolean;
+  /** What the output keeps of what was pruned, for the loader to fetch on need (default local). */
+  fallback?: FallbackMode;
   /** trace (default): keep what ran; safe: also what traced modules can import. */
   strategy?: StaticOptions["strategy"];
   /** Module-name or path globs to add, whatever the witnesses say. */
@@ -153,20 +156,25 @@ export async function pack(options: PackOptions): Promise<PackResult> {
   const host = createHost(options);
   let temp: string | undefined;
   try {
-    const { dist, packages, inputs, trace, usage, findings } = await analyzeApp(options, host, s);
+    const { dist, packages, inputs, trace, graph, usage, findings } = await analyzeApp(options, host, s);
     s.step("transform");
     const transformOptions = { ...DEFAULT_TRANSFORMS, ...options.transforms };
-    const transformed = await applyTransforms(planBundle(inputs, usage), dist, inputs.stdlibMount, transformOptions, s.cacheDir);
+    const selected = planBundle(inputs, usage);
+    const transformed = await applyTransforms(selected, dist, inputs.stdlibMount, transformOptions, s.cacheDir);
     const plan = transformed.plan;
     s.step("write");
     temp = prepareOutput(s.out);
-    const written = writeBundle(plan, dist, temp);
+    const layout = { stdlibMount: inputs.stdlibMount, sitePackages: pythonLayout(dist.pythonVersion).sitePackages };
+    const fallback = planFallback(selected, graph, dist, layout, options.fallback ?? "local");
+    writeFiles(temp, fallback.files);
+    const written = writeBundle(plan, dist, temp, fallback.manifest);
     const meter = new SizeMeter(s.cacheDir);
     await writeSidecars(temp, servedFiles(written, dist), meter);
     let validation: Validation = { ok: true, skipped: true, outputMatches: false, stdout: "" };
     if (options.validate !== false) {
       s.step("validate");
-      validation = compareRuns(trace, await host.runBundle(temp, s.timeoutMs));
+      // The bundle alone, without its fallback: what it proves is what it ships.
+      validation = compareRuns(trace, await host.runBundle(temp, s.timeoutMs, { fallback: false }));
       if (!validation.ok) throw new PackError("VALIDATION_FAILED", { detail: validation.detail ?? "output differs" });
     }
     s.step("report");
@@ -175,6 +183,7 @@ export async function pack(options: PackOptions): Promise<PackResult> {
       validation,
       transforms: { options: transformOptions, savings: transformed.savings, warnings: transformed.warnings },
       static: findings,
+      fallback: fallbackCost(fallback),
     });
     meter.save();
     writeFileSync(join(temp, "report.json"), JSON.stringify(report, null, 2) + "\n");

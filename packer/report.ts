@@ -5,6 +5,7 @@ import type { StaticFindings } from "../analyzers/static-usage.ts";
 import type { TransformOptions, TransformResult } from "../transforms/apply.ts";
 import { isDynlib, type BundlePlan } from "../transforms/select.ts";
 import type { WrittenBundle } from "./bundle.ts";
+import type { FallbackCost } from "./fallback.ts";
 import { stripSlash } from "./stage.ts";
 import { sumSizes, type SizeMeter, type Sizes } from "./sizes.ts";
 import { writeStoredZip } from "./zip.ts";
@@ -51,6 +52,8 @@ export interface PackReport {
   transforms: { options: TransformOptions } & Pick<TransformResult, "savings" | "warnings">;
   /** The static witness: what it reaches beyond the trace, what nothing can follow. */
   static: StaticFindings;
+  /** What fallback/ adds to the deploy folder. */
+  fallback: FallbackCost;
   validation: Validation;
 }
 
@@ -90,7 +93,7 @@ export async function buildReport(
   written: WrittenBundle,
   dist: PyodideDist,
   meter: SizeMeter,
-  context: Pick<PackReport, "runner" | "validation" | "transforms" | "static">,
+  context: Pick<PackReport, "runner" | "validation" | "transforms" | "static" | "fallback">,
 ): Promise<PackReport> {
   const read = (path: string) => new Uint8Array(readFileSync(path));
   const none: Sizes = { raw: 0, gzip: 0, brotli: 0 };
@@ -141,6 +144,7 @@ export async function buildReport(
     dynlibs: plan.dynlibs,
     transforms: context.transforms,
     static: context.static,
+    fallback: context.fallback,
     validation: context.validation,
   };
 }

@@ -4,7 +4,7 @@ import { basename, dirname, join } from "node:path";
 import puppeteer, { type Browser, type Page } from "puppeteer-core";
 import { PackError } from "../packer/errors.ts";
 import { ASSETS_DIR } from "./assets.ts";
-import { withTimeout, type AppRun, type Host, type TraceJob, type TraceResult } from "./host.ts";
+import { withTimeout, type AppRun, type BundleRunOptions, type Host, type TraceJob, type TraceResult } from "./host.ts";
 import { startServer, type Mounts, type ServerOptions } from "./server.ts";
 
 export const CHROMIUM_ARGS = [
@@ -67,13 +67,15 @@ export class ChromiumHost implements Host {
 
   /**
    * server picks how the folder is served (plain by default, as a bare static host
-   * would); search is the page's query string.
+   * would); search is the page's query string (?worker runs the app in a Web Worker).
    */
-  async runBundle(dir: string, timeoutMs: number, options: { server?: ServerOptions; search?: string } = {}): Promise<AppRun> {
+  async runBundle(dir: string, timeoutMs: number, options: BundleRunOptions & { server?: ServerOptions; search?: string } = {}): Promise<AppRun> {
+    const pageOptions = { fallback: options.fallback };
+    const beforeLoad = (page: Page) => page.evaluateOnNewDocument((o) => Object.assign(window, { pyodidePackerOptions: o }), pageOptions);
     return this.#inPage({ "/": dir }, `/index.html${options.search ?? ""}`, timeoutMs, options.server ?? {}, async (page) => {
       await page.waitForSelector("html[data-status]", { timeout: 0 });
       return page.evaluate(() => (window as unknown as { pyodidePackerResult: AppRun }).pyodidePackerResult);
-    });
+    }, beforeLoad);
   }
 
   async close(): Promise<void> {
@@ -88,6 +90,7 @@ export class ChromiumHost implements Host {
     timeoutMs: number,
     serverOptions: ServerOptions,
     work: (page: Page, url: string) => Promise<T>,
+    beforeLoad?: (page: Page) => Promise<unknown>,
   ) {
     this.#chromium ??= launchChromium();
     const { browser } = await this.#chromium;
@@ -99,6 +102,7 @@ export class ChromiumHost implements Host {
       const page = await context.newPage();
       page.on("pageerror", (error) => errors.push(String((error as Error).message ?? error)));
       const run = (async () => {
+        await beforeLoad?.(page);
         await page.goto(server.url + path);
         return work(page, server.url);
       })();

@@ -15,6 +15,13 @@ export interface AppRun {
   outcome: RunOutcome;
   /** Milliseconds: load (runtime, stdlib, bundle, .so), run (imports and the app), total (since navigation), when the host measured them. */
   timings?: { load?: number; run?: number; total?: number };
+  /** What the loader's fallback put back, with the warning it logged for each. */
+  fallbacks?: { wanted: string; archive: string; warning: string }[];
+}
+
+export interface BundleRunOptions {
+  /** false: run the bundle alone, without its fallback (what validation proves). */
+  fallback?: boolean;
 }
 
 /** Everything one traced run saw (see runtime/assets/session.mjs). */
@@ -50,7 +57,7 @@ export interface Host {
   readonly name: "chromium" | "node";
   trace(job: TraceJob): Promise<TraceResult>;
   /** Runs a written bundle folder the way a user's page would. */
-  runBundle(dir: string, timeoutMs: number): Promise<AppRun>;
+  runBundle(dir: string, timeoutMs: number, options?: BundleRunOptions): Promise<AppRun>;
   close(): Promise<void>;
 }
 

@@ -2,7 +2,7 @@ import { pathToFileURL } from "node:url";
 import { Worker } from "node:worker_threads";
 import { PackError } from "../packer/errors.ts";
 import { assetPath } from "./assets.ts";
-import { withTimeout, type AppRun, type Host, type TraceJob, type TraceResult } from "./host.ts";
+import { withTimeout, type AppRun, type BundleRunOptions, type Host, type TraceJob, type TraceResult } from "./host.ts";
 
 /** Runs Pyodide in a worker thread; terminating it stops an app that never ends. */
 export class NodeHost implements Host {
@@ -25,8 +25,8 @@ export class NodeHost implements Host {
     );
   }
 
-  runBundle(dir: string, timeoutMs: number): Promise<AppRun> {
-    return runInWorker<AppRun>({ mode: "bundle", dir }, timeoutMs);
+  runBundle(dir: string, timeoutMs: number, options: BundleRunOptions = {}): Promise<AppRun> {
+    return runInWorker<AppRun>({ mode: "bundle", dir, fallback: options.fallback }, timeoutMs);
   }
 
   async close(): Promise<void> {}

@@ -3,12 +3,18 @@
 // written into the Emscripten FS, and its dynamic libraries preloaded in the order the
 // traced run loaded them. The trace session installs packages with this same code, so
 // the traced run and the bundled run take the same path.
-import { loadDynlib, onFatalError } from "./pyodide-adapter.mjs";
+import { loadDynlib, onFatalError, onMissingFile } from "./pyodide-adapter.mjs";
 
 /**
  * @typedef {{ path: string, global: boolean }} Dynlib
+ * @typedef {{ mode: "local" | "off", index: string, prefixes: string[], tops: string[] }} FallbackManifest
  * @typedef {{ format: number, pyodideVersion: string, lockInfo: object, stdlib: string,
- *   bundle: string, main: string, runtime: string, dynlibs: Dynlib[] }} Manifest
+ *   bundle: string, main: string, runtime: string, dynlibs: Dynlib[],
+ *   fallback?: FallbackManifest }} Manifest
+ * @typedef {{ name: string, kind: "stdlib" | "package", archive: string | null, mount?: string }} FallbackInput
+ * @typedef {{ mode: string, inputs: FallbackInput[], modules: Record<string, number>,
+ *   files: Record<string, number> }} FallbackIndex
+ * @typedef {{ wanted: string, archive: string, warning: string }} FallbackUse
  * @typedef {{ ok: boolean, exitCode: number, errorType?: string, error?: string }} RunOutcome
  */
 
@@ -178,6 +184,111 @@ function describe(error) {
   return String(e?.message ?? e).split("\n")[0];
 }
 
+/**
+ * Reads a URL synchronously, for the moment an import needs a file that is not there:
+ * the file system in Node, else a synchronous XMLHttpRequest (binary through
+ * x-user-defined on a page's main thread, where responseType cannot be set).
+ * @param {URL} url
+ * @param {typeof import("node:fs") | undefined} fs
+ * @returns {Uint8Array}
+ */
+function readResourceSync(url, fs) {
+  if (url.protocol === "file:") {
+    if (!fs) throw new Error(`cannot read ${url.href} synchronously here`);
+    return new Uint8Array(fs.readFileSync(url));
+  }
+  const request = new XMLHttpRequest();
+  request.open("GET", url.href, false);
+  const mainThread = typeof document !== "undefined";
+  if (mainThread) request.overrideMimeType("text/plain; charset=x-user-defined");
+  else request.responseType = "arraybuffer";
+  request.send();
+  if (request.status !== 200) throw new Error(`${url.href}: HTTP ${request.status}`);
+  if (!mainThread) return new Uint8Array(request.response);
+  const text = request.responseText;
+  const bytes = new Uint8Array(text.length);
+  for (let i = 0; i < text.length; i++) bytes[i] = text.charCodeAt(i) & 0xff;
+  return bytes;
+}
+
+// Last on sys.meta_path: asked only when every other finder failed. lookup(name) says
+// whether pack pruned the module; fetch(name) puts its input back (False when the
+// bundle keeps no fallback).
+const PRUNED_FINDER = `
+import importlib
+import importlib.machinery
+import sys
+
+
+class PrunedModuleFinder:
+    def __init__(self, lookup, fetch):
+        self.lookup = lookup
+        self.fetch = fetch
+
+    def find_spec(self, fullname, path=None, target=None):
+        if not self.lookup(fullname):
+            return None
+        if not self.fetch(fullname):
+            raise ModuleNotFoundError(
+                f"No module named {fullname!r}: pyodide-packer pruned it because the traced run "
+                f"did not import it; re-pack with a --scenario that imports it or --include {fullname}",
+                name=fullname,
+            )
+        importlib.invalidate_caches()
+        return importlib.machinery.PathFinder.find_spec(fullname, path, target)
+
+
+def install(lookup, fetch):
+    sys.meta_path.append(PrunedModuleFinder(lookup, fetch))
+`;
+
+/**
+ * Puts back, on first need, what pack pruned: an import that no finder satisfies, or an
+ * open/stat of a missing package file, consults fallback/index.json (fetched then) and
+ * installs the input that held it, logging one warning. With the fallback off (or a
+ * bundle that keeps none), importing a pruned module fails with an error naming the fix.
+ * @param {any} pyodide
+ * @param {FallbackManifest} fallback
+ * @param {URL} base
+ * @param {{ enabled: boolean, fs?: typeof import("node:fs"), uses: FallbackUse[] }} options
+ */
+function installFallback(pyodide, fallback, base, { enabled, fs, uses }) {
+  /** @type {FallbackIndex | undefined} */
+  let index;
+  const readIndex = () => (index ??= JSON.parse(new TextDecoder().decode(readResourceSync(new URL(fallback.index, base), fs))));
+  const installed = new Set();
+  const tops = new Set(fallback.tops);
+  const fetchInput = (/** @type {number} */ i, /** @type {string} */ wanted) => {
+    const input = /** @type {FallbackInput} */ (readIndex().inputs[i]);
+    if (!enabled || !input.archive) return false;
+    if (installed.has(i)) return true;
+    const bytes = readResourceSync(new URL(input.archive, base), fs);
+    if (input.kind === "stdlib") pyodide.FS.writeFile(input.mount, bytes);
+    else installArchive(pyodide, bytes);
+    installed.add(i);
+    const warning = `pyodide-packer: ${wanted} was pruned from this bundle and loaded from ${input.archive}; re-pack with a --scenario that uses it or --include ${wanted}`;
+    uses.push({ wanted, archive: input.archive, warning });
+    console.warn(warning);
+    return true;
+  };
+  const scope = pyodide.toPy({});
+  try {
+    pyodide.runPython(PRUNED_FINDER, { globals: scope, filename: "<pyodide-packer fallback>" });
+    scope.get("install")(
+      (/** @type {string} */ name) => tops.has(name.split(".")[0] ?? "") && name in readIndex().modules,
+      (/** @type {string} */ name) => fetchInput(/** @type {number} */ (readIndex().modules[name]), name),
+    );
+  } finally {
+    scope.destroy();
+  }
+  if (!enabled) return;
+  onMissingFile(pyodide, (path) => {
+    if (!fallback.prefixes.some((prefix) => path === prefix || (prefix.endsWith("/") && path.startsWith(prefix)))) return false;
+    const i = readIndex().files[path];
+    return i !== undefined && fetchInput(i, path) && pyodide.FS.analyzePath(path).exists;
+  });
+}
+
 /** @param {URL} url */
 function toRuntimeLocation(url) {
   // Pyodide in Node takes paths, in browsers URLs.
@@ -185,10 +296,11 @@ function toRuntimeLocation(url) {
 }
 
 /**
- * Boots the bundle next to this file (or at options.baseURL).
+ * Boots the bundle next to this file (or at options.baseURL). fallbacks lists what the
+ * fallback had to put back, as it happens.
  * @param {{ pyodide?: any, loadPyodide?: (options: object) => Promise<any>,
- *   indexURL?: string, baseURL?: string | URL, pyodideOptions?: object }} [options]
- * @returns {Promise<{ pyodide: any, manifest: Manifest }>}
+ *   indexURL?: string, baseURL?: string | URL, pyodideOptions?: object, fallback?: boolean }} [options]
+ * @returns {Promise<{ pyodide: any, manifest: Manifest, fallbacks: FallbackUse[] }>}
  */
 export async function loadBundle(options = {}) {
   const base = new URL(options.baseURL ?? ".", import.meta.url);
@@ -210,5 +322,47 @@ export async function loadBundle(options = {}) {
   }
   installArchive(pyodide, await bundle);
   for (const lib of manifest.dynlibs) await loadDynlib(pyodide, lib.path, lib.global);
-  return { pyodide, manifest };
+  /** @type {FallbackUse[]} */
+  const fallbacks = [];
+  if (manifest.fallback) {
+    const fs = base.protocol === "file:" ? await import("node:fs") : undefined;
+    const enabled = options.fallback !== false && manifest.fallback.mode !== "off";
+    installFallback(pyodide, manifest.fallback, base, { enabled, fs, uses: fallbacks });
+  }
+  return { pyodide, manifest, fallbacks };
+}
+
+/**
+ * @typedef {{ stdout: string, stderr: string, outcome: RunOutcome,
+ *   timings: { load?: number, run?: number, total?: number }, fallbacks: FallbackUse[] }} BundleRun
+ */
+
+/**
+ * Boots the bundle and runs its app once, as index.html does on the page's main thread
+ * and worker.mjs in a Web Worker; onText gets the app's output as it comes.
+ * @param {{ fallback?: boolean }} options
+ * @param {(stream: "stdout" | "stderr", text: string) => void} [onText]
+ * @returns {Promise<BundleRun>}
+ */
+export async function runBundle(options = {}, onText = () => {}) {
+  /** @type {BundleRun} */
+  const result = { stdout: "", stderr: "", outcome: { ok: false, exitCode: 1 }, timings: {}, fallbacks: [] };
+  const since = (/** @type {number} */ start) => Math.round(performance.now() - start);
+  try {
+    let start = performance.now();
+    const { pyodide, manifest, fallbacks } = await loadBundle({ fallback: options.fallback });
+    result.fallbacks = fallbacks;
+    result.timings.load = since(start);
+    captureOutput(pyodide, (stream, text) => {
+      result[stream] += text;
+      onText(stream, text);
+    });
+    start = performance.now();
+    result.outcome = await runApp(pyodide, manifest.main);
+    result.timings.run = since(start);
+  } catch (error) {
+    const e = /** @type {any} */ (error);
+    result.outcome = { ok: false, exitCode: 1, errorType: "LoaderError", error: String(e?.stack ?? e) };
+  }
+  return result;
 }

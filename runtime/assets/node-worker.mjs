@@ -30,14 +30,8 @@ async function main() {
     const { loadPyodide } = await import(new URL("pyodide.mjs", dirURL(request.indexURL)).href);
     return traceApp(loadPyodide, request);
   }
-  const { captureOutput, loadBundle, runApp } = await import(new URL("loader.mjs", dirURL(workerData.dir)).href);
-  const { pyodide, manifest } = await loadBundle();
-  const result = { stdout: "", stderr: "", outcome: null };
-  captureOutput(pyodide, (/** @type {"stdout"|"stderr"} */ stream, /** @type {string} */ text) => {
-    result[stream] += text;
-  });
-  result.outcome = await runApp(pyodide, manifest.main);
-  return result;
+  const { runBundle } = await import(new URL("loader.mjs", dirURL(workerData.dir)).href);
+  return runBundle({ fallback: workerData.fallback });
 }
 
 main().then(

@@ -87,6 +87,32 @@ export function onFatalError(pyodide, callback) {
   };
 }
 
+const ENOENT = 44;
+
+/**
+ * Gives onMissing a chance to create a file that an open or stat did not find (by its
+ * absolute path); when it returns true the call is tried again.
+ * @param {any} pyodide
+ * @param {(path: string) => boolean} onMissing
+ */
+export function onMissingFile(pyodide, onMissing) {
+  const FS = pyodide.FS;
+  for (const name of ["open", "stat"]) {
+    const original = FS[name];
+    FS[name] = function (/** @type {any[]} */ ...args) {
+      try {
+        return original.apply(this, args);
+      } catch (e) {
+        const path = args[0];
+        if (/** @type {any} */ (e)?.errno !== ENOENT || typeof path !== "string") throw e;
+        const absolute = path.startsWith("/") ? path : `${FS.cwd()}/${path}`;
+        if (!onMissing(absolute)) throw e;
+        return original.apply(this, args);
+      }
+    };
+  }
+}
+
 // dlopen flags of Emscripten's musl.
 const RTLD_NOW = 2;
 const RTLD_GLOBAL = 256;

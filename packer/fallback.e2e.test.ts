@@ -1,0 +1,105 @@
+// The loader's fallback: a trace bundle whose untraced branch imports pruned modules
+// (fixtures/apps/untraced-branch: xml from the stdlib, docdemo.extra from a wheel) runs
+// that branch in Chromium on the main thread and in a Web Worker, and in Node, logging
+// one warning per pruned module it had to put back; without the fallback the import
+// fails naming the module and the fix.
+import { readdirSync } from "node:fs";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { packCli } from "../fixtures/e2e-helpers.ts";
+import { APPS } from "../fixtures/paths.ts";
+import { tempDir } from "../fixtures/temp.ts";
+import { buildPureWheel } from "../fixtures/wheels.mjs";
+import { ChromiumHost } from "../runtime/chromium-host.ts";
+import { NodeHost } from "../runtime/node-host.ts";
+
+const app = join(APPS, "untraced-branch", "app.py");
+const XML = "<p>hello from docdemo.extra</p>\n";
+const warning = (wanted: string, archive: string) =>
+  `pyodide-packer: ${wanted} was pruned from this bundle and loaded from ${archive}; re-pack with a --scenario that uses it or --include ${wanted}`;
+const PRUNED_XML =
+  "ModuleNotFoundError: No module named 'xml': pyodide-packer pruned it because the traced run did not import it; re-pack with a --scenario that imports it or --include xml";
+
+let wheels: string;
+beforeAll(() => {
+  wheels = tempDir("wheels");
+  buildPureWheel("docdemo", "1.0", wheels);
+});
+
+describe("fallback in Chromium", () => {
+  const host = new ChromiumHost();
+  afterAll(() => host.close());
+  let out: string;
+
+  it("is on by default, kept in fallback/ and costed in the report; validation runs without it", async () => {
+    const r = await packCli([app, "--requires", "docdemo", "--find-links", wheels]);
+    expect(r.errors).toEqual([]);
+    expect(r.code).toBe(0);
+    out = r.out;
+    const report = r.report();
+    expect(report.fallback.mode).toBe("local");
+    expect(report.fallback.archives).toEqual(["fallback/python_stdlib.zip", "fallback/docdemo-1.0.zip"]);
+    expect(report.fallback.bytes).toBeGreaterThan(2_000_000);
+    expect(readdirSync(join(out, "fallback")).sort()).toEqual(["docdemo-1.0.zip", "index.json", "python_stdlib.zip"]);
+    expect(r.stdout).toMatch(/^fallback: [\d,.]+ kB in fallback\/ \(2 archives\)/m);
+    expect(report.validation.stdout).toBe("plain\n");
+  });
+
+  it.each([
+    ["main thread", "?xml"],
+    ["Web Worker", "?xml&worker"],
+  ])("runs the untraced branch on the %s with one warning per pruned module", async (_, search) => {
+    const run = await host.runBundle(out, 120_000, { search });
+    expect(run.outcome).toEqual({ ok: true, exitCode: 0 });
+    expect(run.stdout).toBe(XML);
+    expect(run.fallbacks!.map((f) => f.warning)).toEqual([
+      warning("xml", "fallback/python_stdlib.zip"),
+      warning("docdemo.extra", "fallback/docdemo-1.0.zip"),
+    ]);
+  });
+
+  it("puts back a pruned data file when the app opens it", async () => {
+    const run = await host.runBundle(out, 120_000, { search: "?data" });
+    expect(run.outcome).toEqual({ ok: true, exitCode: 0 });
+    expect(run.stdout).toBe("hello from docdemo/message.txt\n");
+    expect(run.fallbacks!.map((f) => f.wanted)).toEqual(["/lib/python3.13/site-packages/docdemo/message.txt"]);
+  });
+
+  it("fetches nothing when the traced branch runs", async () => {
+    const run = await host.runBundle(out, 120_000, { search: "?worker" });
+    expect(run.stdout).toBe("plain\n");
+    expect(run.fallbacks).toEqual([]);
+  });
+
+  it("off: nothing kept but the index, and the import fails naming the module and the fix", async () => {
+    const r = await packCli([app, "--requires", "docdemo", "--find-links", wheels, "--fallback", "off"]);
+    expect(r.code).toBe(0);
+    expect(r.report().fallback).toMatchObject({ mode: "off", archives: [] });
+    expect(readdirSync(join(r.out, "fallback"))).toEqual(["index.json"]);
+    for (const search of ["?xml", "?xml&worker"]) {
+      const run = await host.runBundle(r.out, 120_000, { search });
+      expect(run.outcome.ok).toBe(false);
+      expect(run.outcome.error).toContain(PRUNED_XML);
+    }
+  });
+});
+
+describe("fallback in Node", () => {
+  it("puts the pruned modules back for a bundle run in a Node worker", async () => {
+    const r = await packCli([app, "--requires", "docdemo", "--find-links", wheels, "--runner", "node"]);
+    expect(r.code).toBe(0);
+    const host = new NodeHost();
+    const previous = process.env.UNTRACED_BRANCH;
+    process.env.UNTRACED_BRANCH = "xml";
+    try {
+      const run = await host.runBundle(r.out, 120_000);
+      expect(run.stdout).toBe(XML);
+      expect(run.fallbacks!.map((f) => f.wanted)).toEqual(["xml", "docdemo.extra"]);
+      const alone = await host.runBundle(r.out, 120_000, { fallback: false });
+      expect(alone.outcome.error).toContain(PRUNED_XML);
+    } finally {
+      if (previous === undefined) delete process.env.UNTRACED_BRANCH;
+      else process.env.UNTRACED_BRANCH = previous;
+    }
+  });
+});

@@ -1,0 +1,119 @@
+import { readFileSync } from "node:fs";
+import type { ModuleGraph } from "../analyzers/module-graph.ts";
+import type { PyodideDist } from "../runtime/pyodide-dist.ts";
+import type { BundlePlan } from "../transforms/select.ts";
+import { stripSlash } from "./stage.ts";
+import { writeStoredZip } from "./zip.ts";
+
+/**
+ * local: the output folder keeps what was pruned (fallback/), and the loader fetches it
+ * when a pruned module or file is needed, with one warning naming it. off: nothing is
+ * kept, and importing a pruned module fails with an error that names the fix.
+ */
+export type FallbackMode = "local" | "off";
+export const FALLBACK_MODES: readonly FallbackMode[] = ["local", "off"];
+export const FALLBACK_DIR = "fallback/";
+export const FALLBACK_INDEX = `${FALLBACK_DIR}index.json`;
+
+/** fallback/index.json, read by the loader only when an import or open misses. */
+export interface FallbackIndex {
+  mode: FallbackMode;
+  inputs: {
+    name: string;
+    /** stdlib: the original zip replaces the pruned one at mount; package: a stored zip of FS paths. */
+    kind: "stdlib" | "package";
+    /** Null when the mode keeps nothing. */
+    archive: string | null;
+    mount?: string;
+  }[];
+  /** Pruned module name → input index. */
+  modules: Record<string, number>;
+  /** Pruned FS path (package data files, .so) → input index. */
+  files: Record<string, number>;
+}
+
+/** manifest.json's fallback entry: enough to tell, without the index, whether a miss may be ours. */
+export interface FallbackManifest {
+  mode: FallbackMode;
+  index: string;
+  /** FS path prefixes of pruned package files (a top-level folder or file each). */
+  prefixes: string[];
+  /** Top-level names of pruned modules. */
+  tops: string[];
+}
+
+export interface FallbackPlan {
+  index: FallbackIndex;
+  manifest: FallbackManifest;
+  /** Output-folder name → bytes: the index and, in local mode, the archives. */
+  files: Map<string, Uint8Array>;
+}
+
+/**
+ * What the selection left out of each input, from the plan before transforms (whose
+ * keys are the inputs' own), and the archives that put it back.
+ */
+export function planFallback(
+  selected: BundlePlan,
+  graph: ModuleGraph,
+  dist: PyodideDist,
+  { stdlibMount, sitePackages }: { stdlibMount: string; sitePackages: string },
+  mode: FallbackMode,
+): FallbackPlan {
+  const index: FallbackIndex = { mode, inputs: [], modules: {}, files: {} };
+  const prefixes = new Set<string>();
+  const files = new Map<string, Uint8Array>();
+  const inputOf = new Map<string, number>();
+  const prunedStdlib = [...selected.stdlib.files.keys()].some((entry) => !selected.stdlib.kept.has(entry));
+  if (prunedStdlib) {
+    const archive = mode === "local" ? `${FALLBACK_DIR}python_stdlib.zip` : null;
+    if (archive) files.set(archive, new Uint8Array(readFileSync(dist.stdlibZip)));
+    inputOf.set("stdlib", index.inputs.push({ name: "stdlib", kind: "stdlib", archive, mount: stdlibMount }) - 1);
+  }
+  for (const { pkg, files: all, kept } of selected.packages) {
+    const pruned = new Map([...all].filter(([path]) => !kept.has(path)));
+    if (pruned.size === 0) continue;
+    const archive = mode === "local" ? `${FALLBACK_DIR}${pkg.key}-${pkg.version}.zip` : null;
+    if (archive) files.set(archive, writeStoredZip(stripSlash(pruned)));
+    const i = index.inputs.push({ name: `${pkg.name} ${pkg.version}`, kind: "package", archive }) - 1;
+    inputOf.set(pkg.key, i);
+    for (const path of [...pruned.keys()].sort()) {
+      index.files[path] = i;
+      prefixes.add(topLevel(path, sitePackages));
+    }
+  }
+  const kept = (input: string, key: string) =>
+    input === "stdlib" ? selected.stdlib.kept.has(key) : selected.packages.find((p) => p.pkg.key === input)?.kept.has(key);
+  for (const [name, node] of [...graph.nodes].sort(([a], [b]) => (a < b ? -1 : 1))) {
+    const i = inputOf.get(node.file.input);
+    if (i !== undefined && !kept(node.file.input, node.file.key)) index.modules[name] = i;
+  }
+  files.set(FALLBACK_INDEX, new TextEncoder().encode(JSON.stringify(index) + "\n"));
+  const tops = new Set(Object.keys(index.modules).map((name) => name.split(".")[0]!));
+  return { index, manifest: { mode, index: FALLBACK_INDEX, prefixes: [...prefixes].sort(), tops: [...tops].sort() }, files };
+}
+
+/** site-packages/numpy/core/x.py → site-packages/numpy/; /usr/lib/libfoo.so as it is. */
+function topLevel(path: string, sitePackages: string): string {
+  if (!path.startsWith(sitePackages + "/")) return path;
+  const rest = path.slice(sitePackages.length + 1);
+  const slash = rest.indexOf("/");
+  return slash === -1 ? path : `${sitePackages}/${rest.slice(0, slash + 1)}`;
+}
+
+/** What the fallback adds to the deploy folder (a page fetches none of it unless a pruned piece is needed). */
+export interface FallbackCost {
+  mode: FallbackMode;
+  /** Archives kept for the loader, output-folder names. */
+  archives: string[];
+  /** Raw bytes of fallback/, index included. */
+  bytes: number;
+}
+
+export function fallbackCost(plan: FallbackPlan): FallbackCost {
+  return {
+    mode: plan.index.mode,
+    archives: [...plan.files.keys()].filter((name) => name !== FALLBACK_INDEX),
+    bytes: [...plan.files.values()].reduce((n, data) => n + data.length, 0),
+  };
+}
