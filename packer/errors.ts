@@ -25,6 +25,10 @@ const MESSAGES = {
     `${a.path} is not a readable zip archive (${a.detail}); download it again`,
   UNSAFE_ARCHIVE_PATH: (a: { path: string; entry: string }) =>
     `${a.path} holds an unsafe entry "${a.entry}" (absolute or escaping its folder); refusing to unpack it`,
+  UNSAFE_ARCHIVE_ENTRY: (a: { path: string; entry: string; what: string }) =>
+    `${a.path} holds ${a.what} "${a.entry}"; refusing to unpack it (rebuild the wheel without it)`,
+  ARCHIVE_TOO_LARGE: (a: { path: string; entry: string; size: number; ratio: number }) =>
+    `${a.path} would unpack "${a.entry}" to ${a.size} bytes (${a.ratio}:1); refusing it as a possible zip bomb (check where the wheel came from)`,
   CHECKSUM_MISMATCH: (a: { file: string; expected: string; actual: string }) =>
     `sha256 of ${a.file} is ${a.actual}, the lock says ${a.expected}; delete it from the cache or fix the lock`,
   DOWNLOAD_FAILED: (a: { url: string; detail: string }) =>

@@ -234,9 +234,17 @@ function appFailure(outcome: RunOutcome): PackError {
   return new PackError("APP_RAISED", { errorType, where, detail });
 }
 
+/** How much of the bundle's stdout report.json keeps. */
+const REPORTED_STDOUT = 64 * 1024;
+
 /** The bundle must print what the traced run printed, and end the same way. */
 export function compareRuns(trace: TraceResult, run: AppRun): Validation {
-  const base = { stdout: run.stdout, skipped: false };
+  const clipped = run.stdout.length > REPORTED_STDOUT;
+  const base = {
+    stdout: clipped ? run.stdout.slice(0, REPORTED_STDOUT) : run.stdout,
+    ...(clipped ? { stdoutLength: run.stdout.length } : {}),
+    skipped: false,
+  };
   if (!run.outcome.ok) {
     return { ...base, ok: false, outputMatches: false, detail: missingPiece(run.outcome.error ?? run.outcome.errorType ?? "") };
   }

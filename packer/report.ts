@@ -32,8 +32,10 @@ export interface Validation {
   ok: boolean;
   skipped: boolean;
   outputMatches: boolean;
-  /** What the app printed when run from the bundle. */
+  /** What the app printed when run from the bundle (its first 64 KiB). */
   stdout: string;
+  /** Characters printed in all, when stdout was cut. */
+  stdoutLength?: number;
   detail?: string;
 }
 

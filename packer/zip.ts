@@ -1,4 +1,5 @@
 import { unzipSync, zipSync, type Unzipped } from "fflate";
+import { crc32 } from "node:zlib";
 import { PackError } from "./errors.ts";
 
 /** Fixed modification time for every entry we write: same inputs, same bytes. */
@@ -13,20 +14,88 @@ export function isSafeEntryName(name: string): boolean {
   return name.split("/").every((part) => part !== ".." && part !== "." && !part.includes("\0"));
 }
 
-/** Every file of a zip (directories left out); path names the archive in errors. */
+/** Limits on what one archive may unpack to: a wheel past them is refused as a zip bomb. */
+export const ZIP_LIMITS = {
+  /** Sum of the entries' uncompressed sizes. */
+  totalBytes: 1024 * 1024 * 1024,
+  /** Uncompressed/compressed ratio of one entry, checked on entries over ratioFloor bytes. */
+  ratio: 200,
+  ratioFloor: 1024 * 1024,
+};
+
+interface CentralEntry {
+  name: string;
+  compressed: number;
+  size: number;
+  crc: number;
+  symlink: boolean;
+}
+
+/** The central directory, read before anything is inflated. */
+function centralDirectory(bytes: Uint8Array, path: string): CentralEntry[] {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  let eocd = bytes.length - 22;
+  while (eocd >= 0 && view.getUint32(eocd, true) !== 0x06054b50) eocd--;
+  if (eocd < 0) throw new PackError("CORRUPT_ARCHIVE", { path, detail: "no end of central directory; truncated?" });
+  const count = view.getUint16(eocd + 10, true);
+  let at = view.getUint32(eocd + 16, true);
+  const decoder = new TextDecoder();
+  const entries: CentralEntry[] = [];
+  for (let i = 0; i < count; i++) {
+    if (at + 46 > bytes.length || view.getUint32(at, true) !== 0x02014b50) {
+      throw new PackError("CORRUPT_ARCHIVE", { path, detail: "damaged central directory" });
+    }
+    const nameLength = view.getUint16(at + 28, true);
+    const external = view.getUint32(at + 38, true);
+    entries.push({
+      name: decoder.decode(bytes.subarray(at + 46, at + 46 + nameLength)),
+      crc: view.getUint32(at + 16, true),
+      compressed: view.getUint32(at + 20, true),
+      size: view.getUint32(at + 24, true),
+      // Unix mode in the high 16 bits of the external attributes (made on Unix: byte 5 = 3).
+      symlink: bytes[at + 5] === 3 && ((external >>> 16) & 0o170000) === 0o120000,
+    });
+    at += 46 + nameLength + view.getUint16(at + 30, true) + view.getUint16(at + 32, true);
+  }
+  return entries;
+}
+
+/**
+ * Every file of a zip (directories left out); path names the archive in errors. Refuses
+ * entries that would land outside their folder, symlinks, duplicate names and archives
+ * over ZIP_LIMITS before inflating anything, and checks each entry's size and CRC-32.
+ */
 export function readZip(bytes: Uint8Array, path: string, filter?: (name: string) => boolean): Map<string, Uint8Array> {
+  const entries = centralDirectory(bytes, path);
+  const seen = new Set<string>();
+  let total = 0;
+  for (const entry of entries) {
+    const { name } = entry;
+    if (!isSafeEntryName(name.endsWith("/") ? name.slice(0, -1) : name)) throw new PackError("UNSAFE_ARCHIVE_PATH", { path, entry: name });
+    if (entry.symlink) throw new PackError("UNSAFE_ARCHIVE_ENTRY", { path, entry: name, what: "a symlink" });
+    if (seen.has(name)) throw new PackError("UNSAFE_ARCHIVE_ENTRY", { path, entry: name, what: "a second entry named" });
+    seen.add(name);
+    total += entry.size;
+    const ratio = entry.size / Math.max(entry.compressed, 1);
+    if (total > ZIP_LIMITS.totalBytes || (entry.size > ZIP_LIMITS.ratioFloor && ratio > ZIP_LIMITS.ratio)) {
+      throw new PackError("ARCHIVE_TOO_LARGE", { path, entry: name, size: entry.size, ratio: Math.round(ratio) });
+    }
+  }
   let files: Unzipped;
   try {
     files = unzipSync(bytes, filter ? { filter: (f) => filter(f.name) } : undefined);
   } catch (error) {
     throw new PackError("CORRUPT_ARCHIVE", { path, detail: (error as Error).message });
   }
+  const declared = new Map(entries.map((e) => [e.name, e]));
   const out = new Map<string, Uint8Array>();
   for (const [name, data] of Object.entries(files)) {
-    if (!isSafeEntryName(name.endsWith("/") ? name.slice(0, -1) : name)) {
-      throw new PackError("UNSAFE_ARCHIVE_PATH", { path, entry: name });
+    if (name.endsWith("/")) continue;
+    const entry = declared.get(name)!;
+    if (data.length !== entry.size || crc32(data) !== entry.crc) {
+      throw new PackError("CORRUPT_ARCHIVE", { path, detail: `entry ${name} fails its size or CRC-32 check` });
     }
-    if (!name.endsWith("/")) out.set(name, data);
+    out.set(name, data);
   }
   return out;
 }

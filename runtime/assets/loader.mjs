@@ -136,11 +136,24 @@ export function captureOutput(pyodide, onText) {
 
 // SystemExit raised inside runPythonAsync escapes through Pyodide's event loop as an
 // uncaught error, so the app runs through this fixed coroutine, which turns it into a
-// status. The app's source is an argument, never part of this code.
+// status. The app's source is an argument, never part of this code; it arrives as bytes
+// and is decoded as Python would (coding cookie, else UTF-8, which must be valid).
 const RUNNER = `
+import ast
+import io
+import tokenize
+
 import pyodide.code
 
-async def run(source, filename, namespace):
+
+def decode(data, filename):
+    compile(data, filename, "exec", flags=ast.PyCF_ONLY_AST | ast.PyCF_ALLOW_TOP_LEVEL_AWAIT)
+    encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
+    return data.decode(encoding)
+
+
+async def run(data, filename, namespace):
+    source = decode(data.to_bytes(), filename)
     try:
         await pyodide.code.eval_code_async(source, namespace, filename=filename)
     except SystemExit as exit:
@@ -157,7 +170,7 @@ async def run(source, filename, namespace):
  * @returns {Promise<RunOutcome>}
  */
 export async function runApp(pyodide, main) {
-  const source = pyodide.FS.readFile(main, { encoding: "utf8" });
+  const source = pyodide.FS.readFile(main);
   const scope = pyodide.toPy({});
   /** @type {Promise<never>} */
   const fatal = new Promise((_, reject) => onFatalError(pyodide, (error) => reject(Object.assign(new Error(`Pyodide fatal error: ${describe(error)}`), { name: "PyodideFatalError" }))));
