@@ -13,8 +13,12 @@ export interface AppRun {
   stdout: string;
   stderr: string;
   outcome: RunOutcome;
-  /** Milliseconds: load (runtime, stdlib, bundle, .so), run (imports and the app), total (since navigation), when the host measured them. */
-  timings?: { load?: number; run?: number; total?: number };
+  /**
+   * Milliseconds, when the host measured them: load (runtime, stdlib, bundle, .so) and
+   * its parts runtime, bundle (rest of its fetch, unpacking) and dynlibs; run (imports
+   * and the app); total (since navigation).
+   */
+  timings?: { runtime?: number; bundle?: number; dynlibs?: number; load?: number; run?: number; total?: number };
   /** What the loader's fallback put back, with the warning it logged for each. */
   fallbacks?: { wanted: string; archive: string; warning: string }[];
 }

@@ -15,6 +15,7 @@ import { loadDynlib, onFatalError, onMissingFile } from "./pyodide-adapter.mjs";
  * @typedef {{ mode: string, inputs: FallbackInput[], modules: Record<string, number>,
  *   files: Record<string, number> }} FallbackIndex
  * @typedef {{ wanted: string, archive: string, warning: string }} FallbackUse
+ * @typedef {{ runtime: number, bundle: number, dynlibs: number }} LoadTimings
  * @typedef {{ ok: boolean, exitCode: number, errorType?: string, error?: string }} RunOutcome
  */
 
@@ -310,14 +311,24 @@ function toRuntimeLocation(url) {
 
 /**
  * Boots the bundle next to this file (or at options.baseURL). fallbacks lists what the
- * fallback had to put back, as it happens.
+ * fallback had to put back, as it happens; timings, milliseconds per phase: runtime
+ * (Pyodide and the pruned stdlib), bundle (the rest of its fetch, and unpacking),
+ * dynlibs (preloading the .so files).
  * @param {{ pyodide?: any, loadPyodide?: (options: object) => Promise<any>,
  *   indexURL?: string, baseURL?: string | URL, pyodideOptions?: object, fallback?: boolean }} [options]
- * @returns {Promise<{ pyodide: any, manifest: Manifest, fallbacks: FallbackUse[] }>}
+ * @returns {Promise<{ pyodide: any, manifest: Manifest, fallbacks: FallbackUse[], timings: LoadTimings }>}
  */
 export async function loadBundle(options = {}) {
   const base = new URL(options.baseURL ?? ".", import.meta.url);
   const decoder = new TextDecoder();
+  /** @type {LoadTimings} */
+  const timings = { runtime: 0, bundle: 0, dynlibs: 0 };
+  let lapStart = performance.now();
+  const lap = (/** @type {keyof LoadTimings} */ phase) => {
+    const now = performance.now();
+    timings[phase] = Math.round(now - lapStart);
+    lapStart = now;
+  };
   /** @type {Manifest} */
   const manifest = JSON.parse(decoder.decode(await readResource(new URL("manifest.json", base))));
   const bundle = readResource(new URL(manifest.bundle, base));
@@ -333,8 +344,11 @@ export async function loadBundle(options = {}) {
       ...options.pyodideOptions,
     });
   }
+  lap("runtime");
   installArchive(pyodide, await bundle);
+  lap("bundle");
   for (const lib of manifest.dynlibs) await loadDynlib(pyodide, lib.path, lib.global);
+  lap("dynlibs");
   /** @type {FallbackUse[]} */
   const fallbacks = [];
   if (manifest.fallback) {
@@ -342,12 +356,13 @@ export async function loadBundle(options = {}) {
     const enabled = options.fallback !== false && manifest.fallback.mode !== "off";
     installFallback(pyodide, manifest.fallback, base, { enabled, fs, uses: fallbacks });
   }
-  return { pyodide, manifest, fallbacks };
+  return { pyodide, manifest, fallbacks, timings };
 }
 
 /**
  * @typedef {{ stdout: string, stderr: string, outcome: RunOutcome,
- *   timings: { load?: number, run?: number, total?: number }, fallbacks: FallbackUse[] }} BundleRun
+ *   timings: Partial<LoadTimings> & { load?: number, run?: number, total?: number },
+ *   fallbacks: FallbackUse[] }} BundleRun
  */
 
 /**
@@ -363,9 +378,9 @@ export async function runBundle(options = {}, onText = () => {}) {
   const since = (/** @type {number} */ start) => Math.round(performance.now() - start);
   try {
     let start = performance.now();
-    const { pyodide, manifest, fallbacks } = await loadBundle({ fallback: options.fallback });
+    const { pyodide, manifest, fallbacks, timings } = await loadBundle({ fallback: options.fallback });
     result.fallbacks = fallbacks;
-    result.timings.load = since(start);
+    result.timings = { ...timings, load: since(start) };
     captureOutput(pyodide, (stream, text) => {
       result[stream] += text;
       onText(stream, text);

@@ -66,6 +66,8 @@ export function watchFileOpens(pyodide) {
  */
 export function loadedDynlibs(pyodide) {
   const ldso = pyodide._module.LDSO;
+  // Without it every .so would look unused and be dropped: stop instead.
+  if (!ldso?.loadedLibsByName) throw new Error(`Pyodide ${pyodide.version} has no LDSO.loadedLibsByName; cannot tell which .so files the app loaded`);
   return Object.entries(ldso.loadedLibsByName)
     .filter(([name]) => name !== "__main__")
     .map(([name, lib]) => ({ path: name, global: Boolean(/** @type {any} */ (lib).global) }));
