@@ -47,9 +47,12 @@ Options:
                          that neither the trace nor the import graph can see (repeatable)
   --exclude GLOB         leave modules or files out (repeatable)
   --no-validate          do not run the bundle to check it
-  --fallback local|off   local (default): keep what was pruned in fallback/ and let
+  --fallback local|cdn|off
+                         local (default): keep what was pruned in fallback/ and let
                          the loader fetch it when a pruned module or file is needed,
-                         with one warning; off: such an import fails naming the fix
+                         with one warning; cdn: the same, with the stdlib and the
+                         runtime lock's packages fetched from --index-url (Pyodide's
+                         CDN); off: such an import fails naming the fix
   --no-minify            keep comments and docstrings in .py files
   --prefer size|speed    ship minified .py (size, default) or .pyc compiled by the
                          runtime (speed: no compile at import, more bytes)

@@ -25,7 +25,7 @@ export const CONFIG_SCHEMA = {
     out: { type: "string" },
     timeout: { type: "number", description: "Seconds" },
     validate: { type: "boolean" },
-    fallback: { enum: ["local", "off"], description: "Keep what was pruned for the loader to fetch on need (local), or not (off)" },
+    fallback: { enum: ["local", "cdn", "off"], description: "Keep what was pruned for the loader to fetch on need (local), fetch it from the index URL where published (cdn), or not (off)" },
     strategy: { enum: ["trace", "safe"] },
     include: { ...strings, description: "Module-name or path globs to add" },
     exclude: { ...strings, description: "Module-name or path globs to leave out" },

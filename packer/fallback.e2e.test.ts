@@ -7,11 +7,13 @@ import { readdirSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { packCli } from "../fixtures/e2e-helpers.ts";
-import { APPS } from "../fixtures/paths.ts";
+import { APPS, REPO, WHEELS_029 } from "../fixtures/paths.ts";
 import { tempDir } from "../fixtures/temp.ts";
 import { buildPureWheel } from "../fixtures/wheels.mjs";
 import { ChromiumHost } from "../runtime/chromium-host.ts";
 import { NodeHost } from "../runtime/node-host.ts";
+import { findDist } from "../runtime/pyodide-dist.ts";
+import { startServer } from "../runtime/server.ts";
 
 const app = join(APPS, "untraced-branch", "app.py");
 const XML = "<p>hello from docdemo.extra</p>\n";
@@ -41,7 +43,7 @@ describe("fallback in Chromium", () => {
     expect(report.fallback.archives).toEqual(["fallback/python_stdlib.zip", "fallback/docdemo-1.0.zip"]);
     expect(report.fallback.bytes).toBeGreaterThan(2_000_000);
     expect(readdirSync(join(out, "fallback")).sort()).toEqual(["docdemo-1.0.zip", "index.json", "python_stdlib.zip"]);
-    expect(r.stdout).toMatch(/^fallback: [\d,.]+ kB in fallback\/ \(2 archives\)/m);
+    expect(r.stdout).toMatch(/^fallback: [\d,.]+ kB in fallback\/ \(2 archives\), fetched only if the app needs a pruned piece/m);
     expect(report.validation.stdout).toBe("plain\n");
   });
 
@@ -80,6 +82,58 @@ describe("fallback in Chromium", () => {
       const run = await host.runBundle(r.out, 120_000, { search });
       expect(run.outcome.ok).toBe(false);
       expect(run.outcome.error).toContain(PRUNED_XML);
+    }
+  });
+});
+
+describe("fallback from the CDN", () => {
+  it("cdn: the stdlib comes from the index URL (a local server standing in for Pyodide's CDN), the wheel's pruned files from fallback/", async () => {
+    const requests: string[] = [];
+    const cdn = await startServer({ "/": findDist("0.29.3", REPO).dir }, { cors: true, onRequest: (path) => requests.push(path) });
+    const host = new ChromiumHost();
+    try {
+      const r = await packCli([app, "--requires", "docdemo", "--find-links", wheels, "--fallback", "cdn", "--index-url", `${cdn.url}/`]);
+      expect(r.errors).toEqual([]);
+      expect(r.code).toBe(0);
+      expect(r.report().fallback).toMatchObject({ mode: "cdn", archives: ["fallback/docdemo-1.0.zip"], remote: [`${cdn.url}/python_stdlib.zip`] });
+      expect(readdirSync(join(r.out, "fallback")).sort()).toEqual(["docdemo-1.0.zip", "index.json"]);
+      expect(requests).toEqual([]);
+      const run = await host.runBundle(r.out, 120_000, { search: "?xml" });
+      expect(run.stdout).toBe(XML);
+      expect(run.fallbacks!.map((f) => f.warning)).toEqual([
+        warning("xml", `${cdn.url}/python_stdlib.zip`),
+        warning("docdemo.extra", "fallback/docdemo-1.0.zip"),
+      ]);
+      expect(requests).toEqual(["/python_stdlib.zip"]);
+    } finally {
+      await host.close();
+      await cdn.close();
+    }
+  });
+});
+
+describe("fallback from the CDN for a package of the lock", () => {
+  it("cdn: rich's pruned rich.table comes from its published wheel at the index URL", async () => {
+    const requests: string[] = [];
+    const dist = findDist("0.29.3", REPO);
+    const mounts = { "/": WHEELS_029, "/python_stdlib.zip": join(dist.dir, "python_stdlib.zip") };
+    const cdn = await startServer(mounts, { cors: true, onRequest: (path) => requests.push(path) });
+    const host = new ChromiumHost();
+    try {
+      const lock = join(WHEELS_029, "pyodide-lock.json");
+      const r = await packCli([join(APPS, "cdn-branch", "app.py"), "--lock", lock, "--index-url", `${cdn.url}/`, "--fallback", "cdn"]);
+      expect(r.errors).toEqual([]);
+      expect(r.code).toBe(0);
+      const rich = readdirSync(WHEELS_029).find((f) => f.startsWith("rich-"))!;
+      expect(r.report().fallback.remote).toEqual([`${cdn.url}/python_stdlib.zip`, `${cdn.url}/${rich}`]);
+      const run = await host.runBundle(r.out, 120_000, { search: "?table" });
+      expect(run.outcome).toEqual({ ok: true, exitCode: 0 });
+      expect(run.stdout).toBe("t\n");
+      expect(run.fallbacks!.map((f) => f.wanted)).toContain("rich.table");
+      expect(requests).toContain(`/${rich}`);
+    } finally {
+      await host.close();
+      await cdn.close();
     }
   });
 });

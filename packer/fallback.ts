@@ -7,11 +7,13 @@ import { writeStoredZip } from "./zip.ts";
 
 /**
  * local: the output folder keeps what was pruned (fallback/), and the loader fetches it
- * when a pruned module or file is needed, with one warning naming it. off: nothing is
- * kept, and importing a pruned module fails with an error that names the fix.
+ * when a pruned module or file is needed, with one warning naming it. cdn: the same, but
+ * the stdlib and packages from the runtime's lock come from the index URL (Pyodide's
+ * CDN) as published; the rest stays local. off: nothing is kept, and importing a pruned
+ * module fails with an error that names the fix.
  */
-export type FallbackMode = "local" | "off";
-export const FALLBACK_MODES: readonly FallbackMode[] = ["local", "off"];
+export type FallbackMode = "local" | "cdn" | "off";
+export const FALLBACK_MODES: readonly FallbackMode[] = ["local", "cdn", "off"];
 export const FALLBACK_DIR = "fallback/";
 export const FALLBACK_INDEX = `${FALLBACK_DIR}index.json`;
 
@@ -20,11 +22,15 @@ export interface FallbackIndex {
   mode: FallbackMode;
   inputs: {
     name: string;
-    /** stdlib: the original zip replaces the pruned one at mount; package: a stored zip of FS paths. */
-    kind: "stdlib" | "package";
-    /** Null when the mode keeps nothing. */
+    /**
+     * stdlib: the original zip replaces the pruned one at mount; package: a stored zip of
+     * FS paths; published: the package's own archive, unpacked into extractDir.
+     */
+    kind: "stdlib" | "package" | "published";
+    /** Relative to the output folder, or a URL; null when the mode keeps nothing. */
     archive: string | null;
     mount?: string;
+    extractDir?: string;
   }[];
   /** Pruned module name → input index. */
   modules: Record<string, number>;
@@ -57,8 +63,10 @@ export function planFallback(
   selected: BundlePlan,
   graph: ModuleGraph,
   dist: PyodideDist,
-  { stdlibMount, sitePackages }: { stdlibMount: string; sitePackages: string },
+  { stdlibMount, sitePackages, dsoDir }: { stdlibMount: string; sitePackages: string; dsoDir: string },
   mode: FallbackMode,
+  /** Where the runtime's lock's files are published (mode cdn). */
+  cdn: { indexURL: string; lock: string },
 ): FallbackPlan {
   const index: FallbackIndex = { mode, inputs: [], modules: {}, files: {} };
   const prefixes = new Set<string>();
@@ -66,16 +74,23 @@ export function planFallback(
   const inputOf = new Map<string, number>();
   const prunedStdlib = [...selected.stdlib.files.keys()].some((entry) => !selected.stdlib.kept.has(entry));
   if (prunedStdlib) {
-    const archive = mode === "local" ? `${FALLBACK_DIR}python_stdlib.zip` : null;
-    if (archive) files.set(archive, new Uint8Array(readFileSync(dist.stdlibZip)));
+    const archive = mode === "cdn" ? new URL("python_stdlib.zip", cdn.indexURL).href : mode === "local" ? `${FALLBACK_DIR}python_stdlib.zip` : null;
+    if (mode === "local") files.set(archive!, new Uint8Array(readFileSync(dist.stdlibZip)));
     inputOf.set("stdlib", index.inputs.push({ name: "stdlib", kind: "stdlib", archive, mount: stdlibMount }) - 1);
   }
   for (const { pkg, files: all, kept } of selected.packages) {
     const pruned = new Map([...all].filter(([path]) => !kept.has(path)));
     if (pruned.size === 0) continue;
-    const archive = mode === "local" ? `${FALLBACK_DIR}${pkg.key}-${pkg.version}.zip` : null;
-    if (archive) files.set(archive, writeStoredZip(stripSlash(pruned)));
-    const i = index.inputs.push({ name: `${pkg.name} ${pkg.version}`, kind: "package", archive }) - 1;
+    const name = `${pkg.name} ${pkg.version}`;
+    let i: number;
+    if (mode === "cdn" && pkg.origin === cdn.lock) {
+      const extractDir = pkg.installDir === "dynlib" ? dsoDir : sitePackages;
+      i = index.inputs.push({ name, kind: "published", archive: new URL(pkg.fileName, cdn.indexURL).href, extractDir }) - 1;
+    } else {
+      const archive = mode === "off" ? null : `${FALLBACK_DIR}${pkg.key}-${pkg.version}.zip`;
+      if (archive) files.set(archive, writeStoredZip(stripSlash(pruned)));
+      i = index.inputs.push({ name, kind: "package", archive }) - 1;
+    }
     inputOf.set(pkg.key, i);
     for (const path of [...pruned.keys()].sort()) {
       index.files[path] = i;
@@ -106,6 +121,8 @@ export interface FallbackCost {
   mode: FallbackMode;
   /** Archives kept for the loader, output-folder names. */
   archives: string[];
+  /** Archives the loader would fetch from the index URL (mode cdn). */
+  remote: string[];
   /** Raw bytes of fallback/, index included. */
   bytes: number;
 }
@@ -114,6 +131,7 @@ export function fallbackCost(plan: FallbackPlan): FallbackCost {
   return {
     mode: plan.index.mode,
     archives: [...plan.files.keys()].filter((name) => name !== FALLBACK_INDEX),
+    remote: plan.index.inputs.flatMap((input) => (input.archive && /^https?:/.test(input.archive) ? [input.archive] : [])),
     bytes: [...plan.files.values()].reduce((n, data) => n + data.length, 0),
   };
 }

@@ -39,7 +39,7 @@ const report: PackReport = {
     included: [],
     excluded: [],
   },
-  fallback: { mode: "local", archives: ["fallback/python_stdlib.zip", "fallback/numpy-2.2.5.zip"], bytes: 9_500_000 },
+  fallback: { mode: "local", archives: ["fallback/python_stdlib.zip", "fallback/numpy-2.2.5.zip"], remote: [], bytes: 9_500_000 },
   validation: { ok: true, skipped: false, outputMatches: true, stdout: "" },
 };
 
@@ -68,7 +68,7 @@ describe("console views", () => {
         "  /lib/python313.zip/pkgutil.py:77  importlib.import_module(name)",
         "warning: /x/numpy/broken.py does not parse; kept as it is, its imports only partly known",
         "transforms saved (raw): minify 600.0 kB in 100 files, pyc-strip 1.0 kB in 2 files",
-        "fallback: 9,500.0 kB in fallback/ (2 archives), deployed but fetched only if the app needs a pruned piece; --fallback off drops it",
+        "fallback: 9,500.0 kB in fallback/ (2 archives), fetched only if the app needs a pruned piece; --fallback off drops it",
       ].join("\n"),
     );
   });

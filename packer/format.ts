@@ -73,9 +73,10 @@ export function formatFindings(report: PackReport): string {
     lines.push(`transforms saved (raw): ${parts.join(", ")}`);
   }
   const { fallback } = report;
-  if (fallback?.mode === "local" && fallback.archives.length > 0) {
+  if (fallback && fallback.mode !== "off" && fallback.archives.length + fallback.remote.length > 0) {
+    const remote = fallback.remote.length > 0 ? ` and ${fallback.remote.length} from the index URL` : "";
     lines.push(
-      `fallback: ${kB(fallback.bytes)} kB in fallback/ (${fallback.archives.length} archives), deployed but fetched only if the app needs a pruned piece; --fallback off drops it`,
+      `fallback: ${kB(fallback.bytes)} kB in fallback/ (${fallback.archives.length} archives)${remote}, fetched only if the app needs a pruned piece; --fallback off drops it`,
     );
   }
   return lines.join("\n");

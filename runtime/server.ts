@@ -27,6 +27,8 @@ export interface ServerOptions {
   precompressed?: boolean;
   /** Called with each request's path, the Content-Encoding sent and the bytes of the body. */
   onRequest?: (path: string, encoding: string | undefined, bytes: number) => void;
+  /** Send Access-Control-Allow-Origin: *, as Pyodide's CDN does (a stand-in for it in tests). */
+  cors?: boolean;
 }
 
 /**
@@ -79,6 +81,7 @@ export async function startServer(mounts: Mounts, options: ServerOptions = {}): 
       "content-type": type,
       "content-length": stat.size,
       "cache-control": "no-store",
+      ...(options.cors ? { "access-control-allow-origin": "*" } : {}),
       ...(encoding ? { "content-encoding": encoding, vary: "accept-encoding" } : {}),
     });
     if (request.method === "HEAD") response.end();

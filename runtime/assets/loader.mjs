@@ -7,11 +7,12 @@ import { loadDynlib, onFatalError, onMissingFile } from "./pyodide-adapter.mjs";
 
 /**
  * @typedef {{ path: string, global: boolean }} Dynlib
- * @typedef {{ mode: "local" | "off", index: string, prefixes: string[], tops: string[] }} FallbackManifest
+ * @typedef {{ mode: "local" | "cdn" | "off", index: string, prefixes: string[], tops: string[] }} FallbackManifest
  * @typedef {{ format: number, pyodideVersion: string, lockInfo: object, stdlib: string,
  *   bundle: string, main: string, runtime: string, dynlibs: Dynlib[],
  *   fallback?: FallbackManifest }} Manifest
- * @typedef {{ name: string, kind: "stdlib" | "package", archive: string | null, mount?: string }} FallbackInput
+ * @typedef {{ name: string, kind: "stdlib" | "package" | "published", archive: string | null,
+ *   mount?: string, extractDir?: string }} FallbackInput
  * @typedef {{ mode: string, inputs: FallbackInput[], modules: Record<string, number>,
  *   files: Record<string, number> }} FallbackIndex
  * @typedef {{ wanted: string, archive: string, warning: string }} FallbackUse
@@ -276,8 +277,14 @@ function installFallback(pyodide, fallback, base, { enabled, fs, uses }) {
     const input = /** @type {FallbackInput} */ (readIndex().inputs[i]);
     if (!enabled || !input.archive) return false;
     if (installed.has(i)) return true;
-    const bytes = readResourceSync(new URL(input.archive, base), fs);
+    let bytes;
+    try {
+      bytes = readResourceSync(new URL(input.archive, base), fs);
+    } catch (error) {
+      throw new Error(`pyodide-packer: ${wanted} was pruned from this bundle and its fallback ${input.archive} could not be read (${error}); deploy the fallback/ folder with the bundle`);
+    }
     if (input.kind === "stdlib") pyodide.FS.writeFile(input.mount, bytes);
+    else if (input.kind === "published") pyodide.unpackArchive(bytes, input.archive.endsWith(".whl") ? "wheel" : "zip", { extractDir: input.extractDir });
     else installArchive(pyodide, bytes);
     installed.add(i);
     const warning = `pyodide-packer: ${wanted} was pruned from this bundle and loaded from ${input.archive}; re-pack with a --scenario that uses it or --include ${wanted}`;
