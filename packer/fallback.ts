@@ -4,6 +4,7 @@ import type { PyodideDist } from "../runtime/pyodide-dist.ts";
 import type { BundlePlan } from "../transforms/select.ts";
 import { stripSlash } from "./stage.ts";
 import { writeStoredZip } from "./zip.ts";
+import { makeBloom, type Bloom } from "../runtime/assets/loader.mjs";
 
 /**
  * local: the output folder keeps what was pruned (fallback/), and the loader fetches it
@@ -38,14 +39,16 @@ export interface FallbackIndex {
   files: Record<string, number>;
 }
 
-/** manifest.json's fallback entry: enough to tell, without the index, whether a miss may be ours. */
+/**
+ * manifest.json's fallback entry: Bloom filters of the pruned module names and file
+ * paths, enough to tell without fetching the index whether a miss may be pack's doing
+ * (plotly's index is ~200 kB; its filters ~3 kB).
+ */
 export interface FallbackManifest {
   mode: FallbackMode;
   index: string;
-  /** FS path prefixes of pruned package files (a top-level folder or file each). */
-  prefixes: string[];
-  /** Top-level names of pruned modules. */
-  tops: string[];
+  modules: Bloom;
+  files: Bloom;
 }
 
 export interface FallbackPlan {
@@ -69,7 +72,6 @@ export function planFallback(
   cdn: { indexURL: string; lock: string },
 ): FallbackPlan {
   const index: FallbackIndex = { mode, inputs: [], modules: {}, files: {} };
-  const prefixes = new Set<string>();
   const files = new Map<string, Uint8Array>();
   const inputOf = new Map<string, number>();
   const prunedStdlib = [...selected.stdlib.files.keys()].some((entry) => !selected.stdlib.kept.has(entry));
@@ -92,10 +94,7 @@ export function planFallback(
       i = index.inputs.push({ name, kind: "package", archive }) - 1;
     }
     inputOf.set(pkg.key, i);
-    for (const path of [...pruned.keys()].sort()) {
-      index.files[path] = i;
-      prefixes.add(topLevel(path, sitePackages));
-    }
+    for (const path of [...pruned.keys()].sort()) index.files[path] = i;
   }
   const kept = (input: string, key: string) =>
     input === "stdlib" ? selected.stdlib.kept.has(key) : selected.packages.find((p) => p.pkg.key === input)?.kept.has(key);
@@ -104,16 +103,8 @@ export function planFallback(
     if (i !== undefined && !kept(node.file.input, node.file.key)) index.modules[name] = i;
   }
   files.set(FALLBACK_INDEX, new TextEncoder().encode(JSON.stringify(index) + "\n"));
-  const tops = new Set(Object.keys(index.modules).map((name) => name.split(".")[0]!));
-  return { index, manifest: { mode, index: FALLBACK_INDEX, prefixes: [...prefixes].sort(), tops: [...tops].sort() }, files };
-}
-
-/** site-packages/numpy/core/x.py → site-packages/numpy/; /usr/lib/libfoo.so as it is. */
-function topLevel(path: string, sitePackages: string): string {
-  if (!path.startsWith(sitePackages + "/")) return path;
-  const rest = path.slice(sitePackages.length + 1);
-  const slash = rest.indexOf("/");
-  return slash === -1 ? path : `${sitePackages}/${rest.slice(0, slash + 1)}`;
+  const manifest = { mode, index: FALLBACK_INDEX, modules: makeBloom(Object.keys(index.modules)), files: makeBloom(Object.keys(index.files)) };
+  return { index, manifest, files };
 }
 
 /** What the fallback adds to the deploy folder (a page fetches none of it unless a pruned piece is needed). */

@@ -18,6 +18,7 @@ describe("pack on the node runner", () => {
     expect(r.code).toBe(0);
     expect(readdirSync(r.out).filter((f) => !/\.(br|gz)$/.test(f)).sort()).toEqual([
       "bundle.zip",
+      "fallback",
       "index.html",
       "loader.mjs",
       "manifest.json",
@@ -26,6 +27,7 @@ describe("pack on the node runner", () => {
       "python_stdlib.zip",
       "report.html",
       "report.json",
+      "worker.mjs",
     ]);
     const report = r.report();
     expect(report.pyodide.version).toBe("0.29.3");

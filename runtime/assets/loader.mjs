@@ -7,7 +7,8 @@ import { loadDynlib, onFatalError, onMissingFile } from "./pyodide-adapter.mjs";
 
 /**
  * @typedef {{ path: string, global: boolean }} Dynlib
- * @typedef {{ mode: "local" | "cdn" | "off", index: string, prefixes: string[], tops: string[] }} FallbackManifest
+ * @typedef {{ bits: number, k: number, data: string }} Bloom
+ * @typedef {{ mode: "local" | "cdn" | "off", index: string, modules: Bloom, files: Bloom }} FallbackManifest
  * @typedef {{ format: number, pyodideVersion: string, lockInfo: object, stdlib: string,
  *   bundle: string, main: string, runtime: string, dynlibs: Dynlib[],
  *   fallback?: FallbackManifest }} Manifest
@@ -226,6 +227,50 @@ function readResourceSync(url, fs) {
   return bytes;
 }
 
+/**
+ * The k bit positions of text in a Bloom filter of the given size: FNV-1a over its
+ * UTF-8 bytes, with a second hash for double hashing.
+ * @param {string} text
+ * @param {number} bits
+ * @param {number} k
+ */
+function bloomPositions(text, bits, k) {
+  let h1 = 0x811c9dc5;
+  let h2 = 0x01000193;
+  for (const byte of new TextEncoder().encode(text)) {
+    h1 = Math.imul(h1 ^ byte, 0x01000193) >>> 0;
+    h2 = Math.imul(h2 ^ byte, 0x5bd1e995) >>> 0;
+  }
+  h2 |= 1;
+  return Array.from({ length: k }, (_, i) => ((h1 + Math.imul(i, h2)) >>> 0) % bits);
+}
+
+/**
+ * A Bloom filter of items (about 1% false positives), as the manifest carries the names
+ * pack pruned: a miss that is not pack's doing costs no request.
+ * @param {Iterable<string>} items
+ * @returns {Bloom}
+ */
+export function makeBloom(items) {
+  const list = [...items];
+  const bits = Math.max(64, Math.ceil((list.length * 9.6) / 8) * 8);
+  const k = 7;
+  const data = new Uint8Array(bits / 8);
+  for (const item of list) for (const p of bloomPositions(item, bits, k)) data[p >> 3] = (data[p >> 3] ?? 0) | (1 << (p & 7));
+  let binary = "";
+  for (const byte of data) binary += String.fromCharCode(byte);
+  return { bits, k, data: btoa(binary) };
+}
+
+/**
+ * @param {Bloom} filter
+ * @returns {(item: string) => boolean} false: certainly not in the set
+ */
+export function bloomTest(filter) {
+  const binary = atob(filter.data);
+  return (item) => bloomPositions(item, filter.bits, filter.k).every((p) => (binary.charCodeAt(p >> 3) >> (p & 7)) & 1);
+}
+
 // Last on sys.meta_path: asked only when every other finder failed. lookup(name) says
 // whether pack pruned the module; fetch(name) puts its input back (False when the
 // bundle keeps no fallback).
@@ -259,8 +304,9 @@ def install(lookup, fetch):
 
 /**
  * Puts back, on first need, what pack pruned: an import that no finder satisfies, or an
- * open/stat of a missing package file, consults fallback/index.json (fetched then) and
- * installs the input that held it, logging one warning. With the fallback off (or a
+ * open/stat of a missing package file, that the manifest's Bloom filters say pack may
+ * have pruned, consults fallback/index.json (fetched then) and installs the input that
+ * held it, logging one warning. With the fallback off (or a
  * bundle that keeps none), importing a pruned module fails with an error naming the fix.
  * @param {any} pyodide
  * @param {FallbackManifest} fallback
@@ -272,7 +318,8 @@ function installFallback(pyodide, fallback, base, { enabled, fs, uses }) {
   let index;
   const readIndex = () => (index ??= JSON.parse(new TextDecoder().decode(readResourceSync(new URL(fallback.index, base), fs))));
   const installed = new Set();
-  const tops = new Set(fallback.tops);
+  const mayBeModule = bloomTest(fallback.modules);
+  const mayBeFile = bloomTest(fallback.files);
   const fetchInput = (/** @type {number} */ i, /** @type {string} */ wanted) => {
     const input = /** @type {FallbackInput} */ (readIndex().inputs[i]);
     if (!enabled || !input.archive) return false;
@@ -296,7 +343,7 @@ function installFallback(pyodide, fallback, base, { enabled, fs, uses }) {
   try {
     pyodide.runPython(PRUNED_FINDER, { globals: scope, filename: "<pyodide-packer fallback>" });
     scope.get("install")(
-      (/** @type {string} */ name) => tops.has(name.split(".")[0] ?? "") && name in readIndex().modules,
+      (/** @type {string} */ name) => mayBeModule(name) && name in readIndex().modules,
       (/** @type {string} */ name) => fetchInput(/** @type {number} */ (readIndex().modules[name]), name),
     );
   } finally {
@@ -304,7 +351,7 @@ function installFallback(pyodide, fallback, base, { enabled, fs, uses }) {
   }
   if (!enabled) return;
   onMissingFile(pyodide, (path) => {
-    if (!fallback.prefixes.some((prefix) => path === prefix || (prefix.endsWith("/") && path.startsWith(prefix)))) return false;
+    if (!mayBeFile(path)) return false;
     const i = readIndex().files[path];
     return i !== undefined && fetchInput(i, path) && pyodide.FS.analyzePath(path).exists;
   });
