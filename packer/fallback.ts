@@ -35,14 +35,14 @@ export interface FallbackIndex {
   }[];
   /** Pruned module name → input index. */
   modules: Record<string, number>;
-  /** Pruned FS path (package data files, .so) → input index. */
+  /** Pruned FS path of a package file other than .py/.pyc (data, .so, dist-info) → input index. */
   files: Record<string, number>;
 }
 
 /**
  * manifest.json's fallback entry: Bloom filters of the pruned module names and file
  * paths, enough to tell without fetching the index whether a miss may be pack's doing
- * (plotly's index is ~200 kB; its filters ~3 kB).
+ * (plotly's index is ~220 kB; its filters a few kB).
  */
 export interface FallbackManifest {
   mode: FallbackMode;
@@ -94,7 +94,9 @@ export function planFallback(
       i = index.inputs.push({ name, kind: "package", archive }) - 1;
     }
     inputOf.set(pkg.key, i);
-    for (const path of [...pruned.keys()].sort()) index.files[path] = i;
+    // Sources and bytecode come back through the module finder; files are what an app
+    // opens itself (data, .so for ctypes, dist-info).
+    for (const path of [...pruned.keys()].sort()) if (!/\.pyc?$/.test(path)) index.files[path] = i;
   }
   const kept = (input: string, key: string) =>
     input === "stdlib" ? selected.stdlib.kept.has(key) : selected.packages.find((p) => p.pkg.key === input)?.kept.has(key);

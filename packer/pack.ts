@@ -18,7 +18,7 @@ import { runPythonTools } from "../runtime/python-tools.ts";
 import { applyTransforms, DEFAULT_TRANSFORMS, type TransformOptions } from "../transforms/apply.ts";
 import { planBundle } from "../transforms/select.ts";
 import { commitOutput, prepareOutput, servedFiles, writeBundle, writeFiles, writeSidecars } from "./bundle.ts";
-import { fallbackCost, planFallback, type FallbackMode } from "./fallback.ts";
+import { FALLBACK_INDEX, fallbackCost, planFallback, type FallbackMode } from "./fallback.ts";
 import { PackError } from "./errors.ts";
 import { buildReport, type PackReport, type Validation } from "./report.ts";
 import { renderReportHtml } from "./report-html.ts";
@@ -170,7 +170,8 @@ export async function pack(options: PackOptions): Promise<PackResult> {
     writeFiles(temp, fallback.files);
     const written = writeBundle(plan, dist, temp, fallback.manifest);
     const meter = new SizeMeter(s.cacheDir);
-    await writeSidecars(temp, servedFiles(written, dist), meter);
+    // The fallback's index gets sidecars too; its archives are fetched rarely and whole.
+    await writeSidecars(temp, [...servedFiles(written, dist), FALLBACK_INDEX], meter);
     let validation: Validation = { ok: true, skipped: true, outputMatches: false, stdout: "" };
     if (options.validate !== false) {
       s.step("validate");

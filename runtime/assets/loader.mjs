@@ -246,15 +246,15 @@ function bloomPositions(text, bits, k) {
 }
 
 /**
- * A Bloom filter of items (about 1% false positives), as the manifest carries the names
+ * A Bloom filter of items (about 0.1% false positives), as the manifest carries the names
  * pack pruned: a miss that is not pack's doing costs no request.
  * @param {Iterable<string>} items
  * @returns {Bloom}
  */
 export function makeBloom(items) {
   const list = [...items];
-  const bits = Math.max(64, Math.ceil((list.length * 9.6) / 8) * 8);
-  const k = 7;
+  const bits = Math.max(64, Math.ceil((list.length * 14.4) / 8) * 8);
+  const k = 10;
   const data = new Uint8Array(bits / 8);
   for (const item of list) for (const p of bloomPositions(item, bits, k)) data[p >> 3] = (data[p >> 3] ?? 0) | (1 << (p & 7));
   let binary = "";
@@ -351,7 +351,8 @@ function installFallback(pyodide, fallback, base, { enabled, fs, uses }) {
   }
   if (!enabled) return;
   onMissingFile(pyodide, (path) => {
-    if (!mayBeFile(path)) return false;
+    // CPython looks for a cached .pyc of every source module it imports: never pack's.
+    if (path.includes("/__pycache__/") || !mayBeFile(path)) return false;
     const i = readIndex().files[path];
     return i !== undefined && fetchInput(i, path) && pyodide.FS.analyzePath(path).exists;
   });
