@@ -42,7 +42,7 @@ describe("fallback in Chromium", () => {
     expect(report.fallback.mode).toBe("local");
     expect(report.fallback.archives).toEqual(["fallback/python_stdlib.zip", "fallback/docdemo-1.0.zip"]);
     expect(report.fallback.bytes).toBeGreaterThan(2_000_000);
-    expect(readdirSync(join(out, "fallback")).sort()).toEqual(["docdemo-1.0.zip", "index.json", "python_stdlib.zip"]);
+    expect(readdirSync(join(out, "fallback")).sort()).toEqual(["docdemo-1.0.zip", "index.json", "index.json.br", "index.json.gz", "python_stdlib.zip"]);
     expect(r.stdout).toMatch(/^fallback: [\d,.]+ kB in fallback\/ \(2 archives\), fetched only if the app needs a pruned piece/m);
     expect(report.validation.stdout).toBe("plain\n");
   });
@@ -77,7 +77,7 @@ describe("fallback in Chromium", () => {
     const r = await packCli([app, "--requires", "docdemo", "--find-links", wheels, "--fallback", "off"]);
     expect(r.code).toBe(0);
     expect(r.report().fallback).toMatchObject({ mode: "off", archives: [] });
-    expect(readdirSync(join(r.out, "fallback"))).toEqual(["index.json"]);
+    expect(readdirSync(join(r.out, "fallback")).sort()).toEqual(["index.json", "index.json.br", "index.json.gz"]);
     for (const search of ["?xml", "?xml&worker"]) {
       const run = await host.runBundle(r.out, 120_000, { search });
       expect(run.outcome.ok).toBe(false);
@@ -96,7 +96,7 @@ describe("fallback from the CDN", () => {
       expect(r.errors).toEqual([]);
       expect(r.code).toBe(0);
       expect(r.report().fallback).toMatchObject({ mode: "cdn", archives: ["fallback/docdemo-1.0.zip"], remote: [`${cdn.url}/python_stdlib.zip`] });
-      expect(readdirSync(join(r.out, "fallback")).sort()).toEqual(["docdemo-1.0.zip", "index.json"]);
+      expect(readdirSync(join(r.out, "fallback")).sort()).toEqual(["docdemo-1.0.zip", "index.json", "index.json.br", "index.json.gz"]);
       expect(requests).toEqual([]);
       const run = await host.runBundle(r.out, 120_000, { search: "?xml" });
       expect(run.stdout).toBe(XML);
