@@ -1,11 +1,9 @@
-import { existsSync, readFileSync } from "node:fs";
 import { availableParallelism } from "node:os";
-import { join } from "node:path";
 import { Worker } from "node:worker_threads";
 import type { Parser } from "web-tree-sitter";
 import type { StagedInputs } from "../packer/stage.ts";
 import { APP_ROOT } from "../packer/stage.ts";
-import { sha256, writeFileAtomic } from "./fetch-cache.ts";
+import { ContentCache } from "./content-cache.ts";
 import { extractImports, type DynamicImport, type ImportEdge, type ModuleImports } from "./imports.mjs";
 
 /** A module the bundle could hold: its file and which input ships it. */
@@ -79,39 +77,11 @@ export function moduleIndex(inputs: StagedInputs, sitePackages: string): Map<str
 }
 
 /** Imports per file content, kept on disk: the stdlib parses once per machine. */
-export class ImportCache {
+export class ImportCache extends ContentCache<ModuleImports> {
   static readonly VERSION = "imports-1";
-  #entries: Record<string, ModuleImports> = {};
-  #file: string | undefined;
-  #dirty = false;
 
   constructor(cacheDir?: string) {
-    if (!cacheDir) return;
-    this.#file = join(cacheDir, `${ImportCache.VERSION}.json`);
-    try {
-      if (existsSync(this.#file)) this.#entries = JSON.parse(readFileSync(this.#file, "utf8")) as Record<string, ModuleImports>;
-    } catch {
-      this.#entries = {};
-    }
-  }
-
-  get(data: Uint8Array): ModuleImports | undefined {
-    return this.#entries[sha256(data)];
-  }
-
-  set(data: Uint8Array, imports: ModuleImports): void {
-    this.#entries[sha256(data)] = imports;
-    this.#dirty = true;
-  }
-
-  save(): void {
-    if (!this.#file || !this.#dirty) return;
-    try {
-      writeFileAtomic(this.#file, JSON.stringify(this.#entries));
-      this.#dirty = false;
-    } catch {
-      // Only costs time next run.
-    }
+    super(cacheDir, ImportCache.VERSION);
   }
 }
 

@@ -53,22 +53,27 @@ async function stockFolder(dist, packages, app) {
   return dir;
 }
 
-async function load(browser, dir, page, runtimeFiles, condition) {
-  const sent = [];
-  const server = await startServer({ "/": dir }, { precompressed: true, onRequest: (path, _e, bytes) => sent.push([path, bytes]) });
+/** A server for one folder for all of an app's runs; each load reads what it sent. */
+async function serve(dir) {
+  const served = { sent: [] };
+  const server = await startServer({ "/": dir }, { precompressed: true, onRequest: (path, _e, bytes) => served.sent.push([path, bytes]) });
+  return Object.assign(served, { url: server.url, close: () => server.close() });
+}
+
+async function load(browser, served, page, runtimeFiles, condition) {
+  served.sent = [];
   const context = await browser.createBrowserContext();
   try {
     const tab = await context.newPage();
     if (CONDITIONS[condition]) await tab.emulateNetworkConditions(CONDITIONS[condition]);
-    await tab.goto(`${server.url}/${page}`);
+    await tab.goto(`${served.url}/${page}`);
     await tab.waitForSelector("html[data-status]", { timeout: 600_000 });
     const result = await tab.evaluate(() => window.pyodidePackerResult);
-    const runtime = sent.filter(([p]) => p.startsWith("/pyodide/") && runtimeFiles.includes(p.slice("/pyodide/".length)));
+    const runtime = served.sent.filter(([p]) => p.startsWith("/pyodide/") && runtimeFiles.includes(p.slice("/pyodide/".length)));
     const sum = (xs) => xs.reduce((n, [, b]) => n + b, 0);
-    return { ...result, bytes: { runtime: sum(runtime), rest: sum(sent) - sum(runtime) } };
+    return { ...result, bytes: { runtime: sum(runtime), rest: sum(served.sent) - sum(runtime) } };
   } finally {
     await context.close();
-    await server.close();
   }
 }
 
@@ -92,13 +97,13 @@ for (const spec of APPS.filter((a) => only.length === 0 || only.includes(a.name)
   for (const extra of outs.slice(1)) rmSync(extra, { recursive: true, force: true });
   const stock = await stockFolder(dist, packages, spec.app);
   const row = { app: spec.name, pyodide: dist.version, pack: { median: median(packTimes), min: Math.min(...packTimes), max: Math.max(...packTimes) }, sides: {} };
-  const sides = [["stock", stock, "stock.html"], ["bundle", out, "index.html"]];
+  const sides = [["stock", await serve(stock), "stock.html"], ["bundle", await serve(out), "index.html"]];
   const results = {};
   // Stock and bundle runs alternate, so that a slow stretch of the machine hits both.
   for (const condition of conditions) {
     for (let i = 0; i < runs; i++) {
-      for (const [side, dir, page] of sides) {
-        const r = await load(chromium.browser, dir, page, dist.runtimeFiles, condition);
+      for (const [side, served, page] of sides) {
+        const r = await load(chromium.browser, served, page, dist.runtimeFiles, condition);
         if (r.ok === false || r.outcome?.ok === false) throw new Error(`${spec.name} ${side}: ${r.error ?? r.outcome?.error}`);
         (results[`${side} ${condition}`] ??= []).push(r);
       }
@@ -112,6 +117,7 @@ for (const spec of APPS.filter((a) => only.length === 0 || only.includes(a.name)
       row.sides[`${side} ${condition}`] = { median: median(totals), min: Math.min(...totals), max: Math.max(...totals), phases, bytes: runsOf[0].bytes };
     }
   }
+  for (const [, served] of sides) await served.close();
   rows.push(row);
   rmSync(out, { recursive: true, force: true });
   rmSync(stock, { recursive: true, force: true });

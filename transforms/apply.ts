@@ -2,7 +2,9 @@ import type { PyodideDist } from "../runtime/pyodide-dist.ts";
 import { runPythonTools, type ToolJob } from "../runtime/python-tools.ts";
 import { pathGlob } from "../analyzers/globs.ts";
 import { pythonParser } from "../analyzers/parser.mjs";
-import { minifyBytes } from "./minify.ts";
+import { minifyBytes, type MinifyResult } from "./minify.ts";
+import { ContentCache } from "../analyzers/content-cache.ts";
+import type { Parser } from "web-tree-sitter";
 import type { BundlePlan } from "./select.ts";
 
 export interface TransformOptions {
@@ -87,6 +89,33 @@ function slotsOf(plan: BundlePlan, stdlibMount: string) {
   return { stdlib, packages, slots };
 }
 
+/** Bump when minify's output changes for the same input. */
+const MINIFY_CACHE = "minify-1";
+
+/** A minify result on disk: the bytes (base64) only when they changed. */
+interface CachedMinify extends Omit<MinifyResult, "source"> {
+  base64?: string;
+}
+
+/**
+ * minifyBytes, remembered by content: a warm pack minifies nothing again (the stdlib's
+ * ~120 start-up modules take ~1.5 s). Unchanged input comes back as the same array,
+ * which is how callers tell.
+ */
+function cachedMinify(parser: Parser, data: Uint8Array, keepDocstrings: boolean, cache: ContentCache<CachedMinify>): MinifyResult & { bytes: Uint8Array } {
+  const variant = keepDocstrings ? ":keep-docstrings" : "";
+  const hit = cache.get(data, variant);
+  if (hit) {
+    const { base64, ...rest } = hit;
+    const bytes = base64 === undefined ? data : new Uint8Array(Buffer.from(base64, "base64"));
+    return { ...rest, source: "", bytes };
+  }
+  const result = minifyBytes(parser, data, { keepDocstrings });
+  const { source: _source, bytes, ...rest } = result;
+  cache.set(data, { ...rest, ...(bytes === data ? {} : { base64: Buffer.from(bytes).toString("base64") }) }, variant);
+  return result;
+}
+
 /**
  * Minify, compile and strip, inside the runtime that will run the bundle. Docstrings go
  * unless a module of the same top-level package reads `__doc__` (numpy copies them
@@ -120,9 +149,10 @@ export async function applyTransforms(
   // tells which .pyc read __doc__.
   const parser = options.minify ? await pythonParser() : undefined;
   // An app that reads __doc__ may read anyone's: then every unit keeps its docstrings.
-  const appReadsDoc = parser !== undefined && appSlots.some((s) => s.key.endsWith(".py") && minifyBytes(parser, s.data).keptDocstrings);
+  const minifyCache = new ContentCache<CachedMinify>(cacheDir, MINIFY_CACHE);
+  const appReadsDoc = parser !== undefined && appSlots.some((s) => s.key.endsWith(".py") && cachedMinify(parser, s.data, false, minifyCache).keptDocstrings);
   if (appReadsDoc) for (const s of slots) docReaders.add(s.unit);
-  const minify = (slot: Slot) => minifyBytes(parser!, slot.data, { keepDocstrings: docReaders.has(slot.unit) });
+  const minify = (slot: Slot) => cachedMinify(parser!, slot.data, docReaders.has(slot.unit), minifyCache);
   const minified = parser ? sources.map((slot) => ({ slot, result: minify(slot) })) : [];
   for (const m of minified) if (m.result.keptDocstrings) docReaders.add(m.slot.unit);
   const changed = minified.filter((m) => m.result.bytes !== m.slot.data);
@@ -150,6 +180,8 @@ export async function applyTransforms(
     slot.data = final.bytes;
     slot.map.set(slot.key, final.bytes);
   });
+
+  minifyCache.save();
 
   // Pass 2: compile sources to .pyc (prefer speed, --pyc-app) and strip wheels' .pyc.
   const toCompile = options.prefer === "speed" ? [...sources] : [];
