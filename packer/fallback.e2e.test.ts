@@ -40,10 +40,17 @@ describe("fallback in Chromium", () => {
     out = r.out;
     const report = r.report();
     expect(report.fallback.mode).toBe("local");
-    expect(report.fallback.archives).toEqual(["fallback/python_stdlib.zip", "fallback/docdemo-1.0.zip"]);
+    expect(report.fallback.archives).toEqual(["fallback/python_stdlib.zip", "fallback/docdemo-1.0-py3-none-any.whl", "fallback/docdemo-1.0.files.zip"]);
     expect(report.fallback.bytes).toBeGreaterThan(2_000_000);
-    expect(readdirSync(join(out, "fallback")).sort()).toEqual(["docdemo-1.0.zip", "index.json", "index.json.br", "index.json.gz", "python_stdlib.zip"]);
-    expect(r.stdout).toMatch(/^fallback: [\d,.]+ kB in fallback\/ \(2 archives\), fetched only if the app needs a pruned piece/m);
+    expect(readdirSync(join(out, "fallback")).sort()).toEqual([
+      "docdemo-1.0-py3-none-any.whl",
+      "docdemo-1.0.files.zip",
+      "index.json",
+      "index.json.br",
+      "index.json.gz",
+      "python_stdlib.zip",
+    ]);
+    expect(r.stdout).toMatch(/^fallback: [\d,.]+ kB in fallback\/ \(3 archives\), fetched only if the app needs a pruned piece/m);
     expect(report.validation.stdout).toBe("plain\n");
   });
 
@@ -56,7 +63,7 @@ describe("fallback in Chromium", () => {
     expect(run.stdout).toBe(XML);
     expect(run.fallbacks!.map((f) => f.warning)).toEqual([
       warning("xml", "fallback/python_stdlib.zip"),
-      warning("docdemo.extra", "fallback/docdemo-1.0.zip"),
+      warning("docdemo.extra", "fallback/docdemo-1.0-py3-none-any.whl"),
     ]);
   });
 
@@ -64,7 +71,7 @@ describe("fallback in Chromium", () => {
     const run = await host.runBundle(out, 120_000, { search: "?data" });
     expect(run.outcome).toEqual({ ok: true, exitCode: 0 });
     expect(run.stdout).toBe("hello from docdemo/message.txt\n");
-    expect(run.fallbacks!.map((f) => f.wanted)).toEqual(["/lib/python3.13/site-packages/docdemo/message.txt"]);
+    expect(run.fallbacks!.map((f) => [f.wanted, f.archive])).toEqual([["/lib/python3.13/site-packages/docdemo/message.txt", "fallback/docdemo-1.0.files.zip"]]);
   });
 
   it("fetches nothing when the traced branch runs", async () => {
@@ -95,14 +102,14 @@ describe("fallback from the CDN", () => {
       const r = await packCli([app, "--requires", "docdemo", "--find-links", wheels, "--fallback", "cdn", "--index-url", `${cdn.url}/`]);
       expect(r.errors).toEqual([]);
       expect(r.code).toBe(0);
-      expect(r.report().fallback).toMatchObject({ mode: "cdn", archives: ["fallback/docdemo-1.0.zip"], remote: [`${cdn.url}/python_stdlib.zip`] });
-      expect(readdirSync(join(r.out, "fallback")).sort()).toEqual(["docdemo-1.0.zip", "index.json", "index.json.br", "index.json.gz"]);
+      expect(r.report().fallback).toMatchObject({ mode: "cdn", archives: ["fallback/docdemo-1.0-py3-none-any.whl", "fallback/docdemo-1.0.files.zip"], remote: [`${cdn.url}/python_stdlib.zip`] });
+      expect(readdirSync(join(r.out, "fallback")).sort()).toEqual(["docdemo-1.0-py3-none-any.whl", "docdemo-1.0.files.zip", "index.json", "index.json.br", "index.json.gz"]);
       expect(requests).toEqual([]);
       const run = await host.runBundle(r.out, 120_000, { search: "?xml" });
       expect(run.stdout).toBe(XML);
       expect(run.fallbacks!.map((f) => f.warning)).toEqual([
         warning("xml", `${cdn.url}/python_stdlib.zip`),
-        warning("docdemo.extra", "fallback/docdemo-1.0.zip"),
+        warning("docdemo.extra", "fallback/docdemo-1.0-py3-none-any.whl"),
       ]);
       expect(requests).toEqual(["/python_stdlib.zip"]);
     } finally {

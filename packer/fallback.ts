@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import type { ModuleGraph } from "../analyzers/module-graph.ts";
 import type { PyodideDist } from "../runtime/pyodide-dist.ts";
 import type { BundlePlan } from "../transforms/select.ts";
+import { basename } from "node:path";
 import { stripSlash } from "./stage.ts";
 import { writeStoredZip } from "./zip.ts";
 import { makeBloom, type Bloom } from "../runtime/assets/loader.mjs";
@@ -23,15 +24,14 @@ export interface FallbackIndex {
   mode: FallbackMode;
   inputs: {
     name: string;
-    /**
-     * stdlib: the original zip replaces the pruned one at mount; package: a stored zip of
-     * FS paths; published: the package's own archive, unpacked into extractDir.
-     */
-    kind: "stdlib" | "package" | "published";
+    /** stdlib: the original zip replaces the pruned one at mount; published: the package's own archive, unpacked into extractDir. */
+    kind: "stdlib" | "published";
     /** Relative to the output folder, or a URL; null when the mode keeps nothing. */
     archive: string | null;
     mount?: string;
     extractDir?: string;
+    /** A stored zip (FS paths) of the pruned files that are not modules, for the open/stat hook. */
+    data?: string | null;
   }[];
   /** Pruned module name → input index. */
   modules: Record<string, number>;
@@ -84,19 +84,28 @@ export function planFallback(
     const pruned = new Map([...all].filter(([path]) => !kept.has(path)));
     if (pruned.size === 0) continue;
     const name = `${pkg.name} ${pkg.version}`;
-    let i: number;
+    const extractDir = pkg.installDir === "dynlib" ? dsoDir : sitePackages;
+    // Sources and bytecode come back through the module finder, from the archive as
+    // published (compressed; unpacking it also rewrites kept files with their
+    // originals). What an app opens itself (data, .so for ctypes, dist-info) comes back
+    // from a stored zip of those files alone, which the loader unpacks without Python:
+    // the open that missed is still inside a system call.
+    const opened = new Map([...pruned].filter(([path]) => !/\.pyc?$/.test(path)));
+    let archive: string | null = null;
+    let data: string | null = null;
     if (mode === "cdn" && pkg.origin === cdn.lock) {
-      const extractDir = pkg.installDir === "dynlib" ? dsoDir : sitePackages;
-      i = index.inputs.push({ name, kind: "published", archive: new URL(pkg.fileName, cdn.indexURL).href, extractDir }) - 1;
-    } else {
-      const archive = mode === "off" ? null : `${FALLBACK_DIR}${pkg.key}-${pkg.version}.zip`;
-      if (archive) files.set(archive, writeStoredZip(stripSlash(pruned)));
-      i = index.inputs.push({ name, kind: "package", archive }) - 1;
+      archive = new URL(pkg.fileName, cdn.indexURL).href;
+    } else if (mode !== "off") {
+      archive = `${FALLBACK_DIR}${basename(pkg.path)}`;
+      files.set(archive, new Uint8Array(readFileSync(pkg.path)));
     }
+    if (mode !== "off" && opened.size > 0) {
+      data = `${FALLBACK_DIR}${pkg.key}-${pkg.version}.files.zip`;
+      files.set(data, writeStoredZip(stripSlash(opened)));
+    }
+    const i = index.inputs.push({ name, kind: "published", archive, extractDir, data }) - 1;
     inputOf.set(pkg.key, i);
-    // Sources and bytecode come back through the module finder; files are what an app
-    // opens itself (data, .so for ctypes, dist-info).
-    for (const path of [...pruned.keys()].sort()) if (!/\.pyc?$/.test(path)) index.files[path] = i;
+    for (const path of [...opened.keys()].sort()) index.files[path] = i;
   }
   const kept = (input: string, key: string) =>
     input === "stdlib" ? selected.stdlib.kept.has(key) : selected.packages.find((p) => p.pkg.key === input)?.kept.has(key);

@@ -12,8 +12,8 @@ import { loadDynlib, onFatalError, onMissingFile } from "./pyodide-adapter.mjs";
  * @typedef {{ format: number, pyodideVersion: string, lockInfo: object, stdlib: string,
  *   bundle: string, main: string, runtime: string, dynlibs: Dynlib[],
  *   fallback?: FallbackManifest }} Manifest
- * @typedef {{ name: string, kind: "stdlib" | "package" | "published", archive: string | null,
- *   mount?: string, extractDir?: string }} FallbackInput
+ * @typedef {{ name: string, kind: "stdlib" | "published", archive: string | null,
+ *   mount?: string, extractDir?: string, data?: string | null }} FallbackInput
  * @typedef {{ mode: string, inputs: FallbackInput[], modules: Record<string, number>,
  *   files: Record<string, number> }} FallbackIndex
  * @typedef {{ wanted: string, archive: string, warning: string }} FallbackUse
@@ -320,22 +320,33 @@ function installFallback(pyodide, fallback, base, { enabled, fs, uses }) {
   const installed = new Set();
   const mayBeModule = bloomTest(fallback.modules);
   const mayBeFile = bloomTest(fallback.files);
-  const fetchInput = (/** @type {number} */ i, /** @type {string} */ wanted) => {
+  /**
+   * Installs input i's archive (for a module) or its data zip (for a file an open or
+   * stat missed: unpacked here, without calling into Python), once; false when the
+   * bundle keeps nothing to put back.
+   * @param {number} i
+   * @param {string} wanted
+   * @param {"archive" | "data"} which
+   */
+  const fetchInput = (i, wanted, which) => {
     const input = /** @type {FallbackInput} */ (readIndex().inputs[i]);
-    if (!enabled || !input.archive) return false;
-    if (installed.has(i)) return true;
+    const archive = input[which];
+    if (!enabled || !archive) return false;
+    if (installed.has(archive)) return true;
+    // Marked first: an install that stats or opens a file not there yet comes back here
+    // and must not start the same install again.
+    installed.add(archive);
     let bytes;
     try {
-      bytes = readResourceSync(new URL(input.archive, base), fs);
+      bytes = readResourceSync(new URL(archive, base), fs);
     } catch (error) {
-      throw new Error(`pyodide-packer: ${wanted} was pruned from this bundle and its fallback ${input.archive} could not be read (${error}); deploy the fallback/ folder with the bundle`);
+      throw new Error(`pyodide-packer: ${wanted} was pruned from this bundle and its fallback ${archive} could not be read (${error}); deploy the fallback/ folder with the bundle`);
     }
     if (input.kind === "stdlib") pyodide.FS.writeFile(input.mount, bytes);
-    else if (input.kind === "published") pyodide.unpackArchive(bytes, input.archive.endsWith(".whl") ? "wheel" : "zip", { extractDir: input.extractDir });
-    else installArchive(pyodide, bytes);
-    installed.add(i);
-    const warning = `pyodide-packer: ${wanted} was pruned from this bundle and loaded from ${input.archive}; re-pack with a --scenario that uses it or --include ${wanted}`;
-    uses.push({ wanted, archive: input.archive, warning });
+    else if (which === "data") installArchive(pyodide, bytes);
+    else pyodide.unpackArchive(bytes, archive.endsWith(".whl") ? "wheel" : "zip", { extractDir: input.extractDir });
+    const warning = `pyodide-packer: ${wanted} was pruned from this bundle and loaded from ${archive}; re-pack with a --scenario that uses it or --include ${wanted}`;
+    uses.push({ wanted, archive, warning });
     console.warn(warning);
     return true;
   };
@@ -344,7 +355,7 @@ function installFallback(pyodide, fallback, base, { enabled, fs, uses }) {
     pyodide.runPython(PRUNED_FINDER, { globals: scope, filename: "<pyodide-packer fallback>" });
     scope.get("install")(
       (/** @type {string} */ name) => mayBeModule(name) && name in readIndex().modules,
-      (/** @type {string} */ name) => fetchInput(/** @type {number} */ (readIndex().modules[name]), name),
+      (/** @type {string} */ name) => fetchInput(/** @type {number} */ (readIndex().modules[name]), name, "archive"),
     );
   } finally {
     scope.destroy();
@@ -354,7 +365,7 @@ function installFallback(pyodide, fallback, base, { enabled, fs, uses }) {
     // CPython looks for a cached .pyc of every source module it imports: never pack's.
     if (path.includes("/__pycache__/") || !mayBeFile(path)) return false;
     const i = readIndex().files[path];
-    return i !== undefined && fetchInput(i, path) && pyodide.FS.analyzePath(path).exists;
+    return i !== undefined && fetchInput(i, path, "data") && pyodide.FS.analyzePath(path).exists;
   });
 }
 
