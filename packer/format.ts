@@ -76,7 +76,7 @@ export function formatFindings(report: PackReport): string {
   if (fallback && fallback.mode !== "off" && fallback.archives.length + fallback.remote.length > 0) {
     const remote = fallback.remote.length > 0 ? ` and ${fallback.remote.length} from the index URL` : "";
     lines.push(
-      `fallback: ${kB(fallback.bytes)} kB in fallback/ (${fallback.archives.length} archives)${remote}, fetched only if the app needs a pruned piece; --fallback off drops it`,
+      `fallback: ${kB(fallback.bytes)} kB in fallback/ (${fallback.archives.length} archive${fallback.archives.length === 1 ? "" : "s"})${remote}, fetched only if the app needs a pruned piece; --fallback off drops it`,
     );
   }
   return lines.join("\n");
