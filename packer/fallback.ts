@@ -107,8 +107,11 @@ export function planFallback(
     inputOf.set(pkg.key, i);
     for (const path of [...opened.keys()].sort()) index.files[path] = i;
   }
-  const kept = (input: string, key: string) =>
-    input === "stdlib" ? selected.stdlib.kept.has(key) : selected.packages.find((p) => p.pkg.key === input)?.kept.has(key);
+  const keptBy = new Map<string, ReadonlyMap<string, Uint8Array>>([
+    ["stdlib", selected.stdlib.kept],
+    ...selected.packages.map((p): [string, ReadonlyMap<string, Uint8Array>] => [p.pkg.key, p.kept]),
+  ]);
+  const kept = (input: string, key: string) => keptBy.get(input)?.has(key);
   for (const [name, node] of [...graph.nodes].sort(([a], [b]) => (a < b ? -1 : 1))) {
     const i = inputOf.get(node.file.input);
     if (i !== undefined && !kept(node.file.input, node.file.key)) index.modules[name] = i;

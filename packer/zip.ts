@@ -1,6 +1,7 @@
 import { unzipSync, zipSync, type Unzipped } from "fflate";
 import { crc32 } from "node:zlib";
 import { PackError } from "./errors.ts";
+import { zipDirectory, type ZipEntry } from "../runtime/assets/loader.mjs";
 
 /** Fixed modification time for every entry we write: same inputs, same bytes. */
 const FIXED_MTIME = new Date(1980, 0, 1, 0, 0, 0);
@@ -23,50 +24,18 @@ export const ZIP_LIMITS = {
   ratioFloor: 1024 * 1024,
 };
 
-interface CentralEntry {
-  name: string;
-  compressed: number;
-  size: number;
-  crc: number;
-  symlink: boolean;
-}
-
-/** The central directory, read before anything is inflated. */
-function centralDirectory(bytes: Uint8Array, path: string): CentralEntry[] {
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  let eocd = bytes.length - 22;
-  while (eocd >= 0 && view.getUint32(eocd, true) !== 0x06054b50) eocd--;
-  if (eocd < 0) throw new PackError("CORRUPT_ARCHIVE", { path, detail: "no end of central directory; truncated?" });
-  const count = view.getUint16(eocd + 10, true);
-  let at = view.getUint32(eocd + 16, true);
-  const decoder = new TextDecoder();
-  const entries: CentralEntry[] = [];
-  for (let i = 0; i < count; i++) {
-    if (at + 46 > bytes.length || view.getUint32(at, true) !== 0x02014b50) {
-      throw new PackError("CORRUPT_ARCHIVE", { path, detail: "damaged central directory" });
-    }
-    const nameLength = view.getUint16(at + 28, true);
-    const external = view.getUint32(at + 38, true);
-    entries.push({
-      name: decoder.decode(bytes.subarray(at + 46, at + 46 + nameLength)),
-      crc: view.getUint32(at + 16, true),
-      compressed: view.getUint32(at + 20, true),
-      size: view.getUint32(at + 24, true),
-      // Unix mode in the high 16 bits of the external attributes (made on Unix: byte 5 = 3).
-      symlink: bytes[at + 5] === 3 && ((external >>> 16) & 0o170000) === 0o120000,
-    });
-    at += 46 + nameLength + view.getUint16(at + 30, true) + view.getUint16(at + 32, true);
-  }
-  return entries;
-}
-
 /**
  * Every file of a zip (directories left out); path names the archive in errors. Refuses
  * entries that would land outside their folder, symlinks, duplicate names and archives
  * over ZIP_LIMITS before inflating anything, and checks each entry's size and CRC-32.
  */
 export function readZip(bytes: Uint8Array, path: string, filter?: (name: string) => boolean): Map<string, Uint8Array> {
-  const entries = centralDirectory(bytes, path);
+  let entries: ZipEntry[];
+  try {
+    entries = zipDirectory(bytes);
+  } catch (error) {
+    throw new PackError("CORRUPT_ARCHIVE", { path, detail: (error as Error).message });
+  }
   const seen = new Set<string>();
   let total = 0;
   for (const entry of entries) {
