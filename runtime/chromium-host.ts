@@ -16,6 +16,11 @@ export const CHROMIUM_ARGS = [
   "--disable-background-networking",
   "--disable-component-update",
   "--disable-sync",
+  // Headless Chromium 156 renders the omnibox popup's WebUI in a hidden renderer for every
+  // browser and every new window; it burns 0.6-0.75 s of CPU next to Pyodide's boot (on two
+  // cores: median boot 3377 ms with it, 2768 ms without; benchmarks/RESULTS.md). No page
+  // we load uses it; both need turning off, either alone leaves the renderer running.
+  "--disable-features=WebUIOmniboxPopup,WebUIOmniboxAimPopup,WebUIOmniboxFullPopup",
 ];
 
 export function chromiumPath(): string {
