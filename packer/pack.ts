@@ -109,6 +109,8 @@ function createHost(options: PackOptions): Host {
 /** Resolve, stage, trace (main app, then scenarios), build the graph, apply the static witness. */
 export async function analyzeApp(options: PackOptions, host: Host, s: Settings = settings(options)): Promise<Analysis> {
   const dist = findDist(options.pyodide, s.cwd);
+  // Chromium starts (~0.5 s) while the packages are resolved and staged.
+  host.start();
   s.step("resolve");
   const packages = await resolvePackages(
     appRequirements(dirname(s.app), options.requires ?? []),

@@ -50,6 +50,14 @@ export class ChromiumHost implements Host {
   readonly name = "chromium";
   #chromium: Promise<{ browser: Browser; close(): Promise<void> }> | undefined;
 
+  start(): void {
+    this.#launch().catch(() => {});
+  }
+
+  #launch() {
+    return (this.#chromium ??= launchChromium());
+  }
+
   async trace(job: TraceJob): Promise<TraceResult> {
     const stageDir = dirname(job.archives[0] ?? ASSETS_DIR);
     const mounts: Mounts = { "/pyodide/": job.dist.dir, "/host/": ASSETS_DIR, "/stage/": stageDir };
@@ -86,7 +94,8 @@ export class ChromiumHost implements Host {
   async close(): Promise<void> {
     const chromium = this.#chromium;
     this.#chromium = undefined;
-    if (chromium) await (await chromium).close();
+    // A browser that failed to start has nothing to close; its job reported why.
+    if (chromium) await chromium.then((c) => c.close(), () => {});
   }
 
   async #inPage<T>(
@@ -97,8 +106,7 @@ export class ChromiumHost implements Host {
     work: (page: Page, url: string) => Promise<T>,
     beforeLoad?: (page: Page) => Promise<unknown>,
   ) {
-    this.#chromium ??= launchChromium();
-    const { browser } = await this.#chromium;
+    const { browser } = await this.#launch();
     const server = await startServer(mounts, serverOptions);
     const context = await browser.createBrowserContext();
     const errors: string[] = [];

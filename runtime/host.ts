@@ -59,6 +59,11 @@ export interface TraceJob {
 /** A place that boots Pyodide: headless Chromium or a Node worker. */
 export interface Host {
   readonly name: "chromium" | "node";
+  /**
+   * Starts what the first job needs (Chromium) while the caller does other work; a
+   * failure to start surfaces in that job, not here.
+   */
+  start(): void;
   trace(job: TraceJob): Promise<TraceResult>;
   /** Runs a written bundle folder the way a user's page would. */
   runBundle(dir: string, timeoutMs: number, options?: BundleRunOptions): Promise<AppRun>;

@@ -8,6 +8,9 @@ import { withTimeout, type AppRun, type BundleRunOptions, type Host, type TraceJ
 export class NodeHost implements Host {
   readonly name = "node";
 
+  /** Each job starts its own worker. */
+  start(): void {}
+
   trace(job: TraceJob): Promise<TraceResult> {
     return runInWorker<TraceResult>(
       {
