@@ -1,11 +1,12 @@
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { basename, dirname, join } from "node:path";
 import puppeteer, { type Browser, type Page } from "puppeteer-core";
 import { PackError } from "../packer/errors.ts";
 import { ASSETS_DIR } from "./assets.ts";
 import { withTimeout, type AppRun, type BundleRunOptions, type Host, type TraceJob, type TraceResult } from "./host.ts";
-import { startServer, type Mounts, type ServerOptions } from "./server.ts";
+import { sha256 } from "../analyzers/fetch-cache.ts";
+import { resolveRequest, startServer, type Mounts, type ServerOptions } from "./server.ts";
 
 export const CHROMIUM_ARGS = [
   "--headless",
@@ -42,13 +43,37 @@ export async function launchChromium(): Promise<{ browser: Browser; close(): Pro
   };
 }
 
+/** Runtime files a browser may keep between jobs: the code it compiles from them is most of a boot. */
+const KEPT_RUNTIME_FILES = ["pyodide.asm.wasm", "pyodide.asm.js", "pyodide.asm.mjs"].map((name) => `/pyodide/${name}`);
+
+const fingerprints = new Map<string, string>();
+
+/** sha256 of a file's bytes, hashed once per path, size and mtime. */
+function fingerprint(file: string): string {
+  const { size, mtimeMs } = statSync(file);
+  const key = `${file}\0${size}\0${mtimeMs}`;
+  let hash = fingerprints.get(key);
+  if (hash === undefined) {
+    hash = sha256(readFileSync(file));
+    fingerprints.set(key, hash);
+  }
+  return hash;
+}
+
 /**
  * Pyodide in headless Chromium, pages served from 127.0.0.1. One browser serves every
  * job; a job that times out takes the browser down with it and the next one starts anew.
+ *
+ * Jobs share one origin and the browser's own fresh profile, and the runtime's wasm and
+ * JS go out as immutable, so a later job (validation after the trace) reuses the code
+ * Chromium compiled from them. The host checks what caching would skip: a job that would
+ * serve other bytes at one of those paths gets a new origin, and so a cold cache.
  */
 export class ChromiumHost implements Host {
   readonly name = "chromium";
   #chromium: Promise<{ browser: Browser; close(): Promise<void> }> | undefined;
+  /** This host's origin and what it told the browser to keep: path → fingerprint. */
+  #origin: { port: number; kept: Map<string, string> } | undefined;
 
   start(): void {
     this.#launch().catch(() => {});
@@ -94,6 +119,7 @@ export class ChromiumHost implements Host {
   async close(): Promise<void> {
     const chromium = this.#chromium;
     this.#chromium = undefined;
+    this.#origin = undefined;
     // A browser that failed to start has nothing to close; its job reported why.
     if (chromium) await chromium.then((c) => c.close(), () => {});
   }
@@ -107,12 +133,12 @@ export class ChromiumHost implements Host {
     beforeLoad?: (page: Page) => Promise<unknown>,
   ) {
     const { browser } = await this.#launch();
-    const server = await startServer(mounts, serverOptions);
-    const context = await browser.createBrowserContext();
+    const server = await this.#serve(mounts, serverOptions);
     const errors: string[] = [];
     let browserGone = false;
+    let opened: Page | undefined;
     try {
-      const page = await context.newPage();
+      const page = (opened = await browser.newPage());
       page.on("pageerror", (error) => errors.push(String((error as Error).message ?? error)));
       const run = (async () => {
         await beforeLoad?.(page);
@@ -131,8 +157,35 @@ export class ChromiumHost implements Host {
       const detail = [(error as Error).message, ...errors].join("; ").split("\n")[0]!;
       throw new PackError("HOST_FAILED", { runner: "chromium", detail });
     } finally {
-      if (!browserGone) await context.close().catch(() => {});
+      if (!browserGone) await opened?.close().catch(() => {});
       await server.close();
     }
+  }
+
+  /** A server on this host's origin, or on a new one when a kept file would change. */
+  async #serve(mounts: Mounts, options: ServerOptions) {
+    const kept = new Map<string, string>();
+    for (const path of KEPT_RUNTIME_FILES) {
+      const file = resolveRequest(mounts, path);
+      if (!file || !existsSync(file)) continue;
+      // With precompression the browser may have been sent the sidecar: vouch for it too.
+      const sidecar = options.precompressed && existsSync(`${file}.br`) ? fingerprint(`${file}.br`) : "";
+      kept.set(path, `${fingerprint(file)}+${sidecar}`);
+    }
+    const origin = this.#origin;
+    const changed = origin && [...kept].some(([path, print]) => (origin.kept.get(path) ?? print) !== print);
+    const serverOptions = { ...options, port: changed ? undefined : origin?.port, immutable: new Set(kept.keys()) };
+    let server = await startServer(mounts, serverOptions);
+    const portOf = (s: { url: string }) => Number(new URL(s.url).port);
+    // A new origin must not be the old port handed out again.
+    while (changed && portOf(server) === origin.port) {
+      const taken = server;
+      server = await startServer(mounts, serverOptions);
+      await taken.close();
+    }
+    const port = portOf(server);
+    if (this.#origin?.port !== port) this.#origin = { port, kept: new Map() };
+    for (const [path, print] of kept) this.#origin.kept.set(path, print);
+    return server;
   }
 }

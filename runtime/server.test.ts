@@ -6,13 +6,13 @@ import { tempDir } from "../fixtures/temp.ts";
 import { resolveRequest, startServer, type StaticServer } from "./server.ts";
 
 /** A raw GET: fetch would normalise the ".." away before sending it. */
-function get(url: string, path: string): Promise<{ status: number; body: string }> {
+function get(url: string, path: string): Promise<{ status: number; body: string; cacheControl?: string }> {
   const { hostname, port } = new URL(url);
   return new Promise((done, fail) => {
     const req = request({ hostname, port, path, method: "GET" }, (res) => {
       let body = "";
       res.on("data", (c) => (body += c));
-      res.on("end", () => done({ status: res.statusCode ?? 0, body }));
+      res.on("end", () => done({ status: res.statusCode ?? 0, body, cacheControl: res.headers["cache-control"] }));
     });
     req.on("error", fail);
     req.end();
@@ -37,7 +37,7 @@ describe("static server", () => {
   });
 
   it("serves its folder and index.html for /", async () => {
-    expect(await get(server.url, "/")).toEqual({ status: 200, body: "hello" });
+    expect(await get(server.url, "/")).toMatchObject({ status: 200, body: "hello", cacheControl: "no-store" });
   });
 
   it.each(["/../secret.txt", "/%2e%2e/secret.txt", "/%2E%2E%2Fsecret.txt", "/..%2fsecret.txt", "/%252e%252e/secret.txt", "/a/..\\..\\secret.txt", "/%00"])(
@@ -52,5 +52,27 @@ describe("static server", () => {
   it("resolves only inside a mount", () => {
     expect(resolveRequest({ "/pyodide/": root }, "/pyodide/index.html")).toBe(join(root, "index.html"));
     expect(resolveRequest({ "/pyodide/": root }, "/other/index.html")).toBeUndefined();
+  });
+
+  it("lets a browser keep only the paths it is told are immutable", async () => {
+    const keeping = await startServer({ "/": root }, { immutable: new Set(["/index.html"]) });
+    try {
+      expect((await get(keeping.url, "/index.html")).cacheControl).toBe("max-age=31536000, immutable");
+      expect((await get(keeping.url, "/")).cacheControl).toBe("no-store");
+    } finally {
+      await keeping.close();
+    }
+  });
+
+  it("listens on the port asked for when it is free, on another when it is taken", async () => {
+    const port = Number(new URL(server.url).port);
+    const second = await startServer({ "/": root }, { port });
+    expect(Number(new URL(second.url).port)).not.toBe(port);
+    const again = Number(new URL(second.url).port);
+    await second.close();
+    const third = await startServer({ "/": root }, { port: again });
+    expect(third.url).toBe(second.url);
+    expect((await get(third.url, "/")).body).toBe("hello");
+    await third.close();
   });
 });

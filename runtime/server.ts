@@ -29,6 +29,13 @@ export interface ServerOptions {
   onRequest?: (path: string, encoding: string | undefined, bytes: number) => void;
   /** Send Access-Control-Allow-Origin: *, as Pyodide's CDN does (a stand-in for it in tests). */
   cors?: boolean;
+  /** Listen on this port when it is free (a browser keeps its caches per origin), else on any. */
+  port?: number;
+  /**
+   * Request paths a browser may keep (Cache-Control: immutable); the caller vouches that
+   * their bytes never change on this origin. Everything else is sent no-store.
+   */
+  immutable?: ReadonlySet<string>;
 }
 
 /**
@@ -80,17 +87,22 @@ export async function startServer(mounts: Mounts, options: ServerOptions = {}): 
     response.writeHead(200, {
       "content-type": type,
       "content-length": stat.size,
-      "cache-control": "no-store",
+      "cache-control": options.immutable?.has(request.url ?? "") ? "max-age=31536000, immutable" : "no-store",
       ...(options.cors ? { "access-control-allow-origin": "*" } : {}),
       ...(encoding ? { "content-encoding": encoding, vary: "accept-encoding" } : {}),
     });
     if (request.method === "HEAD") response.end();
     else createReadStream(file).pipe(response);
   });
-  await new Promise<void>((done, fail) => {
-    server.once("error", fail);
-    server.listen(0, "127.0.0.1", done);
-  });
+  const listen = (port: number) =>
+    new Promise<void>((done, fail) => {
+      server.once("error", fail);
+      server.listen(port, "127.0.0.1", () => {
+        server.off("error", fail);
+        done();
+      });
+    });
+  await (options.port === undefined ? listen(0) : listen(options.port).catch(() => listen(0)));
   const { port } = server.address() as AddressInfo;
   return {
     url: `http://127.0.0.1:${port}`,
