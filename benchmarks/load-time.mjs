@@ -53,6 +53,9 @@ async function stockFolder(dist, packages, app) {
   return dir;
 }
 
+/** Median, min and max of a sample. */
+const spread = (xs) => ({ median: median(xs), min: Math.min(...xs), max: Math.max(...xs) });
+
 /** A server for one folder for all of an app's runs; each load reads what it sent. */
 async function serve(dir) {
   const served = { sent: [] };
@@ -97,7 +100,7 @@ for (const spec of APPS.filter((a) => only.length === 0 || only.includes(a.name)
   const out = outs[0];
   for (const extra of outs.slice(1)) rmSync(extra, { recursive: true, force: true });
   const stock = await stockFolder(dist, packages, spec.app);
-  const row = { app: spec.name, pyodide: dist.version, pack: { median: median(packTimes), min: Math.min(...packTimes), max: Math.max(...packTimes) }, sides: {} };
+  const row = { app: spec.name, pyodide: dist.version, pack: spread(packTimes), sides: {} };
   const sides = [["stock", await serve(stock), "stock.html"], ["bundle", await serve(out), "index.html"]];
   const results = {};
   // Stock and bundle runs alternate, so that a slow stretch of the machine hits both.
@@ -115,7 +118,7 @@ for (const spec of APPS.filter((a) => only.length === 0 || only.includes(a.name)
       const runsOf = results[`${side} ${condition}`];
       const totals = runsOf.map((r) => r.timings.total);
       const phases = Object.fromEntries(Object.keys(runsOf[0].timings).map((k) => [k, median(runsOf.map((r) => r.timings[k]))]));
-      row.sides[`${side} ${condition}`] = { median: median(totals), min: Math.min(...totals), max: Math.max(...totals), phases, bytes: runsOf[0].bytes };
+      row.sides[`${side} ${condition}`] = { ...spread(totals), phases, bytes: runsOf[0].bytes };
     }
   }
   for (const [, served] of sides) await served.close();

@@ -173,9 +173,13 @@ import pyodide.code
 
 
 def decode(data, filename):
-    compile(data, filename, "exec", flags=ast.PyCF_ONLY_AST | ast.PyCF_ALLOW_TOP_LEVEL_AWAIT)
-    encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
-    return data.decode(encoding)
+    try:
+        encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
+        return data.decode(encoding)
+    except (SyntaxError, UnicodeDecodeError, LookupError):
+        # Parsed only when it cannot be decoded: for the error Python itself would give.
+        compile(data, filename, "exec", flags=ast.PyCF_ONLY_AST | ast.PyCF_ALLOW_TOP_LEVEL_AWAIT)
+        raise
 
 
 async def run(data, filename, namespace):
@@ -250,6 +254,8 @@ function readResourceSync(url, fs) {
   return bytes;
 }
 
+const UTF8 = new TextEncoder();
+
 /**
  * The k bit positions of text in a Bloom filter of the given size: FNV-1a over its
  * UTF-8 bytes, with a second hash for double hashing.
@@ -260,7 +266,7 @@ function readResourceSync(url, fs) {
 function bloomPositions(text, bits, k) {
   let h1 = 0x811c9dc5;
   let h2 = 0x01000193;
-  for (const byte of new TextEncoder().encode(text)) {
+  for (const byte of UTF8.encode(text)) {
     h1 = Math.imul(h1 ^ byte, 0x01000193) >>> 0;
     h2 = Math.imul(h2 ^ byte, 0x5bd1e995) >>> 0;
   }
