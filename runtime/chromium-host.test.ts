@@ -28,14 +28,14 @@ describe("ChromiumHost when Chromium is missing", () => {
 
   it("pack reports the unknown package it found first, not the browser", async () => {
     const r = await packCli([join(APPS, "hello", "app.py"), "--requires", "no-such-package"]);
-    expect(r.code).not.toBe(0);
+    expect(r.code).toBe(2);
     expect(r.errors).toHaveLength(1);
     expect(r.errors[0]).toContain('package "no-such-package" was not found');
   });
 
   it("pack names the missing browser when everything before the trace succeeds", async () => {
     const r = await packCli([join(APPS, "hello", "app.py")]);
-    expect(r.code).not.toBe(0);
+    expect(r.code).toBe(2);
     expect(r.errors).toEqual([expect.stringContaining("Chromium not found at /nonexistent/chromium")]);
   });
 });
