@@ -59,6 +59,8 @@ Options:
   --pyc-app              compile the app's modules too (the main file stays .py)
   --no-optimize-pyc      keep docstrings in the .pyc files wheels ship
   --strip-lines          drop .pyc line tables (tracebacks lose line numbers)
+  --keep-columns         keep .pyc column positions (tracebacks keep their ^^^
+                         markers; by default .pyc keep line numbers only)
   --keep-docstrings GLOB keep the docstrings of modules matching GLOB (repeatable)
   --config FILE          settings (TOML or JSON; default: [tool.pyodide-packer] in the
                          pyproject.toml beside the app); flags override them
@@ -120,6 +122,7 @@ function parse(argv: string[]): Parsed {
       "pyc-app": { type: "boolean" },
       "no-optimize-pyc": { type: "boolean" },
       "strip-lines": { type: "boolean" },
+      "keep-columns": { type: "boolean" },
       "keep-docstrings": { type: "string", multiple: true },
       config: { type: "string" },
       budget: { type: "string" },
@@ -151,6 +154,7 @@ function parse(argv: string[]): Parsed {
       pycApp: v["pyc-app"] || undefined,
       optimizePyc: v["no-optimize-pyc"] ? false : undefined,
       stripLines: v["strip-lines"] || undefined,
+      keepColumns: v["keep-columns"] || undefined,
       keepDocstrings: v["keep-docstrings"],
     }).filter(([, value]) => value !== undefined),
   );

@@ -39,6 +39,7 @@ export const CONFIG_SCHEMA = {
         "pyc-app": { type: "boolean" },
         "optimize-pyc": { type: "boolean" },
         "strip-lines": { type: "boolean" },
+        "keep-columns": { type: "boolean" },
         "keep-docstrings": strings,
       },
     },

@@ -81,6 +81,7 @@ function fromTable(t: Raw, base: string, source: string): Config {
             pycApp: tr["pyc-app"] as boolean | undefined,
             optimizePyc: tr["optimize-pyc"] as boolean | undefined,
             stripLines: tr["strip-lines"] as boolean | undefined,
+            keepColumns: tr["keep-columns"] as boolean | undefined,
             keepDocstrings: tr["keep-docstrings"] as string[] | undefined,
           })
         : undefined,

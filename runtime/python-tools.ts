@@ -6,18 +6,21 @@ import { readAsset } from "./assets.ts";
 import { runInWorker } from "./node-host.ts";
 import type { PyodideDist } from "./pyodide-dist.ts";
 
+/** What a .pyc keeps of its location table: all, line numbers only, or nothing. */
+export type LineTable = "full" | "lines" | "none";
+
 export type ToolJob = {
   op: "check" | "compile" | "strip" | "reads-doc" | "imports";
   path: string;
   data: Uint8Array;
-  stripLines?: boolean;
+  lines?: LineTable;
   keepDocstrings?: boolean;
 };
 export type ToolResult = { ok: true; data?: Uint8Array } | { ok: false; error: string };
 
 /** A result depends on compiler.py, the runtime, the operation, its flags, the file name compiled in, and the bytes. */
 function jobKey(compiler: string, dist: PyodideDist, job: ToolJob): string {
-  const head = JSON.stringify([compiler, dist.version, job.op, job.op === "compile" ? job.path : "", job.stripLines ?? false, job.keepDocstrings ?? false]);
+  const head = JSON.stringify([compiler, dist.version, job.op, job.op === "compile" ? job.path : "", job.lines ?? "full", job.keepDocstrings ?? false]);
   return createHash("sha256").update(head).update("\0").update(job.data).digest("hex");
 }
 

@@ -1,4 +1,5 @@
 // The transforms run inside real Pyodide (0.29.3): compile checks, .pyc compile and strip.
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { REPO } from "../fixtures/paths.ts";
 import { tempDir } from "../fixtures/temp.ts";
@@ -12,6 +13,7 @@ const dist = findDist("0.29.3", REPO);
 const enc = (s: string) => new TextEncoder().encode(s);
 const dec = (b: Uint8Array) => new TextDecoder().decode(b);
 const SP = "/lib/python3.13/site-packages";
+const SIZE = { ...DEFAULT_TRANSFORMS, prefer: "size" as const };
 
 function planOf(stdlib: Record<string, string>, pkgFiles: Record<string, Uint8Array | string> = {}): BundlePlan {
   const files = new Map(Object.entries(pkgFiles).map(([k, v]) => [k, typeof v === "string" ? enc(v) : v]));
@@ -33,7 +35,7 @@ async function pyc(source: string, path: string) {
 describe("applyTransforms", () => {
   it("minifies the stdlib and packages, never the app", async () => {
     const plan = planOf({ "m.py": '"""Doc."""\nX = 1  # note\n' }, { [`${SP}/demo/__init__.py`]: "# c\nY = 2\n" });
-    const { plan: out, savings, warnings } = await applyTransforms(plan, dist, "/lib/python313.zip", DEFAULT_TRANSFORMS);
+    const { plan: out, savings, warnings } = await applyTransforms(plan, dist, "/lib/python313.zip", SIZE);
     expect(dec(out.stdlib.kept.get("m.py")!)).toBe("\nX = 1\n");
     expect(dec(out.packages[0]!.kept.get(`${SP}/demo/__init__.py`)!)).toBe("\nY = 2\n");
     expect(dec(out.app.get("/home/pyodide/app.py")!)).toBe("print(1)  # keep me\n");
@@ -44,7 +46,7 @@ describe("applyTransforms", () => {
   it("keeps the original of a module that no longer compiles after minifying", async () => {
     // tree-sitter-python still parses Python 2's print statement; CPython does not.
     const tricky = '"""Doc."""\nprint "hello"  # py2\n';
-    const { plan: out, warnings } = await applyTransforms(planOf({ "t.py": tricky }), dist, "/lib/python313.zip", DEFAULT_TRANSFORMS);
+    const { plan: out, warnings } = await applyTransforms(planOf({ "t.py": tricky }), dist, "/lib/python313.zip", SIZE);
     expect(dec(out.stdlib.kept.get("t.py")!)).toBe(tricky);
     expect(warnings).toHaveLength(1);
     expect(warnings[0]).toMatchObject({ code: "MINIFY_FALLBACK", path: "/lib/python313.zip/t.py" });
@@ -66,10 +68,15 @@ describe("applyTransforms", () => {
     const plain = await pyc(`${doc("x")}def f():\n    ${doc("y")}    return 1\n`, `${SP}/demo/a.pyc`);
     const reader = await pyc(`${doc("z")}def g(h):\n    return h.__doc__\n`, `${SP}/other/b.pyc`);
     const plan = planOf({}, { [`${SP}/demo/a.pyc`]: plain, [`${SP}/other/b.pyc`]: reader });
-    const { plan: out, savings } = await applyTransforms(plan, dist, "/lib/python313.zip", DEFAULT_TRANSFORMS);
+    const { plan: out, savings } = await applyTransforms(plan, dist, "/lib/python313.zip", { ...DEFAULT_TRANSFORMS, keepColumns: true });
     expect(out.packages[0]!.kept.get(`${SP}/demo/a.pyc`)!.length).toBeLessThan(plain.length - 700);
     expect(out.packages[0]!.kept.get(`${SP}/other/b.pyc`)).toBe(reader);
     expect(savings.demo!["pyc-strip"]!.files).toBe(1);
+    // By default every .pyc loses its columns; the reader keeps its docstrings.
+    const { plan: byDefault } = await applyTransforms(plan, dist, "/lib/python313.zip", DEFAULT_TRANSFORMS);
+    const stripped = byDefault.packages[0]!.kept.get(`${SP}/other/b.pyc`)!;
+    expect(stripped.length).toBeLessThan(reader.length);
+    expect(dec(stripped)).toContain("z".repeat(400));
   });
 });
 
@@ -89,6 +96,59 @@ describe("compiler.py in Pyodide", () => {
     const code = await pyc('def f():\n    "same"\n    return "same"\nprint(f())\n', "/c.py");
     const [stripped] = await runPythonTools(dist, [{ op: "strip", path: "/c.pyc", data: code }]);
     expect(dec((stripped as { data: Uint8Array }).data)).toContain("same");
+  });
+
+  // Every kind of location entry: multi-line calls (long form), a line jump back (negative
+  // delta), long lines (wide columns), runs on one line longer than 8 code units, and
+  // instructions with no location (the implicit return).
+  const TABLES = [
+    "import sys",
+    "def f(a, b):",
+    "    x = [i * 2 for i in range(a)",
+    "         if i % 3]",
+    "    while b > 0:",
+    "        b -= 1",
+    "    return (x,",
+    "            {'k': a, 'v': b, 'w': [a, b, a + b, a * b, a - b, a ** b]})",
+    `y = f(4, 2) + (${"'" + "z".repeat(300) + "',"})`,
+    "def g():",
+    "    try:",
+    "        return {}['missing']",
+    "    finally:",
+    "        pass",
+    "g()",
+  ].join("\n");
+
+  it.each(["0.29.3", "314"])("keeps every instruction's line and drops columns (%s)", async (version) => {
+    const d = findDist(version, REPO);
+    const [full, lines] = await runPythonTools(d, [
+      { op: "compile", path: "/t.py", data: enc(TABLES) },
+      { op: "compile", path: "/t.py", data: enc(TABLES), lines: "lines" },
+    ]);
+    const a = (full as { data: Uint8Array }).data;
+    const b = (lines as { data: Uint8Array }).data;
+    expect(b.length).toBeLessThan(a.length);
+    const { loadPyodide } = await import(join(d.dir, "pyodide.mjs"));
+    const py = await loadPyodide({ indexURL: d.dir + "/" });
+    py.globals.set("full", a);
+    py.globals.set("lines", b);
+    const out = py.runPython(`
+import marshal, traceback, types
+def walk(code):
+    yield code
+    for c in code.co_consts:
+        if isinstance(c, types.CodeType):
+            yield from walk(c)
+a, b = (marshal.loads(bytes(x.to_py())[16:]) for x in (full, lines))
+same = all([p[0] for p in x.co_positions()] == [p[0] for p in y.co_positions()] for x, y in zip(walk(a), walk(b)))
+columns = {p[2] for y in walk(b) for p in y.co_positions()}
+try:
+    exec(b, {"__name__": "t"})
+except KeyError as e:
+    where = [(fr.lineno, fr.colno) for fr in traceback.extract_tb(e.__traceback__)[1:]]
+[same, sorted(map(str, columns)), where]
+`).toJs();
+    expect(out).toEqual([true, ["None"], [[15, undefined], [12, undefined]]]);
   });
 
   it("refuses a .pyc from another Python", async () => {

@@ -1,5 +1,5 @@
 import type { PyodideDist } from "../runtime/pyodide-dist.ts";
-import { runPythonTools, type ToolJob } from "../runtime/python-tools.ts";
+import { runPythonTools, type LineTable, type ToolJob } from "../runtime/python-tools.ts";
 import { pathGlob } from "../analyzers/globs.ts";
 import { pythonParser } from "../analyzers/parser.mjs";
 import { minifyBytes, type MinifyResult } from "./minify.ts";
@@ -18,6 +18,8 @@ export interface TransformOptions {
   optimizePyc: boolean;
   /** Drop line tables from .pyc (tracebacks lose line numbers). */
   stripLines: boolean;
+  /** Keep column positions in .pyc location tables (tracebacks keep their ^^^ markers). */
+  keepColumns: boolean;
   /** Modules whose docstrings stay, as path globs ("**\/argparse.py"). */
   keepDocstrings: string[];
 }
@@ -28,6 +30,7 @@ export const DEFAULT_TRANSFORMS: TransformOptions = {
   pycApp: false,
   optimizePyc: true,
   stripLines: false,
+  keepColumns: false,
   keepDocstrings: [],
 };
 
@@ -183,17 +186,19 @@ export async function applyTransforms(
 
   minifyCache.save();
 
-  // Pass 2: compile sources to .pyc (prefer speed, --pyc-app) and strip wheels' .pyc.
+  // Pass 2: compile sources to .pyc (prefer speed, --pyc-app) and strip wheels' .pyc:
+  // columns (unless kept), line tables (--strip-lines), docstrings (where none is read).
+  const lines: LineTable = options.stripLines ? "none" : options.keepColumns ? "full" : "lines";
   const toCompile = options.prefer === "speed" ? [...sources] : [];
   if (options.pycApp) toCompile.push(...appSlots.filter((s) => s.key.endsWith(".py") && s.key !== plan.main));
-  const toStrip = options.optimizePyc || options.stripLines ? pycs.filter((s) => options.stripLines || !docReaders.has(s.unit)) : [];
+  const toStrip = pycs.filter((s) => lines !== "full" || (options.optimizePyc && !docReaders.has(s.unit)));
   const jobs: ToolJob[] = [
-    ...toCompile.map((s): ToolJob => ({ op: "compile", path: s.path, data: s.data, stripLines: options.stripLines })),
+    ...toCompile.map((s): ToolJob => ({ op: "compile", path: s.path, data: s.data, lines })),
     ...toStrip.map((s): ToolJob => ({
       op: "strip",
       path: s.path,
       data: s.data,
-      stripLines: options.stripLines,
+      lines,
       keepDocstrings: !options.optimizePyc || docReaders.has(s.unit),
     })),
   ];

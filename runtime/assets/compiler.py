@@ -1,7 +1,11 @@
 """Runs inside the Pyodide that will run the bundle, so bytecode and magic number match.
 
-compile_pyc: source -> .pyc; strip_pyc: smaller .pyc (no docstrings, optionally no line
-tables); check: does the source compile.
+compile_pyc: source -> .pyc; strip_pyc: smaller .pyc (no docstrings, no column positions
+or no line table at all); check: does the source compile.
+
+lines: "full" keeps the location table as compiled; "lines" keeps line numbers and drops
+columns and end lines (what CPython's -X no_debug_ranges gives: tracebacks lose only
+their ^^^ markers); "none" drops the table (tracebacks lose line numbers too).
 """
 
 import dis
@@ -24,19 +28,19 @@ def check(source, filename):
     return None
 
 
-def compile_pyc(source, filename, strip_lines=False):
+def compile_pyc(source, filename, lines="full"):
     code = compile(source, filename, "exec", dont_inherit=True)
-    if strip_lines:
-        code = _strip(code, docstrings=False, lines=True)
+    if lines != "full":
+        code = _strip(code, docstrings=False, lines=lines)
     return importlib.util.MAGIC_NUMBER + _PYC_FLAGS + importlib.util.source_hash(source) + marshal.dumps(code)
 
 
-def strip_pyc(data, strip_lines=False, docstrings=True):
-    """The same .pyc without docstrings and/or line tables: header kept, code rewritten."""
+def strip_pyc(data, lines="full", docstrings=True):
+    """The same .pyc without docstrings and/or (part of) its location tables: header kept."""
     if data[:4] != importlib.util.MAGIC_NUMBER:
         raise ValueError("built for another Python (magic number differs)")
     code = marshal.loads(data[16:])
-    return data[:16] + marshal.dumps(_strip(code, docstrings=docstrings, lines=strip_lines))
+    return data[:16] + marshal.dumps(_strip(code, docstrings=docstrings, lines=lines))
 
 
 _DOC_READS = {"LOAD_ATTR", "LOAD_NAME", "LOAD_GLOBAL", "LOAD_FAST", "LOAD_DEREF", "LOAD_FROM_DICT_OR_GLOBALS"}
@@ -121,6 +125,63 @@ def _strip(code, docstrings, lines):
                     break
                 previous = instruction
     changes = {"co_consts": tuple(consts), "co_flags": flags}
-    if lines:
+    if lines == "none":
         changes["co_linetable"] = b""
+    elif lines == "lines":
+        changes["co_linetable"] = line_numbers_only(code.co_linetable)
     return code.replace(**changes)
+
+
+# Location table entries (CPython's Objects/locations.md, 3.11 to 3.14): a first byte
+# 1CCCCLLL (code, length - 1 in code units), then per code: 0-9 one column byte (line
+# delta 0); 10-12 two column bytes (line delta code - 10); 13 a signed varint line delta;
+# 14 that plus end line and both columns as varints; 15 nothing (no location).
+_NO_COLUMNS, _NO_LOCATION = 13, 15
+
+
+def _read_varint(table, i):
+    value, shift = table[i] & 63, 6
+    while table[i] & 64:
+        i += 1
+        value |= (table[i] & 63) << shift
+        shift += 6
+    return value, i + 1
+
+
+def _write_varint(value, out):
+    while value >= 64:
+        out.append(64 | (value & 63))
+        value >>= 6
+    out.append(value)
+
+
+def line_numbers_only(table):
+    """The table with every entry as "line delta, no columns", runs on one line merged."""
+    entries = []  # [line delta or None, length]
+    i = 0
+    while i < len(table):
+        code, length = (table[i] >> 3) & 15, (table[i] & 7) + 1
+        i += 1
+        if code == _NO_LOCATION:
+            delta = None
+        elif code >= _NO_COLUMNS:
+            raw, i = _read_varint(table, i)
+            delta = -(raw >> 1) if raw & 1 else raw >> 1
+            for _ in range(3 if code == 14 else 0):
+                _, i = _read_varint(table, i)
+        elif code >= 10:
+            delta, i = code - 10, i + 2
+        else:
+            delta, i = 0, i + 1
+        last = entries[-1] if entries else None
+        same_line = delta == 0 and last is not None and last[0] is not None
+        if last is not None and last[1] + length <= 8 and (same_line or (delta is None and last[0] is None)):
+            last[1] += length
+        else:
+            entries.append([delta, length])
+    out = bytearray()
+    for delta, length in entries:
+        out.append(128 | (_NO_LOCATION if delta is None else _NO_COLUMNS) << 3 | (length - 1))
+        if delta is not None:
+            _write_varint((-delta << 1) | 1 if delta < 0 else delta << 1, out)
+    return bytes(out)

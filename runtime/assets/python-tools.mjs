@@ -3,7 +3,7 @@
 
 /**
  * @typedef {{ op: "check" | "compile" | "strip" | "reads-doc" | "imports", path: string, data: Uint8Array,
- *   stripLines?: boolean, keepDocstrings?: boolean }} ToolJob
+ *   lines?: "full" | "lines" | "none", keepDocstrings?: boolean }} ToolJob
  * @typedef {{ ok: true, data?: Uint8Array } | { ok: false, error: string }} ToolResult
  */
 
@@ -35,13 +35,13 @@ export async function runPythonTools(loadPyodide, request) {
         return error === undefined ? { ok: true } : { ok: false, error: String(error) };
       }
       if (job.op === "reads-doc") return { ok: true, data: new Uint8Array([fns.readsDoc(data) ? 1 : 0]) };
-      const stripLines = job.stripLines ?? false;
+      const lines = job.lines ?? "full";
       const out =
         job.op === "compile"
-          ? fns.compile(data, job.path, stripLines)
+          ? fns.compile(data, job.path, lines)
           : job.op === "imports"
             ? fns.imports(data)
-            : fns.strip(data, stripLines, !job.keepDocstrings);
+            : fns.strip(data, lines, !job.keepDocstrings);
       const result = out.toJs();
       out.destroy();
       return { ok: true, data: result };
