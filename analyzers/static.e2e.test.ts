@@ -44,8 +44,8 @@ describe("strategy", () => {
     expect(r.code).toBe(0);
     const report = r.report();
     expect(report.static.untraced.map((u) => u.module)).toEqual(expect.arrayContaining(["docdemo.extra", "xml.dom.minidom"]));
-    expect(entries(r.out, "python_stdlib.zip")).not.toContain("xml/dom/minidom.py");
-    expect(entries(r.out, "bundle.zip").some((e) => e.endsWith("docdemo/extra.py"))).toBe(false);
+    expect(entries(r.out, "python_stdlib.zip").some((e) => /^xml\/dom\/minidom\.pyc?$/.test(e))).toBe(false);
+    expect(entries(r.out, "bundle.zip").some((e) => /docdemo\/extra\.pyc?$/.test(e))).toBe(false);
     // The bundle alone; the fallback that would rescue it is in packer/fallback.e2e.test.ts.
     const run = await host.runBundle(r.out, 120_000, { search: "?xml", fallback: false });
     expect(run.outcome.ok).toBe(false);
@@ -56,7 +56,7 @@ describe("strategy", () => {
     const r = await packCli([app, "--requires", "docdemo", "--find-links", wheels, "--strategy", "trace", "--include", "xml.dom.minidom", "--include", "**/docdemo/extra.py"]);
     expect(r.code).toBe(0);
     expect(r.report().static.included).toEqual(["docdemo.extra", "xml.dom.minidom"]);
-    expect(entries(r.out, "python_stdlib.zip")).toEqual(expect.arrayContaining(["xml/__init__.py", "xml/dom/__init__.py", "xml/dom/minidom.py"]));
+    expect(entries(r.out, "python_stdlib.zip")).toEqual(expect.arrayContaining(["xml/__init__.pyc", "xml/dom/__init__.pyc", "xml/dom/minidom.pyc"]));
     const run = await host.runBundle(r.out, 120_000, { search: "?xml" });
     expect(run.stdout).toBe("<p>hello from docdemo.extra</p>\n");
   });
@@ -65,7 +65,7 @@ describe("strategy", () => {
     const r = await packCli([app, "--requires", "docdemo", "--find-links", wheels, "--strategy", "safe", "--exclude", "docdemo.extra"]);
     expect(r.code).toBe(0);
     expect(r.report().static.excluded).toEqual(["docdemo.extra"]);
-    expect(entries(r.out, "bundle.zip").some((e) => e.endsWith("docdemo/extra.py"))).toBe(false);
+    expect(entries(r.out, "bundle.zip").some((e) => /docdemo\/extra\.pyc?$/.test(e))).toBe(false);
   });
 
   it("--scenario traces a second run and the bundle keeps the union, not the scenario", async () => {
@@ -74,8 +74,8 @@ describe("strategy", () => {
     expect(r.errors).toEqual([]);
     expect(r.code).toBe(0);
     const bundle = entries(r.out, "bundle.zip");
-    expect(bundle.some((e) => e.endsWith("docdemo/extra.py"))).toBe(true);
-    expect(bundle.some((e) => e.endsWith("smoke_xml.py"))).toBe(false);
+    expect(bundle.some((e) => e.endsWith("docdemo/extra.pyc"))).toBe(true);
+    expect(bundle.some((e) => /smoke_xml\.pyc?$/.test(e))).toBe(false);
     expect(r.report().validation.stdout).toBe("plain\n");
     const run = await host.runBundle(r.out, 120_000, { search: "?xml" });
     expect(run.stdout).toBe("<p>hello from docdemo.extra</p>\n");

@@ -54,8 +54,9 @@ Options:
                          runtime lock's packages fetched from --index-url (Pyodide's
                          CDN); off: such an import fails naming the fix
   --no-minify            keep comments and docstrings in .py files
-  --prefer size|speed    ship minified .py (size, default) or .pyc compiled by the
-                         runtime (speed: no compile at import, more bytes)
+  --prefer speed|size    ship .pyc compiled by the runtime (speed, default: no
+                         compile at import) or minified .py (size: fewer bytes,
+                         ~2 s more to start on a slow machine)
   --pyc-app              compile the app's modules too (the main file stays .py)
   --no-optimize-pyc      keep docstrings in the .pyc files wheels ship
   --strip-lines          drop .pyc line tables (tracebacks lose line numbers)

@@ -35,8 +35,10 @@ describe("pack on the node runner", () => {
     const stdlib = readStoredZip(new Uint8Array(readFileSync(join(r.out, "python_stdlib.zip"))));
     expect(report.stdlib.files.out).toBe(stdlib.length);
     expect(report.stdlib.bytes.out).toBe(readFileSync(join(r.out, "python_stdlib.zip")).length);
-    expect(stdlib.map((e) => e.name)).toContain("json/encoder.py");
-    expect(stdlib.map((e) => e.name)).not.toContain("xml/dom/minidom.py");
+    // The stdlib ships .pyc only (--prefer speed, the default).
+    expect(stdlib.map((e) => e.name)).toContain("json/encoder.pyc");
+    expect(stdlib.filter((e) => e.name.endsWith(".py"))).toEqual([]);
+    expect(stdlib.map((e) => e.name)).not.toContain("xml/dom/minidom.pyc");
     expect(report.stdlib.files.out).toBeLessThan(report.stdlib.files.in / 3);
     expect(r.stdout).toMatch(/^\s+files\s+\.so\s+raw kB\s+gzip kB\s+brotli kB\s+saved\n/);
   });
@@ -103,16 +105,21 @@ describe("validation: the bundle must reproduce the traced run", () => {
 });
 
 describe("transforms keep the app working", () => {
-  it("a traceback through a minified package module names the original line", async () => {
+  it("a traceback through a minified package module names the original line, from .pyc and from .py", async () => {
     const wheels = tempDir("wheels");
     buildPureWheel("docdemo", "1.0", wheels);
-    const r = await packCli([app("traceback"), "--runner", "node", "--requires", "docdemo", "--find-links", wheels]);
-    expect(r.errors).toEqual([]);
-    expect(r.code).toBe(0);
-    const report = r.report();
-    expect(report.validation.stdout).toBe("fail 16 from docdemo\n");
-    expect(report.transforms.savings.docdemo!.minify!.files).toBe(1);
-    const bundle = readStoredZip(new Uint8Array(readFileSync(join(r.out, "bundle.zip"))));
+    const pack = async (...extra: string[]) => {
+      const r = await packCli([app("traceback"), "--runner", "node", "--requires", "docdemo", "--find-links", wheels, ...extra]);
+      expect(r.errors).toEqual([]);
+      expect(r.code).toBe(0);
+      const report = r.report();
+      expect(report.validation.stdout).toBe("fail 16 from docdemo\n");
+      expect(report.transforms.savings.docdemo!.minify!.files).toBe(1);
+      return readStoredZip(new Uint8Array(readFileSync(join(r.out, "bundle.zip"))));
+    };
+    // The default compiles the minified module; its .pyc keeps line numbers, not columns.
+    expect((await pack()).some((e) => e.name.endsWith("docdemo/__init__.pyc"))).toBe(true);
+    const bundle = await pack("--prefer", "size");
     const init = bundle.find((e) => e.name.endsWith("docdemo/__init__.py"))!;
     const text = new TextDecoder().decode(init.data);
     expect(text).not.toContain("A package whose docstrings");

@@ -53,11 +53,8 @@ describe("applyTransforms", () => {
     expect(warnings[0]!.detail).toMatch(/^SyntaxError: .* \(line 2\) after minifying; kept as it was$/);
   });
 
-  it("with prefer speed ships .pyc in place of .py", async () => {
-    const { plan: out } = await applyTransforms(planOf({ "json/__init__.py": "X = 1\n" }), dist, "/lib/python313.zip", {
-      ...DEFAULT_TRANSFORMS,
-      prefer: "speed",
-    });
+  it("by default (prefer speed) ships .pyc in place of .py", async () => {
+    const { plan: out } = await applyTransforms(planOf({ "json/__init__.py": "X = 1\n" }), dist, "/lib/python313.zip", DEFAULT_TRANSFORMS);
     expect([...out.stdlib.kept.keys()]).toEqual(["json/__init__.pyc"]);
     const bytes = out.stdlib.kept.get("json/__init__.pyc")!;
     expect([...bytes.subarray(4, 8)]).toEqual([1, 0, 0, 0]);

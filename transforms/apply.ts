@@ -10,7 +10,10 @@ import type { BundlePlan } from "./select.ts";
 export interface TransformOptions {
   /** Strip comments and docstrings from .py, keeping line numbers (default on). */
   minify: boolean;
-  /** size: ship minified .py; speed: ship .pyc compiled by the runtime (default size). */
+  /**
+   * speed (default): ship .pyc compiled by the runtime, so no import compiles source (a
+   * page's Python start-up alone imports ~120 stdlib modules); size: ship minified .py.
+   */
   prefer: "size" | "speed";
   /** Compile the app's modules too (the main file always stays .py). */
   pycApp: boolean;
@@ -26,7 +29,7 @@ export interface TransformOptions {
 
 export const DEFAULT_TRANSFORMS: TransformOptions = {
   minify: true,
-  prefer: "size",
+  prefer: "speed",
   pycApp: false,
   optimizePyc: true,
   stripLines: false,
