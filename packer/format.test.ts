@@ -25,7 +25,7 @@ const report: PackReport = {
   dynlibs: [],
   transforms: {
     options: DEFAULT_TRANSFORMS,
-    savings: { stdlib: { minify: { files: 100, before: 2_000_000, after: 1_400_000 } }, numpy: { "pyc-strip": { files: 2, before: 5000, after: 4000 } } },
+    savings: { stdlib: { minify: { files: 100, before: 2_000_000, after: 1_400_000 }, pyc: { files: 3, before: 60_000, after: 100_000 } }, numpy: { "pyc-strip": { files: 2, before: 5000, after: 4000 } } },
     warnings: [],
   },
   static: {
@@ -67,7 +67,7 @@ describe("console views", () => {
         "static: 1 dynamic imports in kept modules cannot be followed (list in report.json static.unfollowed), e.g.",
         "  /lib/python313.zip/pkgutil.py:77  importlib.import_module(name)",
         "warning: /x/numpy/broken.py does not parse; kept as it is, its imports only partly known",
-        "transforms saved (raw): minify 600.0 kB in 100 files, pyc-strip 1.0 kB in 2 files",
+        "transforms (raw bytes): minify -600.0 kB in 100 files, pyc +40.0 kB in 3 files, pyc-strip -1.0 kB in 2 files",
         "fallback: 9,500.0 kB in fallback/ (2 archives), fetched only if the app needs a pruned piece; --fallback off drops it",
       ].join("\n"),
     );

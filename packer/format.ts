@@ -59,18 +59,19 @@ export function formatFindings(report: PackReport): string {
   for (const path of report.static.syntaxErrors) {
     lines.push(`warning: ${path} does not parse; kept as it is, its imports only partly known`);
   }
-  const totals = new Map<string, { files: number; saved: number }>();
+  const totals = new Map<string, { files: number; change: number }>();
   for (const byTransform of Object.values(report.transforms.savings)) {
     for (const [name, s] of Object.entries(byTransform)) {
-      const entry = totals.get(name) ?? { files: 0, saved: 0 };
+      const entry = totals.get(name) ?? { files: 0, change: 0 };
       entry.files += s.files;
-      entry.saved += s.before - s.after;
+      entry.change += s.after - s.before;
       totals.set(name, entry);
     }
   }
   if (totals.size > 0) {
-    const parts = [...totals].map(([name, t]) => `${name} ${kB(t.saved)} kB in ${t.files} files`);
-    lines.push(`transforms saved (raw): ${parts.join(", ")}`);
+    // .pyc is larger than the source it replaces (raw): it is there for start-up time.
+    const parts = [...totals].map(([name, t]) => `${name} ${t.change > 0 ? "+" : "-"}${kB(Math.abs(t.change))} kB in ${t.files} files`);
+    lines.push(`transforms (raw bytes): ${parts.join(", ")}`);
   }
   const { fallback } = report;
   if (fallback && fallback.mode !== "off" && fallback.archives.length + fallback.remote.length > 0) {
