@@ -136,7 +136,7 @@ def _strip(code, docstrings, lines):
 # 1CCCCLLL (code, length - 1 in code units), then per code: 0-9 one column byte (line
 # delta 0); 10-12 two column bytes (line delta code - 10); 13 a signed varint line delta;
 # 14 that plus end line and both columns as varints; 15 nothing (no location).
-_NO_COLUMNS, _NO_LOCATION = 13, 15
+_NO_COLUMNS, _LONG, _NO_LOCATION = 13, 14, 15
 
 
 def _read_varint(table, i):
@@ -167,7 +167,7 @@ def line_numbers_only(table):
         elif code >= _NO_COLUMNS:
             raw, i = _read_varint(table, i)
             delta = -(raw >> 1) if raw & 1 else raw >> 1
-            for _ in range(3 if code == 14 else 0):
+            for _ in range(3 if code == _LONG else 0):
                 _, i = _read_varint(table, i)
         elif code >= 10:
             delta, i = code - 10, i + 2
