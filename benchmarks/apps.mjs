@@ -1,4 +1,4 @@
-// What the benchmark scripts share: where things are, the app set, and two helpers.
+// What the benchmark scripts share: where things are, the app set, and a few helpers.
 import { join, resolve } from "node:path";
 
 export const REPO = resolve(import.meta.dirname, "..");
@@ -22,3 +22,6 @@ export const APPS_314 = {
 
 export const kB = (n) => (n / 1000).toLocaleString("en-US", { minimumFractionDigits: 1, maximumFractionDigits: 1 });
 export const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+/** Median, min and max of a sample, and how the tables print one. */
+export const spread = (xs) => ({ median: median(xs), min: Math.min(...xs), max: Math.max(...xs) });
+export const formatSpread = (s) => `${s.median} (${s.min}–${s.max})`;

@@ -15,7 +15,7 @@ import { SizeMeter } from "../dist/packer/sizes.js";
 import { launchChromium } from "../dist/runtime/chromium-host.js";
 import { findDist } from "../dist/runtime/pyodide-dist.js";
 import { startServer } from "../dist/runtime/server.js";
-import { ANCHOR_APPS, APPS_314, kB, median, REPO as repo } from "./apps.mjs";
+import { ANCHOR_APPS, APPS_314, formatSpread, kB, median, REPO as repo, spread } from "./apps.mjs";
 
 const APPS = [...ANCHOR_APPS, APPS_314.plotly, APPS_314.docutils];
 const CONDITIONS = {
@@ -52,9 +52,6 @@ async function stockFolder(dist, packages, app) {
   await writeSidecars(dir, files, meter);
   return dir;
 }
-
-/** Median, min and max of a sample. */
-const spread = (xs) => ({ median: median(xs), min: Math.min(...xs), max: Math.max(...xs) });
 
 /** A server for one folder for all of an app's runs; each load reads what it sent. */
 async function serve(dir) {
@@ -134,7 +131,7 @@ meter.save();
 const harnessSeconds = Math.round((performance.now() - harnessStarted) / 1000);
 writeFileSync(join(repo, "benchmarks", quick ? "load-time-quick.json" : "load-time.json"), JSON.stringify({ date: new Date().toISOString().slice(0, 10), runs, harnessSeconds, rows }, null, 2) + "\n");
 console.log(`Harness wall time (packs and loads): ${Math.floor(harnessSeconds / 60)} min ${harnessSeconds % 60} s.\n`);
-const cell = (s) => (s ? `${s.median} (${s.min}–${s.max})` : "–");
+const cell = (s) => (s ? formatSpread(s) : "–");
 console.log(`Bytes on the wire (brotli as sent), kB: runtime + app's files; time to first result, ms from navigation, median (min–max) of ${runs}.\n`);
 console.log(`| app | Pyodide | stock kB | bundle kB | ${conditions.map((c) => `stock ${c} | bundle ${c}`).join(" | ")} |`);
 console.log(`|---|---|---:|---:|${conditions.map(() => "---:|---:").join("|")}|`);

@@ -10,7 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pack } from "../dist/packer/index.js";
 import { ChromiumHost } from "../dist/runtime/chromium-host.js";
-import { anchor, kB, median, PYODIDE_PACK, REPO as repo, WHEELS_029 } from "./apps.mjs";
+import { anchor, formatSpread, kB, median, PYODIDE_PACK, REPO as repo, spread, WHEELS_029 } from "./apps.mjs";
 
 const findLinks = [WHEELS_029];
 const OFF = { minify: false, optimizePyc: false, prefer: "size", keepColumns: true };
@@ -58,10 +58,7 @@ console.log(`\nChromium, ms from navigation, median (min–max) of ${runs}: time
 console.log("| app | .py total | .pyc total | .py runtime / run | .pyc runtime / run |");
 console.log("|---|---:|---:|---:|---:|");
 for (const [app, row] of Object.entries(times)) {
-  const cell = (ts) => {
-    const xs = ts.map((t) => t.total);
-    return `${median(xs)} (${Math.min(...xs)}–${Math.max(...xs)})`;
-  };
+  const cell = (ts) => formatSpread(spread(ts.map((t) => t.total)));
   const phases = (ts) => `${median(ts.map((t) => t.runtime))} / ${median(ts.map((t) => t.run))}`;
   const [py, pyc] = TIMED.map((n) => row[n]);
   console.log(`| ${app} | ${cell(py)} | ${cell(pyc)} | ${phases(py)} | ${phases(pyc)} |`);
