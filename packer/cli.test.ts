@@ -1,5 +1,6 @@
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { REPO } from "../fixtures/paths.ts";
 import { tempDir } from "../fixtures/temp.ts";
 import { describe, expect, it } from "vitest";
 import { main } from "./cli.ts";
@@ -23,6 +24,11 @@ describe("pack CLI usage", () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/^Usage: pack APP.py/);
     expect(r.stdout).toContain("Exit codes: 0 ok, 1 validation failed or budget exceeded, 2 usage, config, input or");
+  });
+
+  it.each([["--version"], ["-V"]])("%s prints the package's version and exits 0", async (flag) => {
+    const { version } = JSON.parse(readFileSync(join(REPO, "package.json"), "utf8")) as { version: string };
+    expect(await run([flag])).toEqual({ code: 0, stdout: `${version}\n`, stderr: "" });
   });
 
   it.each([

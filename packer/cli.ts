@@ -1,6 +1,7 @@
 import { appendFileSync, existsSync, readFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { parseArgs } from "node:util";
+import { PACKAGE_VERSION } from "../runtime/assets.ts";
 import { checkBudgets, compareReports, growthExceeds, parseSize } from "./budgets.ts";
 import { loadConfig } from "./config.ts";
 import { PackError, isPackError } from "./errors.ts";
@@ -73,6 +74,7 @@ Options:
   -q, --quiet            no progress and no table: warnings, errors and the last line
   -v, --verbose          time each step
   -h, --help             this help
+  -V, --version          print pyodide-packer's version
 
 Exit codes: 0 ok, 1 validation failed or budget exceeded, 2 usage, config, input or
 tool error.
@@ -80,6 +82,7 @@ tool error.
 
 type Parsed = Partial<PackOptions> & {
   help?: boolean;
+  version?: boolean;
   quiet?: boolean;
   verbose?: boolean;
   why?: string;
@@ -134,9 +137,11 @@ function parse(argv: string[]): Parsed {
       quiet: { type: "boolean", short: "q" },
       verbose: { type: "boolean", short: "v" },
       help: { type: "boolean", short: "h" },
+      version: { type: "boolean", short: "V" },
     },
   });
   if (v.help) return { help: true };
+  if (v.version) return { version: true };
   if (positionals.length !== 1) {
     throw new PackError("USAGE", { detail: positionals.length === 0 ? "missing APP.py" : `one app at a time, got ${positionals.join(" ")}` });
   }
@@ -221,6 +226,10 @@ export async function main(world: World): Promise<number> {
   }
   if (cli.help) {
     world.stdout.write(USAGE);
+    return 0;
+  }
+  if (cli.version) {
+    world.stdout.write(`${PACKAGE_VERSION}\n`);
     return 0;
   }
   const started = Date.now();

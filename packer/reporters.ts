@@ -74,7 +74,10 @@ function markdownView(view: ReportView): string {
 }
 
 /** Reporters by name, all over one ReportView. */
-export const REPORTERS: Record<string, (view: ReportView, options: ReporterOptions) => string> = {
+/** Turns the report view into the text a reporter prints. */
+export type Reporter = (view: ReportView, options: ReporterOptions) => string;
+
+export const REPORTERS: Record<string, Reporter> = {
   console: consoleView,
   json: (view) => JSON.stringify(view.report, null, 2),
   markdown: markdownView,
