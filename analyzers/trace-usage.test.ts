@@ -76,6 +76,8 @@ const trace: TraceResult = {
     ["mystery", "/tmp/mystery.py", "/tmp/mystery.py"],
   ],
   scenarios: [],
+  ran: [],
+  earlyModules: [],
   phases: {},
 };
 

@@ -12,7 +12,10 @@ export function parseSize(value: string | number): number | undefined {
 }
 
 export interface Budgets {
+  /** What a page downloads before the app's first result (deferred bodies excluded). */
   total?: number;
+  /** The same plus the deferred function bodies the page prefetches after it. */
+  all?: number;
   stdlib?: number;
   /** Package name (any case) → limit. */
   packages?: Record<string, number>;
@@ -39,6 +42,7 @@ export function checkBudgets(report: PackReport, budgets: Budgets): BudgetViolat
     if (limit !== undefined && actual > limit) violations.push({ code: "BUDGET_EXCEEDED", path, args: { limit, actual } });
   };
   check("total", report.total.brotli.out, budgets.total);
+  check("total with deferred bodies", report.total.brotli.out + (report.total.deferred?.brotli ?? 0), budgets.all);
   check("stdlib", report.stdlib.brotli.out, budgets.stdlib);
   for (const [name, limit] of Object.entries(budgets.packages ?? {})) {
     const row = report.packages.find((p) => p.name.toLowerCase() === name.toLowerCase());

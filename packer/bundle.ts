@@ -24,6 +24,8 @@ export interface Manifest {
   packages: { name: string; version: string }[];
   dynlibs: { path: string; global: boolean }[];
   fallback?: FallbackManifest;
+  /** Input name → its deferred function bodies (loader/bodies.mjs), when any. */
+  bodies?: Record<string, string>;
 }
 
 /** The files a page downloads besides the runtime, by name in the output folder. */
@@ -32,11 +34,23 @@ export interface WrittenBundle {
   files: Map<string, Uint8Array>;
 }
 
-const SHIPPED_ASSETS = ["loader.mjs", "pyodide-adapter.mjs", "worker.mjs"];
+/** The loader and what it imports, as every bundle serves them. */
+const SHIPPED_ASSETS = [
+  "loader.mjs",
+  ...["bloom", "bodies", "fallback", "output", "resources", "run", "zip"].map((part) => `loader/${part}.mjs`),
+  "pyodide-adapter.mjs",
+  "worker.mjs",
+];
+
+/** Where an input's deferred function bodies go in the output folder. */
+export function bodiesFile(input: string): string {
+  return `bodies/${input}.zip`;
+}
 
 export function writeBundle(plan: BundlePlan, dist: PyodideDist, dir: string, fallback?: FallbackManifest): WrittenBundle {
   const kept = new Map<string, Uint8Array>(plan.app);
   for (const p of plan.packages) for (const [path, data] of p.kept) kept.set(path, data);
+  const bodies = [...plan.bodies].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
   const manifest: Manifest = {
     format: MANIFEST_FORMAT,
     pyodideVersion: dist.version,
@@ -48,14 +62,16 @@ export function writeBundle(plan: BundlePlan, dist: PyodideDist, dir: string, fa
     packages: plan.packages.filter((p) => p.kept.size > 0).map((p) => ({ name: p.pkg.name, version: p.pkg.version })),
     dynlibs: plan.dynlibs,
     ...(fallback ? { fallback } : {}),
+    ...(bodies.length > 0 ? { bodies: Object.fromEntries(bodies.map(([input]) => [input, bodiesFile(input)])) } : {}),
   };
   const files = new Map<string, Uint8Array>([
     ["python_stdlib.zip", writeStoredZip(plan.stdlib.kept)],
     ["bundle.zip", writeStoredZip(stripSlash(kept))],
     ["manifest.json", new TextEncoder().encode(JSON.stringify(manifest, null, 2) + "\n")],
+    ...bodies.map(([input, entries]): [string, Uint8Array] => [bodiesFile(input), writeStoredZip(stripSlash(entries))]),
     ...SHIPPED_ASSETS.map((name): [string, Uint8Array] => [name, new Uint8Array(readFileSync(assetPath(name)))]),
   ]);
-  for (const [name, data] of files) writeFileSync(join(dir, name), data);
+  writeFiles(dir, files);
   copyFileSync(assetPath("index.html"), join(dir, "index.html"));
   mkdirSync(join(dir, RUNTIME_DIR));
   for (const name of dist.runtimeFiles) copyFileSync(join(dist.dir, name), join(dir, RUNTIME_DIR, name));

@@ -64,9 +64,16 @@ Options:
   --keep-columns         keep .pyc column positions (tracebacks keep their ^^^
                          markers; by default .pyc keep line numbers only)
   --keep-docstrings GLOB keep the docstrings of modules matching GLOB (repeatable)
+  --lazy-bodies          ship functions that did not run in the traced run as stubs
+                         whose code is fetched on first call or prefetched after the
+                         first result (.pyc only)
+  --no-lazy-bodies       ship every function's code up front
+  --keep-bodies GLOB     modules matching GLOB keep every function's code (repeatable)
   --config FILE          settings (TOML or JSON; default: [tool.pyodide-packer] in the
                          pyproject.toml beside the app); flags override them
-  --budget SIZE          fail (exit 1) when the total brotli bytes exceed SIZE ("1.5MB")
+  --budget SIZE          fail (exit 1) when the total brotli bytes a page downloads
+                         before the app's first result exceed SIZE ("1.5MB")
+  --budget-all SIZE      the same for everything, deferred function bodies included
   --compare REPORT.json  print per-package changes against a previous report.json
   --max-growth LIMIT     with --compare, fail when the total grows by more ("5%", "20kB")
   --reporter NAME        console (default), json or markdown
@@ -88,6 +95,7 @@ type Parsed = Partial<PackOptions> & {
   why?: string;
   config?: string;
   budget?: string;
+  budgetAll?: string;
   compare?: string;
   maxGrowth?: string;
   reporter?: string;
@@ -128,8 +136,12 @@ function parse(argv: string[]): Parsed {
       "strip-lines": { type: "boolean" },
       "keep-columns": { type: "boolean" },
       "keep-docstrings": { type: "string", multiple: true },
+      "lazy-bodies": { type: "boolean" },
+      "no-lazy-bodies": { type: "boolean" },
+      "keep-bodies": { type: "string", multiple: true },
       config: { type: "string" },
       budget: { type: "string" },
+      "budget-all": { type: "string" },
       compare: { type: "string" },
       "max-growth": { type: "string" },
       reporter: { type: "string" },
@@ -149,8 +161,10 @@ function parse(argv: string[]): Parsed {
   if (timeout !== undefined && (!Number.isFinite(timeout) || timeout <= 0)) {
     throw new PackError("USAGE", { detail: `--timeout takes seconds > 0, not ${v.timeout}` });
   }
-  if (v.budget !== undefined && parseSize(v.budget) === undefined) {
-    throw new PackError("USAGE", { detail: `--budget takes a size such as 1.5MB, not ${v.budget}` });
+  for (const [flag, value] of [["--budget", v.budget], ["--budget-all", v["budget-all"]]] as const) {
+    if (value !== undefined && parseSize(value) === undefined) {
+      throw new PackError("USAGE", { detail: `${flag} takes a size such as 1.5MB, not ${value}` });
+    }
   }
   const reporter = v.json ? "json" : oneOf("--reporter", v.reporter, Object.keys(REPORTERS));
   const transforms = Object.fromEntries(
@@ -162,6 +176,8 @@ function parse(argv: string[]): Parsed {
       stripLines: v["strip-lines"] || undefined,
       keepColumns: v["keep-columns"] || undefined,
       keepDocstrings: v["keep-docstrings"],
+      lazyBodies: v["no-lazy-bodies"] ? false : v["lazy-bodies"] || undefined,
+      keepBodies: v["keep-bodies"],
     }).filter(([, value]) => value !== undefined),
   );
   const parsed: Parsed = {
@@ -185,6 +201,7 @@ function parse(argv: string[]): Parsed {
     why: v.why,
     config: v.config,
     budget: v.budget,
+    budgetAll: v["budget-all"],
     compare: v.compare,
     maxGrowth: v["max-growth"],
     reporter,
@@ -255,7 +272,11 @@ export async function main(world: World): Promise<number> {
     });
     const result = await pack({ ...options, onStep: (step) => progress.step(step) }).finally(() => progress.done());
     for (const w of result.report.transforms.warnings) world.stderr.write(`pack: warning: ${w.path}: ${w.detail}\n`);
-    const budgets = { ...config.budgets, ...(cli.budget ? { total: parseSize(cli.budget)! } : {}) };
+    const budgets = {
+      ...config.budgets,
+      ...(cli.budget ? { total: parseSize(cli.budget)! } : {}),
+      ...(cli.budgetAll ? { all: parseSize(cli.budgetAll)! } : {}),
+    };
     const comparePath = cli.compare ? resolve(world.cwd, cli.compare) : config.compare;
     const deltas = comparePath ? compareReports(readReport(comparePath), result.report) : undefined;
     const maxGrowth = cli.maxGrowth ?? config.maxGrowth;

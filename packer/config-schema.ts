@@ -41,6 +41,8 @@ export const CONFIG_SCHEMA = {
         "strip-lines": { type: "boolean" },
         "keep-columns": { type: "boolean" },
         "keep-docstrings": strings,
+        "lazy-bodies": { type: "boolean" },
+        "keep-bodies": strings,
       },
     },
     budgets: {
@@ -48,7 +50,8 @@ export const CONFIG_SCHEMA = {
       additionalProperties: false,
       description: "Limits on brotli bytes a page downloads besides the runtime",
       properties: {
-        total: size,
+        total: { ...size, description: "Before the app's first result (deferred function bodies excluded)" },
+        all: { ...size, description: "Everything, deferred function bodies included" },
         stdlib: size,
         packages: { type: "object", additionalProperties: size, description: "Package name → limit" },
       },

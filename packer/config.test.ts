@@ -31,7 +31,7 @@ describe("config", () => {
     const dir = pyproject('timeout = "10s"\n[tool.pyodide-packer.transforms]\nminfy = false\n');
     expect(() => loadConfig(dir)).toThrow(/timeout must be number, not string "10s" \(and 1 more\)$/);
     expect(validateConfig({ transforms: { minfy: false } })).toEqual([
-      'unknown key "transforms.minfy" (known: minify, prefer, pyc-app, optimize-pyc, strip-lines, keep-columns, keep-docstrings)',
+      'unknown key "transforms.minfy" (known: minify, prefer, pyc-app, optimize-pyc, strip-lines, keep-columns, keep-docstrings, lazy-bodies, keep-bodies)',
     ]);
   });
 

@@ -83,10 +83,12 @@ function fromTable(t: Raw, base: string, source: string): Config {
             stripLines: tr["strip-lines"] as boolean | undefined,
             keepColumns: tr["keep-columns"] as boolean | undefined,
             keepDocstrings: tr["keep-docstrings"] as string[] | undefined,
+            lazyBodies: tr["lazy-bodies"] as boolean | undefined,
+            keepBodies: tr["keep-bodies"] as string[] | undefined,
           })
         : undefined,
     }),
-    budgets: defined({ total: size("budgets.total", b.total), stdlib: size("budgets.stdlib", b.stdlib), packages: b.packages ? packages : undefined }),
+    budgets: defined({ total: size("budgets.total", b.total), all: size("budgets.all", b.all), stdlib: size("budgets.stdlib", b.stdlib), packages: b.packages ? packages : undefined }),
     compare: path(t.compare),
     maxGrowth: t["max-growth"] as string | undefined,
   };

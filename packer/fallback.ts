@@ -5,7 +5,7 @@ import type { BundlePlan } from "../transforms/select.ts";
 import { basename } from "node:path";
 import { stripSlash } from "./stage.ts";
 import { writeStoredZip } from "./zip.ts";
-import { makeBloom, type Bloom } from "../runtime/assets/loader.mjs";
+import { makeBloom, type Bloom } from "../runtime/assets/loader/bloom.mjs";
 
 /**
  * local: the output folder keeps what was pruned (fallback/), and the loader fetches it

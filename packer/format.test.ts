@@ -26,6 +26,7 @@ const report: PackReport = {
   transforms: {
     options: DEFAULT_TRANSFORMS,
     savings: { stdlib: { minify: { files: 100, before: 2_000_000, after: 1_400_000 }, pyc: { files: 3, before: 60_000, after: 100_000 } }, numpy: { "pyc-strip": { files: 2, before: 5000, after: 4000 } } },
+    stubbed: {},
     warnings: [],
   },
   static: {

@@ -34,6 +34,17 @@ export function formatReportTable(report: PackReport): string {
   return [...body, runtime].join("\n");
 }
 
+/** Lazy bodies: what the table leaves out because a page fetches it after the first result. */
+export function formatDeferred(report: PackReport): string | undefined {
+  const d = report.total.deferred;
+  if (!d) return undefined;
+  const parts = [report.stdlib, ...report.packages].flatMap((r) => (r.deferred ? [`${r.name} ${kB(r.deferred.brotli)}`] : []));
+  return (
+    `lazy bodies: ${d.functions.toLocaleString("en-US")} functions that did not run ship as stubs; their code, ${kB(d.brotli)} kB brotli ` +
+    `(${parts.join(", ")}), loads on first call or is prefetched after the first result, and is not in the table above`
+  );
+}
+
 /** What the static witness and the transforms found, a few lines under the table. */
 export function formatFindings(report: PackReport): string {
   const lines: string[] = [];
@@ -73,6 +84,8 @@ export function formatFindings(report: PackReport): string {
     const parts = [...totals].map(([name, t]) => `${name} ${t.change > 0 ? "+" : "-"}${kB(Math.abs(t.change))} kB in ${t.files} files`);
     lines.push(`transforms (raw bytes): ${parts.join(", ")}`);
   }
+  const deferred = formatDeferred(report);
+  if (deferred) lines.push(deferred);
   const { fallback } = report;
   if (fallback && fallback.mode !== "off" && fallback.archives.length + fallback.remote.length > 0) {
     const remote = fallback.remote.length > 0 ? ` and ${fallback.remote.length} from the index URL` : "";

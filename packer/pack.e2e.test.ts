@@ -20,6 +20,7 @@ describe("pack on the node runner", () => {
       "bundle.zip",
       "fallback",
       "index.html",
+      "loader",
       "loader.mjs",
       "manifest.json",
       "pyodide",

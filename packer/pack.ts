@@ -134,6 +134,7 @@ export async function analyzeApp(options: PackOptions, host: Host, s: Settings =
       main: inputs.main,
       scenarios: inputs.scenarios,
       tracerSource: readAsset("tracer.py"),
+      monitorSource: readAsset("monitor.py"),
       timeoutMs: s.timeoutMs,
     });
     if (!trace.outcome.ok) throw appFailure(trace.outcome);
@@ -162,7 +163,9 @@ export async function pack(options: PackOptions): Promise<PackResult> {
     s.step("transform");
     const transformOptions = { ...DEFAULT_TRANSFORMS, ...options.transforms };
     const selected = planBundle(inputs, usage);
-    const transformed = await applyTransforms(selected, dist, inputs.stdlibMount, transformOptions, s.cacheDir);
+    const early = new Set(trace.earlyModules);
+    const coverage = { ran: trace.ran, unseen: trace.modules.flatMap(([name, file]) => (early.has(name) && file ? [file] : [])) };
+    const transformed = await applyTransforms(selected, dist, inputs.stdlibMount, transformOptions, s.cacheDir, coverage);
     const plan = transformed.plan;
     s.step("write");
     temp = prepareOutput(s.out);
@@ -177,15 +180,16 @@ export async function pack(options: PackOptions): Promise<PackResult> {
     let validation: Validation = { ok: true, skipped: true, outputMatches: false, stdout: "" };
     if (options.validate !== false) {
       s.step("validate");
-      // The bundle alone, without its fallback: what it proves is what it ships.
-      validation = compareRuns(trace, await host.runBundle(temp, s.timeoutMs, { fallback: false }));
+      // The bundle alone, without its fallback and without deferred bodies: what it
+      // proves is what a page has before the app's first result.
+      validation = compareRuns(trace, await host.runBundle(temp, s.timeoutMs, { fallback: false, bodies: false }));
       if (!validation.ok) throw new PackError("VALIDATION_FAILED", { detail: validation.detail ?? "output differs" });
     }
     s.step("report");
     const report = await buildReport(plan, written, dist, meter, {
       runner: host.name,
       validation,
-      transforms: { options: transformOptions, savings: transformed.savings, warnings: transformed.warnings },
+      transforms: { options: transformOptions, savings: transformed.savings, stubbed: transformed.stubbed, warnings: transformed.warnings },
       static: findings,
       fallback: fallbackCost(fallback),
     });

@@ -4,7 +4,7 @@ import type { PyodideDist } from "../runtime/pyodide-dist.ts";
 import type { StaticFindings } from "../analyzers/static-usage.ts";
 import type { TransformOptions, TransformResult } from "../transforms/apply.ts";
 import { isDynlib, type BundlePlan } from "../transforms/select.ts";
-import type { WrittenBundle } from "./bundle.ts";
+import { bodiesFile, type WrittenBundle } from "./bundle.ts";
 import type { FallbackCost } from "./fallback.ts";
 import { stripSlash } from "./stage.ts";
 import { sumSizes, type SizeMeter, type Sizes } from "./sizes.ts";
@@ -26,6 +26,12 @@ export interface ReportRow {
   bytes: InOut;
   gzip: InOut;
   brotli: InOut;
+  /**
+   * Lazy bodies: the code of functions that did not run in the traced run, shipped as
+   * stubs above ("out" is what a page downloads before the app's first result) and here
+   * as the archive a page fetches on first call or prefetches after that result.
+   */
+  deferred?: { functions: number; bytes: number; gzip: number; brotli: number };
 }
 
 export interface Validation {
@@ -51,7 +57,7 @@ export interface PackReport {
   runtime: { files: string[]; bytes: number; gzip: number; brotli: number };
   dynlibs: { path: string; global: boolean }[];
   /** What each transform did, by input, in raw bytes; and what it could not do. */
-  transforms: { options: TransformOptions } & Pick<TransformResult, "savings" | "warnings">;
+  transforms: { options: TransformOptions } & Pick<TransformResult, "savings" | "stubbed" | "warnings">;
   /** The static witness: what it reaches beyond the trace, what nothing can follow. */
   static: StaticFindings;
   /** What fallback/ adds to the deploy folder. */
@@ -99,27 +105,37 @@ export async function buildReport(
 ): Promise<PackReport> {
   const read = (path: string) => new Uint8Array(readFileSync(path));
   const none: Sizes = { raw: 0, gzip: 0, brotli: 0 };
+  const deferredFiles = new Set([...plan.bodies.keys()].map(bodiesFile));
+  const upFront = [...written.files].filter(([name]) => !deferredFiles.has(name)).map(([, data]) => data);
   // Started together so that the compressions share both cores.
   const [stdlibIn, stdlibOut, befores, afters, shipped, runtimeSizes] = await Promise.all([
     meter.measure(read(dist.stdlibZip)),
     meter.measure(written.files.get("python_stdlib.zip")!),
     Promise.all(plan.packages.map((p) => meter.measure(read(p.pkg.path)))),
     Promise.all(plan.packages.map((p) => (p.kept.size > 0 ? meter.measure(writeStoredZip(stripSlash(p.kept))) : none))),
-    Promise.all([...written.files.values()].map((data) => meter.measure(data))),
+    Promise.all(upFront.map((data) => meter.measure(data))),
     Promise.all(dist.runtimeFiles.map((f) => meter.measure(read(join(dist.dir, f))))),
   ]);
+  const deferredSizes = new Map(
+    await Promise.all(
+      [...plan.bodies.keys()].map(async (input): Promise<[string, NonNullable<ReportRow["deferred"]>]> => {
+        const { raw, gzip, brotli } = await meter.measure(written.files.get(bodiesFile(input))!);
+        return [input, { functions: context.transforms.stubbed[input] ?? 0, bytes: raw, gzip, brotli }];
+      }),
+    ),
+  );
+  const withDeferred = (r: ReportRow, input: string): ReportRow => {
+    const deferred = deferredSizes.get(input);
+    return deferred ? { ...r, deferred } : r;
+  };
   const packages = plan.packages.map((p, i) =>
-    row(
+    withDeferred(
+      row(p.pkg.name, p.pkg.version, { in: p.files.size, out: p.kept.size }, dynlibSizes(p.files, p.kept), befores[i]!, afters[i]!),
       p.pkg.name,
-      p.pkg.version,
-      { in: p.files.size, out: p.kept.size },
-      dynlibSizes(p.files, p.kept),
-      befores[i]!,
-      afters[i]!,
     ),
   );
   const runtime = sumSizes(runtimeSizes);
-  const stdlib = row(
+  const stdlib = withDeferred(row(
     "stdlib",
     undefined,
     { in: plan.stdlib.files.size, out: plan.stdlib.kept.size },
@@ -129,12 +145,25 @@ export async function buildReport(
     ],
     stdlibIn,
     stdlibOut,
-  );
+  ), "stdlib");
   const sum = (pick: (r: ReportRow) => InOut) => ({
     in: pick(stdlib).in + packages.reduce((n, r) => n + pick(r).in, 0),
     out: pick(stdlib).out + packages.reduce((n, r) => n + pick(r).out, 0),
   });
-  const total = row("total", undefined, sum((r) => r.files), [sum((r) => r.so), sum((r) => r.soBytes)], sumSizes([stdlibIn, ...befores]), sumSizes(shipped));
+  const totalRow = row("total", undefined, sum((r) => r.files), [sum((r) => r.so), sum((r) => r.soBytes)], sumSizes([stdlibIn, ...befores]), sumSizes(shipped));
+  const deferred = [...deferredSizes.values()];
+  const total: ReportRow =
+    deferred.length === 0
+      ? totalRow
+      : {
+          ...totalRow,
+          deferred: {
+            functions: deferred.reduce((n, d) => n + d.functions, 0),
+            bytes: deferred.reduce((n, d) => n + d.bytes, 0),
+            gzip: deferred.reduce((n, d) => n + d.gzip, 0),
+            brotli: deferred.reduce((n, d) => n + d.brotli, 0),
+          },
+        };
   return {
     pyodide: { version: dist.version, python: dist.pythonVersion },
     runner: context.runner,

@@ -1,5 +1,5 @@
 import { budgetMessage, type BudgetViolation, type Delta } from "./budgets.ts";
-import { formatFindings, formatReportTable, kB, ROW_HEADER, rowCells } from "./format.ts";
+import { formatDeferred, formatFindings, formatReportTable, kB, ROW_HEADER, rowCells } from "./format.ts";
 import type { PackReport, ReportRow } from "./report.ts";
 
 /** Everything a reporter shows: the report, budget violations, and deltas when comparing. */
@@ -60,6 +60,7 @@ function markdownView(view: ReportView): string {
     markdownRow({ ...report.total, name: "**total**" }),
     "",
     `Runtime (same with and without pack): ${kB(report.runtime.brotli)} kB brotli, not counted above.`,
+    ...(report.total.deferred ? [formatDeferred(report)!.replace(/^lazy bodies: /, "Lazy bodies: ") + "."] : []),
     report.validation.skipped
       ? "Not validated."
       : `Validated in ${report.runner}: ${report.validation.outputMatches ? "the bundle prints what the traced run printed" : "output differs"}.`,

@@ -95,6 +95,7 @@ export class ChromiumHost implements Host {
         main: job.main,
         scenarios: job.scenarios,
         tracerSource: job.tracerSource,
+        monitorSource: job.monitorSource,
       };
       return page.evaluate(
         (r) => (window as unknown as { pyodidePackerTrace(r: unknown): Promise<TraceResult> }).pyodidePackerTrace(r),
@@ -108,7 +109,7 @@ export class ChromiumHost implements Host {
    * would); search is the page's query string (?worker runs the app in a Web Worker).
    */
   async runBundle(dir: string, timeoutMs: number, options: BundleRunOptions & { server?: ServerOptions; search?: string } = {}): Promise<AppRun> {
-    const pageOptions = { fallback: options.fallback };
+    const pageOptions = { fallback: options.fallback, bodies: options.bodies };
     const beforeLoad = (page: Page) => page.evaluateOnNewDocument((o) => Object.assign(window, { pyodidePackerOptions: o }), pageOptions);
     return this.#inPage({ "/": dir }, `/index.html${options.search ?? ""}`, timeoutMs, options.server ?? {}, async (page) => {
       await page.waitForSelector("html[data-status]", { timeout: 0 });

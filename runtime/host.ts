@@ -26,6 +26,8 @@ export interface AppRun {
 export interface BundleRunOptions {
   /** false: run the bundle alone, without its fallback (what validation proves). */
   fallback?: boolean;
+  /** false: load no deferred function body; a stub's call fails naming its function. */
+  bodies?: boolean;
 }
 
 /** Everything one traced run saw (see runtime/assets/session.mjs). */
@@ -40,6 +42,13 @@ export interface TraceResult extends AppRun {
   modules: [string, string | null, string | null][];
   /** Extra runs after the main one (--scenario), with the modules each added. */
   scenarios: { path: string; outcome: RunOutcome; stdout: string; modules: string[] }[];
+  /**
+   * [co_filename, co_qualname, co_firstlineno] of every code object that started, from
+   * Pyodide's start-up through the scenarios (runtime/assets/monitor.py), sorted.
+   */
+  ran: [string, string, number][];
+  /** Modules imported before the monitor could record: their code may have run unseen. */
+  earlyModules: string[];
   /** Milliseconds spent in boot, install and run inside the host. */
   phases: Record<string, number>;
 }
@@ -53,6 +62,7 @@ export interface TraceJob {
   /** FS paths of scenario files run after it. */
   scenarios: string[];
   tracerSource: string;
+  monitorSource: string;
   timeoutMs: number;
 }
 

@@ -22,6 +22,7 @@ export class NodeHost implements Host {
           main: job.main,
           scenarios: job.scenarios,
           tracerSource: job.tracerSource,
+          monitorSource: job.monitorSource,
         },
       },
       job.timeoutMs,
@@ -29,7 +30,7 @@ export class NodeHost implements Host {
   }
 
   runBundle(dir: string, timeoutMs: number, options: BundleRunOptions = {}): Promise<AppRun> {
-    return runInWorker<AppRun>({ mode: "bundle", dir, fallback: options.fallback }, timeoutMs);
+    return runInWorker<AppRun>({ mode: "bundle", dir, fallback: options.fallback, bodies: options.bodies }, timeoutMs);
   }
 
   async close(): Promise<void> {}

@@ -10,17 +10,31 @@ import type { PyodideDist } from "./pyodide-dist.ts";
 export type LineTable = "full" | "lines" | "none";
 
 export type ToolJob = {
-  op: "check" | "compile" | "strip" | "reads-doc" | "imports";
+  op: "check" | "compile" | "strip" | "reads-doc" | "imports" | "shake";
   path: string;
   data: Uint8Array;
   lines?: LineTable;
   keepDocstrings?: boolean;
+  /** shake: the code that ran, "filename\tqualname\tfirst line" rows; the stubs' input and entry. */
+  ran?: string;
+  input?: string;
+  entry?: string;
 };
 export type ToolResult = { ok: true; data?: Uint8Array } | { ok: false; error: string };
 
 /** A result depends on compiler.py, the runtime, the operation, its flags, the file name compiled in, and the bytes. */
 function jobKey(compiler: string, dist: PyodideDist, job: ToolJob): string {
-  const head = JSON.stringify([compiler, dist.version, job.op, job.op === "compile" ? job.path : "", job.lines ?? "full", job.keepDocstrings ?? false]);
+  const head = JSON.stringify([
+    compiler,
+    dist.version,
+    job.op,
+    job.op === "compile" ? job.path : "",
+    job.lines ?? "full",
+    job.keepDocstrings ?? false,
+    job.ran ?? "",
+    job.input ?? "",
+    job.entry ?? "",
+  ]);
   return createHash("sha256").update(head).update("\0").update(job.data).digest("hex");
 }
 

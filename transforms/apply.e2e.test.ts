@@ -24,6 +24,7 @@ function planOf(stdlib: Record<string, string>, pkgFiles: Record<string, Uint8Ar
     app: new Map([["/home/pyodide/app.py", enc("print(1)  # keep me\n")]]),
     main: "/home/pyodide/app.py",
     dynlibs: [],
+    bodies: new Map(),
   };
 }
 

@@ -25,6 +25,13 @@ export interface TransformOptions {
   keepColumns: boolean;
   /** Modules whose docstrings stay, as path globs ("**\/argparse.py"). */
   keepDocstrings: string[];
+  /**
+   * Ship each function that never ran in the traced run as a stub whose body is
+   * fetched on first call (or prefetched after the first result): .pyc only.
+   */
+  lazyBodies: boolean;
+  /** Modules that keep every body, as path globs (code that reads __code__ or co_code). */
+  keepBodies: string[];
 }
 
 export const DEFAULT_TRANSFORMS: TransformOptions = {
@@ -35,9 +42,18 @@ export const DEFAULT_TRANSFORMS: TransformOptions = {
   stripLines: false,
   keepColumns: false,
   keepDocstrings: [],
+  lazyBodies: false,
+  keepBodies: [],
 };
 
-export type TransformName = "minify" | "pyc" | "pyc-strip";
+export type TransformName = "minify" | "pyc" | "pyc-strip" | "shake";
+
+/** What the traced run executed (TraceResult.ran), and modules it may have run unseen. */
+export interface CodeCoverage {
+  ran: [string, string, number][];
+  /** FS paths of source files whose code may have run before the monitor started. */
+  unseen: string[];
+}
 
 /** Raw bytes one transform took out of one input (stdlib, a package or the app). */
 export interface TransformSaving {
@@ -47,7 +63,7 @@ export interface TransformSaving {
 }
 
 export interface TransformWarning {
-  code: "MINIFY_FALLBACK" | "COMPILE_FAILED" | "PYC_STRIP_FAILED";
+  code: "MINIFY_FALLBACK" | "COMPILE_FAILED" | "PYC_STRIP_FAILED" | "SHAKE_FAILED";
   path: string;
   detail: string;
 }
@@ -56,6 +72,8 @@ export interface TransformResult {
   plan: BundlePlan;
   /** Input name ("stdlib", package name, "app") → transform → saving. */
   savings: Record<string, Partial<Record<TransformName, TransformSaving>>>;
+  /** Input name → functions shipped as stubs (lazy bodies). */
+  stubbed: Record<string, number>;
   warnings: TransformWarning[];
 }
 
@@ -134,6 +152,7 @@ export async function applyTransforms(
   stdlibMount: string,
   options: TransformOptions,
   cacheDir?: string,
+  coverage?: CodeCoverage,
 ): Promise<TransformResult> {
   const { stdlib, packages, slots } = slotsOf(plan, stdlibMount);
   const app = new Map(plan.app);
@@ -206,6 +225,8 @@ export async function applyTransforms(
     })),
   ];
   const results = await runPythonTools(dist, jobs, cacheDir);
+  /** Every .pyc the bundle ships after pass 2: its slot, map key and bytes. */
+  const shipped: { slot: Slot; key: string; data: Uint8Array }[] = pycs.map((slot) => ({ slot, key: slot.key, data: slot.data }));
   toCompile.forEach((slot, i) => {
     const result = results[i]!;
     if (!result.ok) {
@@ -214,6 +235,7 @@ export async function applyTransforms(
     }
     slot.map.delete(slot.key);
     slot.map.set(`${slot.key}c`, result.data!);
+    shipped.push({ slot, key: `${slot.key}c`, data: result.data! });
     save(slot, "pyc", slot.data.length, result.data!.length);
   });
   toStrip.forEach((slot, i) => {
@@ -223,12 +245,72 @@ export async function applyTransforms(
       return;
     }
     slot.map.set(slot.key, result.data!);
+    shipped.find((s) => s.slot === slot)!.data = result.data!;
     save(slot, "pyc-strip", slot.data.length, result.data!.length);
   });
 
+  const { bodies, stubbed } = options.lazyBodies && coverage ? await shakeFunctions(shipped, dist, lines, options, coverage, cacheDir, warnings, save) : { bodies: new Map(), stubbed: {} };
+
   return {
-    plan: { ...plan, stdlib: { ...plan.stdlib, kept: stdlib }, packages, app },
+    plan: { ...plan, stdlib: { ...plan.stdlib, kept: stdlib }, packages, app, bodies },
     savings,
+    stubbed,
     warnings: warnings.sort((a, b) => a.path.localeCompare(b.path)),
   };
+}
+
+/**
+ * Pass 3: in every shipped .pyc, each function that never ran becomes a stub (compiler.py
+ * shake_pyc) and its real code object moves to the input's deferred bodies. Modules that
+ * may have run unseen, or that --keep-bodies names, keep every body.
+ */
+async function shakeFunctions(
+  shipped: { slot: Slot; key: string; data: Uint8Array }[],
+  dist: PyodideDist,
+  lines: LineTable,
+  options: TransformOptions,
+  coverage: CodeCoverage,
+  cacheDir: string | undefined,
+  warnings: TransformWarning[],
+  save: (slot: Slot, name: TransformName, before: number, after: number) => void,
+): Promise<{ bodies: Map<string, Map<string, Uint8Array>>; stubbed: Record<string, number> }> {
+  const stubbed: Record<string, number> = {};
+  const byFile = new Map<string, string[]>();
+  for (const [file, qualname, line] of coverage.ran) {
+    const rows = byFile.get(file) ?? [];
+    rows.push(`${file}\t${qualname}\t${line}`);
+    byFile.set(file, rows);
+  }
+  const keepGlobs = options.keepBodies.map(pathGlob);
+  const unseen = new Set(coverage.unseen);
+  const source = (path: string) => path.replace(/\.pyc$/, ".py");
+  const candidates = shipped.filter(({ slot }) => !unseen.has(source(slot.path)) && !keepGlobs.some((re) => re.test(slot.path)));
+  // A .pyc names the file it was compiled from: this FS path, or (wheels built
+  // elsewhere) its path inside site-packages.
+  const ranRows = (path: string) => [source(path), source(path.split("/site-packages/")[1] ?? "")].flatMap((f) => byFile.get(f) ?? []);
+  const results = await runPythonTools(
+    dist,
+    candidates.map(({ slot, key, data }): ToolJob => ({ op: "shake", path: slot.path, data, lines, ran: ranRows(slot.path).join("\n"), input: slot.input, entry: key })),
+    cacheDir,
+  );
+  const bodies = new Map<string, Map<string, Uint8Array>>();
+  candidates.forEach(({ slot, key, data }, i) => {
+    const result = results[i]!;
+    if (!result.ok) {
+      warnings.push({ code: "SHAKE_FAILED", path: slot.path, detail: `${result.error}; kept whole` });
+      return;
+    }
+    const out = result.data!;
+    const header = new DataView(out.buffer, out.byteOffset, 8);
+    const [length, count] = [header.getUint32(0, true), header.getUint32(4, true)];
+    if (count === 0) return;
+    const pyc = out.subarray(8, 8 + length);
+    slot.map.set(key, pyc);
+    save(slot, "shake", data.length, pyc.length);
+    const input = bodies.get(slot.input) ?? new Map<string, Uint8Array>();
+    input.set(key, out.subarray(8 + length));
+    bodies.set(slot.input, input);
+    stubbed[slot.input] = (stubbed[slot.input] ?? 0) + count;
+  });
+  return { bodies, stubbed };
 }

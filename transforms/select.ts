@@ -18,6 +18,11 @@ export interface BundlePlan {
   main: string;
   /** Dynamic libraries the loader preloads, in the traced load order. */
   dynlibs: { path: string; global: boolean }[];
+  /**
+   * Deferred function bodies (transforms/apply.ts, lazy bodies): input name → .pyc's key
+   * in its map → the marshalled code objects its stubs load.
+   */
+  bodies: Map<string, Map<string, Uint8Array>>;
 }
 
 export function isDynlib(path: string): boolean {
@@ -40,5 +45,6 @@ export function planBundle(inputs: StagedInputs, usage: Usage): BundlePlan {
     app: pick(inputs.app, usage.app),
     main: inputs.main,
     dynlibs: usage.dynlibs.map(({ path, global }) => ({ path, global })),
+    bodies: new Map(),
   };
 }

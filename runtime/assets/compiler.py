@@ -11,6 +11,7 @@ their ^^^ markers); "none" drops the table (tracebacks lose line numbers too).
 import dis
 import importlib.util
 import marshal
+import sys
 import types
 
 # Unchecked hash-based .pyc (PEP 552): deterministic, and never compared with a source.
@@ -185,3 +186,113 @@ def line_numbers_only(table):
         if delta is not None:
             _write_varint((-delta << 1) | 1 if delta < 0 else delta << 1, out)
     return bytes(out)
+
+
+# Function-level shaking: a function whose code never started in the traced run ships as
+# a stub with the same outside (names, arguments, flags, free variables, first line, so
+# inspect and the enclosing code that builds its closure see no difference); its first
+# call loads the real code object from the bundle's deferred bodies (loader/bodies.mjs).
+BODY_HELPER = "__pyodide_packer_body__"
+_CO_VARARGS, _CO_VARKEYWORDS = 0x4, 0x8
+_CO_GENERATOR, _CO_COROUTINE, _CO_ITERABLE_COROUTINE, _CO_ASYNC_GENERATOR = 0x20, 0x80, 0x100, 0x200
+
+
+def _docstring(code):
+    """A function's docstring: up to 3.13 its first constant when that is a str (else that
+    constant is None); 3.14 flags it."""
+    consts = code.co_consts
+    if not consts or not isinstance(consts[0], str):
+        return None
+    return consts[0] if sys.version_info < (3, 14) or code.co_flags & _CO_HAS_DOCSTRING else None
+
+
+def _stub_source(code, key):
+    """Source of a function with code's signature that calls the loader's helper; None
+    when code cannot be written as one (an async generator, a generator expression's .0)."""
+    flags = code.co_flags
+    if flags & _CO_FUNCTION != _CO_FUNCTION or flags & (_CO_ASYNC_GENERATOR | _CO_ITERABLE_COROUTINE):
+        return None
+    names = code.co_varnames
+    positional, plain, keyword = code.co_posonlyargcount, code.co_argcount, code.co_kwonlyargcount
+    end = plain + keyword
+    star = names[end] if flags & _CO_VARARGS else None
+    end += bool(star)
+    double = names[end] if flags & _CO_VARKEYWORDS else None
+    params = names[: end + bool(double)]
+    if not all(n.isidentifier() and n != BODY_HELPER for n in params + code.co_freevars):
+        return None
+    signature = [*names[:positional], *(["/"] if positional else []), *names[positional:plain]]
+    signature += [f"*{star}"] if star else (["*"] if keyword else [])
+    signature += [*names[plain:end - bool(star)], *([f"**{double}"] if double else [])]
+    call = [*names[:plain], *([f"*{star}"] if star else []), *(f"{n}={n}" for n in names[plain:plain + keyword]), *([f"**{double}"] if double else [])]
+    cells = f"lambda: ({', '.join(code.co_freevars)},)" if code.co_freevars else "None"
+    target = f"{BODY_HELPER}({key!r}, {cells})({', '.join(call)})"
+    head, body = "def", f"return {target}"
+    if flags & _CO_GENERATOR:
+        body = f"return (yield from {target})"
+    elif flags & _CO_COROUTINE:
+        head, body = "async def", f"return await {target}"
+    doc = _docstring(code)
+    lines = [f"    {head} f({', '.join(signature)}):"]
+    if doc is not None:
+        lines.append(f"        {doc!r}")
+    lines.append(f"        {body}")
+    # Free variables become cells of an enclosing function, so the stub's co_freevars are
+    # code's own, in the same (sorted) order the enclosing code builds the closure in.
+    outer = [f"    {n} = None" for n in code.co_freevars]
+    return "\n".join(["def outer():", *outer, *lines, "    return f"]) + "\n"
+
+
+def _stub(code, key):
+    source = _stub_source(code, key)
+    if source is None:
+        return None
+    outer = next(c for c in compile(source, code.co_filename, "exec", dont_inherit=True).co_consts if isinstance(c, types.CodeType))
+    stub = next(c for c in outer.co_consts if isinstance(c, types.CodeType))
+    if stub.co_freevars != code.co_freevars or stub.co_varnames[: code.co_argcount] != code.co_varnames[: code.co_argcount]:
+        return None
+    return stub.replace(co_name=code.co_name, co_qualname=code.co_qualname, co_firstlineno=code.co_firstlineno, co_flags=code.co_flags)
+
+
+def _marshalled_size(code, shared):
+    """code's bytes in a .pyc, less the strings the module writes once for all its code
+    (marshal refers back to them)."""
+    return len(marshal.dumps(code)) - len(marshal.dumps(shared))
+
+
+def _shake(code, ran, input_name, entry, bodies):
+    consts = list(code.co_consts)
+    for i, const in enumerate(consts):
+        if not isinstance(const, types.CodeType):
+            continue
+        if (const.co_filename, const.co_qualname, const.co_firstlineno) not in ran:
+            stub = _stub(const, (input_name, entry, len(bodies)))
+            shared = (const.co_filename, input_name, entry)
+            if stub is not None and _marshalled_size(stub, shared) < _marshalled_size(const, shared[:1]):
+                bodies.append(const)
+                consts[i] = stub
+                continue
+        # It ran, or it cannot be a stub (a class body that did not run, a generator
+        # expression): what it holds may still be.
+        consts[i] = _shake(const, ran, input_name, entry, bodies)
+    return code.replace(co_consts=tuple(consts))
+
+
+def shake_pyc(data, ran, input_name, entry, lines="full"):
+    """The .pyc with every function that never ran (per ran: "filename\\tqualname\\tline"
+    rows) replaced by a stub, and the real code objects as one marshalled tuple. The
+    stubs' key is (input_name, entry, index in that tuple). Returns the .pyc's length and
+    the number of stubs (4 bytes each, little-endian), the .pyc, then the bodies (both
+    empty when nothing was stubbed)."""
+    if data[:4] != importlib.util.MAGIC_NUMBER:
+        raise ValueError("built for another Python (magic number differs)")
+    ran = {(f, q, int(n)) for f, q, n in (row.split("\t") for row in ran.split("\n") if row)}
+    bodies = []
+    code = _shake(marshal.loads(data[16:]), ran, input_name, entry, bodies)
+    if not bodies:
+        return bytes(8)
+    if lines != "full":
+        # Stubs are compiled here with columns; keep the bundle's choice.
+        code = _strip(code, docstrings=False, lines=lines)
+    pyc = data[:16] + marshal.dumps(code)
+    return len(pyc).to_bytes(4, "little") + len(bodies).to_bytes(4, "little") + pyc + marshal.dumps(tuple(bodies))

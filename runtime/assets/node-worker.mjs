@@ -31,7 +31,7 @@ async function main() {
     return traceApp(loadPyodide, request);
   }
   const { runBundle } = await import(new URL("loader.mjs", dirURL(workerData.dir)).href);
-  return runBundle({ fallback: workerData.fallback });
+  return runBundle({ fallback: workerData.fallback, bodies: workerData.bodies });
 }
 
 main().then(

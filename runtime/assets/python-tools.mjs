@@ -2,8 +2,8 @@
 // Runs compiler.py over a batch of files inside the target Pyodide.
 
 /**
- * @typedef {{ op: "check" | "compile" | "strip" | "reads-doc" | "imports", path: string, data: Uint8Array,
- *   lines?: "full" | "lines" | "none", keepDocstrings?: boolean }} ToolJob
+ * @typedef {{ op: "check" | "compile" | "strip" | "reads-doc" | "imports" | "shake", path: string, data: Uint8Array,
+ *   lines?: "full" | "lines" | "none", keepDocstrings?: boolean, ran?: string, input?: string, entry?: string }} ToolJob
  * @typedef {{ ok: true, data?: Uint8Array } | { ok: false, error: string }} ToolResult
  */
 
@@ -25,6 +25,7 @@ export async function runPythonTools(loadPyodide, request) {
     strip: scope.get("strip_pyc"),
     readsDoc: scope.get("reads_doc"),
     imports: scope.get("pyc_imports"),
+    shake: scope.get("shake_pyc"),
   };
   const bytes = pyodide.runPython("bytes");
   return request.jobs.map((job) => {
@@ -41,7 +42,9 @@ export async function runPythonTools(loadPyodide, request) {
           ? fns.compile(data, job.path, lines)
           : job.op === "imports"
             ? fns.imports(data)
-            : fns.strip(data, lines, !job.keepDocstrings);
+            : job.op === "shake"
+              ? fns.shake(data, job.ran ?? "", job.input, job.entry, lines)
+              : fns.strip(data, lines, !job.keepDocstrings);
       const result = out.toJs();
       out.destroy();
       return { ok: true, data: result };

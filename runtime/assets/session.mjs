@@ -6,15 +6,19 @@ import { captureOutput, installArchive, readResource, runApp } from "./loader.mj
 
 /**
  * @typedef {{ indexURL: string, lockInfo: object, archives: string[], main: string,
- *   scenarios?: string[], tracerSource: string }} TraceRequest
+ *   scenarios?: string[], tracerSource: string, monitorSource: string }} TraceRequest
  * @typedef {{ path: string, outcome: import("./loader.mjs").RunOutcome, stdout: string,
  *   modules: string[] }} ScenarioRun
  * @typedef {{ pyodideVersion: string, pythonVersion: string, stdout: string, stderr: string,
  *   outcome: import("./loader.mjs").RunOutcome, opened: string[],
  *   dynlibs: { path: string, global: boolean }[],
  *   modules: [string, string | null, string | null][], scenarios: ScenarioRun[],
+ *   ran: [string, string, number][], earlyModules: string[],
  *   phases: Record<string, number> }} TraceResult
  */
+
+/** Where the traced run keeps monitor.py: outside site-packages, so nothing imports it. */
+const MONITOR_DIR = "/tmp/pyodide-packer";
 
 /**
  * @param {(options: object) => Promise<any>} loadPyodide
@@ -32,6 +36,16 @@ export async function traceApp(loadPyodide, request) {
   const pyodide = await loadPyodide({
     indexURL: request.indexURL,
     lockFileContents: { info: request.lockInfo, packages: {} },
+    // Before the interpreter starts: site runs this .pth line, so monitor.py records
+    // Pyodide's own start-up code too.
+    fsInit: async (/** @type {any} */ FS, /** @type {{ sitePackages: string }} */ info) => {
+      FS.mkdirTree(MONITOR_DIR);
+      FS.writeFile(`${MONITOR_DIR}/monitor.py`, request.monitorSource);
+      FS.writeFile(
+        `${info.sitePackages}/pyodide-packer-trace.pth`,
+        `import sys; exec(compile(open("${MONITOR_DIR}/monitor.py").read(), "<pyodide-packer monitor>", "exec"), {})\n`,
+      );
+    },
   });
   assertSupported(pyodide);
   lap("boot");
@@ -66,6 +80,7 @@ export async function traceApp(loadPyodide, request) {
   const opened = stopWatching();
   if (scenarios.length > 0) lap("scenarios");
   const modules = importedModules();
+  const [ran, earlyModules] = tracer.get("code_that_ran")().toJs();
   tracer.destroy();
   return {
     pyodideVersion: pyodide.version,
@@ -77,6 +92,8 @@ export async function traceApp(loadPyodide, request) {
     dynlibs: loadedDynlibs(pyodide),
     modules,
     scenarios,
+    ran,
+    earlyModules,
     phases,
   };
 }

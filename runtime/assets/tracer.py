@@ -26,3 +26,10 @@ def imported_modules():
         ))
     rows.sort()
     return rows
+
+
+def code_that_ran():
+    """(filename, qualname, first line) of every code object that started, sorted, and
+    the modules imported before monitor.py could record (empty without it)."""
+    ran, early = getattr(sys, "_pyodide_packer_trace", (set(), []))
+    return sorted(ran), list(early)

@@ -1,0 +1,113 @@
+// @ts-check
+// Putting back, on first need, what pack pruned from the bundle.
+import { onMissingFile } from "../pyodide-adapter.mjs";
+import { bloomTest } from "./bloom.mjs";
+import { readResourceSync } from "./resources.mjs";
+import { installArchive } from "./zip.mjs";
+
+/**
+ * @typedef {{ mode: "local" | "cdn" | "off", index: string, modules: import("./bloom.mjs").Bloom, files: import("./bloom.mjs").Bloom }} FallbackManifest
+ * @typedef {{ name: string, kind: "stdlib" | "published", archive: string | null,
+ *   mount?: string, extractDir?: string, data?: string | null }} FallbackInput
+ * @typedef {{ mode: string, inputs: FallbackInput[], modules: Record<string, number>,
+ *   files: Record<string, number> }} FallbackIndex
+ * @typedef {{ wanted: string, archive: string, warning: string }} FallbackUse
+ */
+
+// Last on sys.meta_path: asked only when every other finder failed. lookup(name) says
+// whether pack pruned the module; fetch(name) puts its input back (False when the
+// bundle keeps no fallback).
+const PRUNED_FINDER = `
+import importlib
+import importlib.machinery
+import sys
+
+
+class PrunedModuleFinder:
+    def __init__(self, lookup, fetch):
+        self.lookup = lookup
+        self.fetch = fetch
+
+    def find_spec(self, fullname, path=None, target=None):
+        if not self.lookup(fullname):
+            return None
+        if not self.fetch(fullname):
+            raise ModuleNotFoundError(
+                f"No module named {fullname!r}: pyodide-packer pruned it because the traced run "
+                f"did not import it; re-pack with a --scenario that imports it or --include {fullname}",
+                name=fullname,
+            )
+        importlib.invalidate_caches()
+        return importlib.machinery.PathFinder.find_spec(fullname, path, target)
+
+
+def install(lookup, fetch):
+    sys.meta_path.append(PrunedModuleFinder(lookup, fetch))
+`;
+
+/**
+ * Puts back, on first need, what pack pruned: an import that no finder satisfies, or an
+ * open/stat of a missing package file, that the manifest's Bloom filters say pack may
+ * have pruned, consults fallback/index.json (fetched then) and installs the input that
+ * held it, logging one warning. With the fallback off (or a
+ * bundle that keeps none), importing a pruned module fails with an error naming the fix.
+ * @param {any} pyodide
+ * @param {FallbackManifest} fallback
+ * @param {URL} base
+ * @param {{ enabled: boolean, fs?: typeof import("node:fs"), uses: FallbackUse[] }} options
+ */
+export function installFallback(pyodide, fallback, base, { enabled, fs, uses }) {
+  /** @type {FallbackIndex | undefined} */
+  let index;
+  const readIndex = () => (index ??= JSON.parse(new TextDecoder().decode(readResourceSync(new URL(fallback.index, base), fs))));
+  const installed = new Set();
+  const mayBeModule = bloomTest(fallback.modules);
+  const mayBeFile = bloomTest(fallback.files);
+  /**
+   * Installs input i's archive (for a module) or its data zip (for a file an open or
+   * stat missed: unpacked here, without calling into Python), once; false when the
+   * bundle keeps nothing to put back.
+   * @param {number} i
+   * @param {string} wanted
+   * @param {"archive" | "data"} which
+   */
+  const fetchInput = (i, wanted, which) => {
+    const input = /** @type {FallbackInput} */ (readIndex().inputs[i]);
+    const archive = input[which];
+    if (!enabled || !archive) return false;
+    if (installed.has(archive)) return true;
+    // Marked first: an install that stats or opens a file not there yet comes back here
+    // and must not start the same install again.
+    installed.add(archive);
+    let bytes;
+    try {
+      bytes = readResourceSync(new URL(archive, base), fs);
+    } catch (error) {
+      throw new Error(`pyodide-packer: ${wanted} was pruned from this bundle and its fallback ${archive} could not be read (${error}); deploy the fallback/ folder with the bundle`);
+    }
+    if (input.kind === "stdlib") pyodide.FS.writeFile(input.mount, bytes);
+    else if (which === "data") installArchive(pyodide, bytes);
+    else pyodide.unpackArchive(bytes, archive.endsWith(".whl") ? "wheel" : "zip", { extractDir: input.extractDir });
+    const warning = `pyodide-packer: ${wanted} was pruned from this bundle and loaded from ${archive}; re-pack with a --scenario that uses it or --include ${wanted}`;
+    uses.push({ wanted, archive, warning });
+    console.warn(warning);
+    return true;
+  };
+  const scope = pyodide.toPy({});
+  try {
+    pyodide.runPython(PRUNED_FINDER, { globals: scope, filename: "<pyodide-packer fallback>" });
+    scope.get("install")(
+      (/** @type {string} */ name) => mayBeModule(name) && name in readIndex().modules,
+      (/** @type {string} */ name) => fetchInput(/** @type {number} */ (readIndex().modules[name]), name, "archive"),
+    );
+  } finally {
+    scope.destroy();
+  }
+  if (!enabled) return;
+  onMissingFile(pyodide, (path) => {
+    // CPython looks for a cached .pyc of every source module it imports: never pack's.
+    if (path.includes("/__pycache__/") || !mayBeFile(path)) return false;
+    const i = readIndex().files[path];
+    return i !== undefined && fetchInput(i, path, "data") && pyodide.FS.analyzePath(path).exists;
+  });
+}
