@@ -37,6 +37,7 @@ const inputs: StagedInputs = {
   stdlib: new Map([
     ["json/__init__.py", b("j")],
     ["json/decoder.py", b("d")],
+    ["importlib/_bootstrap.py", b("b")],
     ["xml/__init__.py", b("x")],
   ]),
   stdlibMount: "/lib/python313.zip",
@@ -70,6 +71,8 @@ const trace: TraceResult = {
     ["codecs", "/lib/python3.13/codecs.py", "frozen"],
     ["demo", `${SP}/demo/__init__.pyc`, `${SP}/demo/__init__.pyc`],
     ["helper", "/home/pyodide/helper.py", "/home/pyodide/helper.py"],
+    // importlib sets the frozen _bootstrap's __file__ to the zip's copy, never read.
+    ["importlib._bootstrap", "/lib/python313.zip/importlib/_bootstrap.py", "frozen"],
     ["json", "/lib/python313.zip/json/__init__.py", "/lib/python313.zip/json/__init__.py"],
     ["json.decoder", "/lib/python313.zip/json/decoder.py", "/lib/python313.zip/json/decoder.py"],
     ["sys", null, "built-in"],
@@ -84,7 +87,7 @@ const trace: TraceResult = {
 describe("traceUsage", () => {
   const usage = traceUsage(trace, inputs);
 
-  it("takes stdlib modules from sys.modules (zipimport bypasses the FS)", () => {
+  it("takes stdlib modules from sys.modules (zipimport bypasses the FS), not frozen ones", () => {
     expect([...usage.stdlib].sort()).toEqual(["json/__init__.py", "json/decoder.py"]);
   });
 

@@ -41,8 +41,10 @@ export function traceUsage(trace: TraceResult, inputs: StagedInputs): Usage {
   };
   for (const path of trace.opened) use(path);
   const zipPrefix = inputs.stdlibMount + "/";
-  for (const [name, file] of trace.modules) {
-    if (!file) continue;
+  for (const [name, file, origin] of trace.modules) {
+    // Frozen code never reads its file; importlib points __file__ of its frozen
+    // _bootstrap modules at the zip all the same.
+    if (!file || origin === "frozen") continue;
     if (file.startsWith(zipPrefix)) {
       const entry = file.slice(zipPrefix.length);
       if (inputs.stdlib.has(entry)) usage.stdlib.add(entry);
