@@ -86,6 +86,10 @@ export function formatFindings(report: PackReport): string {
   }
   const deferred = formatDeferred(report);
   if (deferred) lines.push(deferred);
+  const bundleOnly = report.transforms.bundleOnly?.length ?? 0;
+  if (bundleOnly > 0) {
+    lines.push(`lazy bodies: ${bundleOnly} functions ran in the bundle but not in the trace (a transform changed their path); shipped whole`);
+  }
   const { fallback } = report;
   if (fallback && fallback.mode !== "off" && fallback.archives.length + fallback.remote.length > 0) {
     const remote = fallback.remote.length > 0 ? ` and ${fallback.remote.length} from the index URL` : "";

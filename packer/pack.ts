@@ -11,11 +11,11 @@ import { traceUsage, type Usage } from "../analyzers/trace-usage.ts";
 import { explainModule } from "./why.ts";
 import { readAsset } from "../runtime/assets.ts";
 import { ChromiumHost } from "../runtime/chromium-host.ts";
-import type { AppRun, Host, RunOutcome, TraceResult } from "../runtime/host.ts";
+import type { AppRun, CodeKey, Host, RunOutcome, TraceResult } from "../runtime/host.ts";
 import { NodeHost } from "../runtime/node-host.ts";
 import { findDist, pythonLayout, type PyodideDist } from "../runtime/pyodide-dist.ts";
 import { runPythonTools } from "../runtime/python-tools.ts";
-import { applyTransforms, DEFAULT_TRANSFORMS, type TransformOptions } from "../transforms/apply.ts";
+import { applyTransforms, DEFAULT_TRANSFORMS, type CodeCoverage, type TransformOptions } from "../transforms/apply.ts";
 import { planBundle } from "../transforms/select.ts";
 import { commitOutput, prepareOutput, servedFiles, writeBundle, writeFiles, writeSidecars } from "./bundle.ts";
 import { FALLBACK_INDEX, fallbackCost, planFallback, type FallbackMode } from "./fallback.ts";
@@ -160,43 +160,66 @@ export async function pack(options: PackOptions): Promise<PackResult> {
   let temp: string | undefined;
   try {
     const { dist, packages, inputs, trace, graph, usage, findings } = await analyzeApp(options, host, s);
-    s.step("transform");
     const transformOptions = { ...DEFAULT_TRANSFORMS, ...options.transforms };
     const selected = planBundle(inputs, usage);
     const early = new Set(trace.earlyModules);
-    const coverage = { ran: trace.ran, unseen: trace.modules.flatMap(([name, file]) => (early.has(name) && file ? [file] : [])) };
-    const transformed = await applyTransforms(selected, dist, inputs.stdlibMount, transformOptions, s.cacheDir, coverage);
-    const plan = transformed.plan;
-    s.step("write");
-    temp = prepareOutput(s.out);
+    let coverage: CodeCoverage = { ran: trace.ran, unseen: trace.modules.flatMap(([name, file]) => (early.has(name) && file ? [file] : [])) };
     const layout = { stdlibMount: inputs.stdlibMount, ...pythonLayout(dist.pythonVersion) };
     const cdn = { indexURL: options.indexURL ?? defaultIndexURL(dist.version), lock: resolve(s.cwd, options.lock ?? dist.lockPath) };
     const fallback = planFallback(selected, graph, dist, layout, options.fallback ?? "local", cdn);
-    writeFiles(temp, fallback.files);
-    const written = writeBundle(plan, dist, temp, fallback.manifest);
     const meter = new SizeMeter(s.cacheDir);
-    // The fallback's index gets sidecars too; its archives are fetched rarely and whole.
-    await writeSidecars(temp, [...servedFiles(written, dist), FALLBACK_INDEX], meter);
+    /** Transforms the selection and writes it, with sidecars, into a fresh temporary folder. */
+    const build = async () => {
+      s.step("transform");
+      const transformed = await applyTransforms(selected, dist, inputs.stdlibMount, transformOptions, s.cacheDir, coverage);
+      s.step("write");
+      temp = prepareOutput(s.out);
+      writeFiles(temp, fallback.files);
+      const written = writeBundle(transformed.plan, dist, temp, fallback.manifest);
+      // The fallback's index gets sidecars too; its archives are fetched rarely and whole.
+      await writeSidecars(temp, [...servedFiles(written, dist), FALLBACK_INDEX], meter);
+      return { transformed, written, dir: temp };
+    };
+    let { transformed, written, dir } = await build();
     let validation: Validation = { ok: true, skipped: true, outputMatches: false, stdout: "" };
+    /** Functions the bundle ran that the trace did not see (its transforms changed a path). */
+    let bundleOnly: CodeKey[] = [];
     if (options.validate !== false) {
       s.step("validate");
       // The bundle alone, without its fallback and without deferred bodies: what it
       // proves is what a page has before the app's first result.
-      validation = compareRuns(trace, await host.runBundle(temp, s.timeoutMs, { fallback: false, bodies: false }));
+      const alone = { fallback: false, bodies: false } as const;
+      let run = await host.runBundle(dir, s.timeoutMs, alone);
+      if (run.bodies && run.bodies.refused.length > 0) {
+        // The bundle called a function the traced run never did: a transform changed the
+        // path (dataclasses builds a class docstring when the docstrings were stripped).
+        // One run with bodies on records every such call; they ship whole.
+        const recorded = await host.runBundle(dir, s.timeoutMs, { fallback: false, bodies: "record" });
+        const traced = new Set(coverage.ran.map((key) => key.join("\0")));
+        // "<frozen …>", "<pyodide-packer …>": code no shipped .pyc holds.
+        bundleOnly = (recorded.bodies?.called ?? []).filter((key) => !key[0].startsWith("<") && !traced.has(key.join("\0")));
+        coverage = { ...coverage, ran: [...coverage.ran, ...bundleOnly] };
+        rmSync(dir, { recursive: true, force: true });
+        ({ transformed, written, dir } = await build());
+        s.step("validate");
+        run = await host.runBundle(dir, s.timeoutMs, alone);
+      }
+      validation = compareRuns(trace, run);
       if (!validation.ok) throw new PackError("VALIDATION_FAILED", { detail: validation.detail ?? "output differs" });
     }
+    const plan = transformed.plan;
     s.step("report");
     const report = await buildReport(plan, written, dist, meter, {
       runner: host.name,
       validation,
-      transforms: { options: transformOptions, savings: transformed.savings, stubbed: transformed.stubbed, warnings: transformed.warnings },
+      transforms: { options: transformOptions, savings: transformed.savings, stubbed: transformed.stubbed, bundleOnly, warnings: transformed.warnings },
       static: findings,
       fallback: fallbackCost(fallback),
     });
     meter.save();
-    writeFileSync(join(temp, "report.json"), JSON.stringify(report, null, 2) + "\n");
-    writeFileSync(join(temp, "report.html"), renderReportHtml(report, sizeTrees(inputs, plan)));
-    commitOutput(temp, s.out);
+    writeFileSync(join(dir, "report.json"), JSON.stringify(report, null, 2) + "\n");
+    writeFileSync(join(dir, "report.html"), renderReportHtml(report, sizeTrees(inputs, plan)));
+    commitOutput(dir, s.out);
     temp = undefined;
     return { outDir: s.out, report, packages, trace };
   } finally {

@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
+import type { CodeKey } from "../runtime/host.ts";
 import type { PyodideDist } from "../runtime/pyodide-dist.ts";
 import type { StaticFindings } from "../analyzers/static-usage.ts";
 import type { TransformOptions, TransformResult } from "../transforms/apply.ts";
@@ -57,7 +58,10 @@ export interface PackReport {
   runtime: { files: string[]; bytes: number; gzip: number; brotli: number };
   dynlibs: { path: string; global: boolean }[];
   /** What each transform did, by input, in raw bytes; and what it could not do. */
-  transforms: { options: TransformOptions } & Pick<TransformResult, "savings" | "stubbed" | "warnings">;
+  transforms: { options: TransformOptions } & Pick<TransformResult, "savings" | "stubbed" | "warnings"> & {
+    /** Functions the bundle ran that the trace did not (a transform changed the path): shipped whole. */
+    bundleOnly?: CodeKey[];
+  };
   /** The static witness: what it reaches beyond the trace, what nothing can follow. */
   static: StaticFindings;
   /** What fallback/ adds to the deploy folder. */

@@ -21,13 +21,21 @@ export interface AppRun {
   timings?: { runtime?: number; bundle?: number; dynlibs?: number; load?: number; run?: number; total?: number };
   /** What the loader's fallback put back, with the warning it logged for each. */
   fallbacks?: { wanted: string; archive: string; warning: string }[];
+  /** Deferred function bodies (runtime/assets/loader/bodies.mjs BodiesUse). */
+  bodies?: { loaded: string[]; refused: CodeKey[]; called: CodeKey[] };
 }
+
+/** [co_filename, co_qualname, co_firstlineno]: a code object, as a .pyc's can be matched. */
+export type CodeKey = [string, string, number];
 
 export interface BundleRunOptions {
   /** false: run the bundle alone, without its fallback (what validation proves). */
   fallback?: boolean;
-  /** false: load no deferred function body; a stub's call fails naming its function. */
-  bodies?: boolean;
+  /**
+   * false: load no deferred function body (a stub's call fails naming its function);
+   * "record": load them, keeping every stub so that each call is reported.
+   */
+  bodies?: boolean | "record";
 }
 
 /** Everything one traced run saw (see runtime/assets/session.mjs). */
@@ -46,7 +54,7 @@ export interface TraceResult extends AppRun {
    * [co_filename, co_qualname, co_firstlineno] of every code object that started, from
    * Pyodide's start-up through the scenarios (runtime/assets/monitor.py), sorted.
    */
-  ran: [string, string, number][];
+  ran: CodeKey[];
   /** Modules imported before the monitor could record: their code may have run unseen. */
   earlyModules: string[];
   /** Milliseconds spent in boot, install and run inside the host. */

@@ -28,6 +28,7 @@ export { installArchive, readStoredZip, zipDirectory } from "./loader/zip.mjs";
  * @typedef {import("./loader/zip.mjs").ZipEntry} ZipEntry
  * @typedef {import("./loader/bodies.mjs").BodiesManifest} BodiesManifest
  * @typedef {import("./loader/bodies.mjs").BodiesUse} BodiesUse
+ * @typedef {import("./loader/bodies.mjs").BodiesMode} BodiesMode
  * @typedef {{ format: number, pyodideVersion: string, lockInfo: object, stdlib: string,
  *   bundle: string, main: string, runtime: string, dynlibs: Dynlib[],
  *   fallback?: FallbackManifest, bodies?: BodiesManifest }} Manifest
@@ -49,7 +50,7 @@ function toRuntimeLocation(url) {
  * rest of its fetch, and unpacking), dynlibs (preloading the .so files).
  * @param {{ pyodide?: any, loadPyodide?: (options: object) => Promise<any>,
  *   indexURL?: string, baseURL?: string | URL, pyodideOptions?: object, fallback?: boolean,
- *   bodies?: boolean }} [options]
+ *   bodies?: BodiesMode }} [options]
  * @returns {Promise<{ pyodide: any, manifest: Manifest, fallbacks: FallbackUse[], bodies: BodiesUse,
  *   prefetchBodies: () => Promise<void>, timings: LoadTimings }>}
  */
@@ -86,8 +87,8 @@ export async function loadBundle(options = {}) {
   lap("dynlibs");
   const fs = base.protocol === "file:" ? await import("node:fs") : undefined;
   /** @type {BodiesUse} */
-  const bodies = { loaded: [] };
-  const prefetchBodies = manifest.bodies ? installBodies(pyodide, manifest.bodies, base, { enabled: options.bodies !== false, fs, use: bodies }) : async () => {};
+  const bodies = { loaded: [], refused: [], called: [] };
+  const prefetchBodies = manifest.bodies ? installBodies(pyodide, manifest.bodies, base, { mode: options.bodies ?? true, fs, use: bodies }) : async () => {};
   /** @type {FallbackUse[]} */
   const fallbacks = [];
   if (manifest.fallback) {
@@ -114,13 +115,13 @@ function whenIdle(/** @type {() => void} */ work) {
  * and worker.mjs in a Web Worker; onText gets the app's output as it comes. After the
  * app's first result the deferred function bodies are prefetched when the page is idle
  * (options.prefetch false: only when a function needs its own).
- * @param {{ fallback?: boolean, bodies?: boolean, prefetch?: boolean }} options
+ * @param {{ fallback?: boolean, bodies?: BodiesMode, prefetch?: boolean }} options
  * @param {(stream: "stdout" | "stderr", text: string) => void} [onText]
  * @returns {Promise<BundleRun>}
  */
 export async function runBundle(options = {}, onText = () => {}) {
   /** @type {BundleRun} */
-  const result = { stdout: "", stderr: "", outcome: { ok: false, exitCode: 1 }, timings: {}, fallbacks: [], bodies: { loaded: [] } };
+  const result = { stdout: "", stderr: "", outcome: { ok: false, exitCode: 1 }, timings: {}, fallbacks: [], bodies: { loaded: [], refused: [], called: [] } };
   const since = (/** @type {number} */ start) => Math.round(performance.now() - start);
   try {
     let start = performance.now();

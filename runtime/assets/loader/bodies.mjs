@@ -4,14 +4,21 @@
 // with its key (input, entry, index). The first such call of an input reads that
 // input's bodies archive (synchronously: the call is waiting), and one walk over the
 // heap then gives every function still holding one of its stubs the real code, so later
-// calls run it directly. prefetchBodies reads the archives in the background instead.
+// calls run it directly. prefetchBodies reads the archives in the background instead
+// (and walks then); a stub created after a walk, by a module imported since, walks again
+// on its first call.
 import { readResource, readResourceSync } from "./resources.mjs";
 import { readStoredZip } from "./zip.mjs";
 
 /**
  * input name → its bodies archive, relative to the bundle.
  * @typedef {Record<string, string>} BodiesManifest
- * @typedef {{ loaded: string[] }} BodiesUse the inputs whose bodies were read, in order
+ * @typedef {[string, string, number]} CodeKey co_filename, co_qualname, co_firstlineno
+ * @typedef {{ loaded: string[], refused: CodeKey[], called: CodeKey[] }} BodiesUse loaded:
+ *   the inputs whose bodies were read, in order; refused: stubs called while bodies were
+ *   off; called: every code object that started (mode "record" only)
+ * @typedef {boolean | "record"} BodiesMode false: read no body (a stub's call fails);
+ *   "record": read bodies, keep every stub, and report every code object that starts
  */
 
 /** Where an input's bodies are written in the Emscripten FS: one file per entry. */
@@ -27,7 +34,7 @@ import types
 HELPER = "__pyodide_packer_body__"
 
 
-def install(directory, fetch, enabled):
+def install(directory, fetch, enabled, report):
     codes = {}
     entries = {}
     loaded = set()
@@ -63,18 +70,22 @@ def install(directory, fetch, enabled):
     def body(key, cells):
         code = codes.get(key)
         caller = sys._getframe(1)
+        stub = caller.f_code
         if code is None:
             input_name, entry, index = key
             if input_name not in loaded:
                 if not enabled:
-                    stub = caller.f_code
+                    report("refused", stub.co_filename, stub.co_qualname, stub.co_firstlineno)
                     raise RuntimeError(
                         f"pyodide-packer: {stub.co_qualname} ({stub.co_filename}:{stub.co_firstlineno}) did not run "
                         "when pack traced the app, and this run loads no deferred bodies; re-pack with a --scenario "
                         "that calls it, or --keep-bodies for its module"
                     )
                 fetch(input_name)
-                arrived(input_name)
+                loaded.add(input_name)
+            if enabled != "record":
+                # Also after a prefetch: stubs of modules imported since it get theirs.
+                swap(input_name)
             code = codes.setdefault(key, read_entry(input_name, entry)[index])
         closure = None
         if cells is not None:
@@ -82,6 +93,18 @@ def install(directory, fetch, enabled):
             closure = tuple(by_name[name] for name in code.co_freevars)
         return types.FunctionType(code, caller.f_globals, code.co_name, None, closure)
 
+    if enabled == "record":
+        # As the trace's monitor.py does: every code object that starts, stubs, the
+        # bodies they load and what those call alike.
+        monitoring = sys.monitoring
+
+        def started(code, offset):
+            report("called", code.co_filename, code.co_qualname, code.co_firstlineno)
+            return monitoring.DISABLE
+
+        monitoring.use_tool_id(5, "pyodide-packer")
+        monitoring.register_callback(5, monitoring.events.PY_START, started)
+        monitoring.set_events(5, monitoring.events.PY_START)
     setattr(builtins, HELPER, body)
     return arrived
 `;
@@ -101,16 +124,16 @@ function writeBodies(pyodide, input, archive) {
 }
 
 /**
- * Installs __pyodide_packer_body__. With enabled false (what validation runs), a stub's
+ * Installs __pyodide_packer_body__. With mode false (what validation runs), a stub's
  * call fails naming its function instead of reading a body. Returns prefetch(): reads
  * every archive not read yet, in the background.
  * @param {any} pyodide
  * @param {BodiesManifest} bodies
  * @param {URL} base
- * @param {{ enabled: boolean, fs?: typeof import("node:fs"), use: BodiesUse }} options
+ * @param {{ mode: BodiesMode, fs?: typeof import("node:fs"), use: BodiesUse }} options
  * @returns {() => Promise<void>}
  */
-export function installBodies(pyodide, bodies, base, { enabled, fs, use }) {
+export function installBodies(pyodide, bodies, base, { mode, fs, use }) {
   const scope = pyodide.toPy({});
   /** @type {any} */
   let arrived;
@@ -129,13 +152,20 @@ export function installBodies(pyodide, bodies, base, { enabled, fs, use }) {
       if (!archive) throw new Error(`pyodide-packer: the manifest names no bodies for ${input}`);
       land(input, readResourceSync(new URL(archive, base), fs));
     };
-    arrived = scope.get("install")(BODIES_DIR, fetchSync, enabled);
+    const seen = new Set();
+    const report = (/** @type {"called" | "refused"} */ what, /** @type {string} */ file, /** @type {string} */ qualname, /** @type {number} */ line) => {
+      const id = `${what}\0${file}\0${qualname}\0${line}`;
+      if (seen.has(id)) return;
+      seen.add(id);
+      use[what].push([file, qualname, line]);
+    };
+    arrived = scope.get("install")(BODIES_DIR, fetchSync, mode, report);
   } finally {
     scope.destroy();
   }
   return async () => {
     for (const [input, archive] of Object.entries(bodies)) {
-      if (read.has(input) || !enabled) continue;
+      if (read.has(input) || mode !== true) continue;
       const bytes = await readResource(new URL(archive, base));
       if (read.has(input)) continue; // a stub's call read it meanwhile
       land(input, bytes);
