@@ -64,10 +64,10 @@ Options:
   --keep-columns         keep .pyc column positions (tracebacks keep their ^^^
                          markers; by default .pyc keep line numbers only)
   --keep-docstrings GLOB keep the docstrings of modules matching GLOB (repeatable)
-  --lazy-bodies          ship functions that did not run in the traced run as stubs
-                         whose code is fetched on first call or prefetched after the
-                         first result (.pyc only)
-  --no-lazy-bodies       ship every function's code up front
+  --no-lazy-bodies       ship every function's code up front; by default functions
+                         that did not run in the traced run ship as stubs whose code
+                         is fetched on first call or prefetched after the first result
+  --lazy-bodies          the default, for a config file that turned it off
   --keep-bodies GLOB     modules matching GLOB keep every function's code (repeatable)
   --config FILE          settings (TOML or JSON; default: [tool.pyodide-packer] in the
                          pyproject.toml beside the app); flags override them

@@ -17,6 +17,7 @@ describe("pack on the node runner", () => {
     expect(r.errors).toEqual([]);
     expect(r.code).toBe(0);
     expect(readdirSync(r.out).filter((f) => !/\.(br|gz)$/.test(f)).sort()).toEqual([
+      "bodies",
       "bundle.zip",
       "fallback",
       "index.html",

@@ -45,7 +45,8 @@ describe("Pyodide 314 in Chromium with every transform on", () => {
       expect(r.code).toBe(0);
       const report = r.report();
       expect(report.validation).toMatchObject({ ok: true, stdout });
-      expect(Object.keys(report.transforms.savings.stdlib!)).toEqual(["minify", "pyc"]);
+      expect(Object.keys(report.transforms.savings.stdlib!)).toEqual(["minify", "pyc", "shake"]);
+      expect(report.stdlib.deferred!.functions).toBeGreaterThan(1000);
     }
   });
 });

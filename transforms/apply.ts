@@ -27,7 +27,7 @@ export interface TransformOptions {
   keepDocstrings: string[];
   /**
    * Ship each function that never ran in the traced run as a stub whose body is
-   * fetched on first call (or prefetched after the first result): .pyc only.
+   * fetched on first call (or prefetched after the first result): .pyc only (default on).
    */
   lazyBodies: boolean;
   /** Modules that keep every body, as path globs (code that reads __code__ or co_code). */
@@ -42,7 +42,7 @@ export const DEFAULT_TRANSFORMS: TransformOptions = {
   stripLines: false,
   keepColumns: false,
   keepDocstrings: [],
-  lazyBodies: false,
+  lazyBodies: true,
   keepBodies: [],
 };
 
