@@ -225,8 +225,8 @@ export async function applyTransforms(
     })),
   ];
   const results = await runPythonTools(dist, jobs, cacheDir);
-  /** Every .pyc the bundle ships after pass 2: its slot, map key and bytes. */
-  const shipped: { slot: Slot; key: string; data: Uint8Array }[] = pycs.map((slot) => ({ slot, key: slot.key, data: slot.data }));
+  /** Every .pyc the bundle ships after pass 2, by slot: its map key and bytes. */
+  const shipped = new Map<Slot, { slot: Slot; key: string; data: Uint8Array }>(pycs.map((slot) => [slot, { slot, key: slot.key, data: slot.data }]));
   toCompile.forEach((slot, i) => {
     const result = results[i]!;
     if (!result.ok) {
@@ -235,7 +235,7 @@ export async function applyTransforms(
     }
     slot.map.delete(slot.key);
     slot.map.set(`${slot.key}c`, result.data!);
-    shipped.push({ slot, key: `${slot.key}c`, data: result.data! });
+    shipped.set(slot, { slot, key: `${slot.key}c`, data: result.data! });
     save(slot, "pyc", slot.data.length, result.data!.length);
   });
   toStrip.forEach((slot, i) => {
@@ -245,11 +245,11 @@ export async function applyTransforms(
       return;
     }
     slot.map.set(slot.key, result.data!);
-    shipped.find((s) => s.slot === slot)!.data = result.data!;
+    shipped.get(slot)!.data = result.data!;
     save(slot, "pyc-strip", slot.data.length, result.data!.length);
   });
 
-  const { bodies, stubbed } = options.lazyBodies && coverage ? await shakeFunctions(shipped, dist, lines, options, coverage, cacheDir, warnings, save) : { bodies: new Map(), stubbed: {} };
+  const { bodies, stubbed } = options.lazyBodies && coverage ? await shakeFunctions([...shipped.values()], dist, lines, options, coverage, cacheDir, warnings, save) : { bodies: new Map(), stubbed: {} };
 
   return {
     plan: { ...plan, stdlib: { ...plan.stdlib, kept: stdlib }, packages, app, bodies },
