@@ -1,4 +1,4 @@
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { REPO } from "../fixtures/paths.ts";
 import { tempDir } from "../fixtures/temp.ts";
@@ -86,6 +86,27 @@ describe("pack CLI usage", () => {
     const r = await run(["app.py"], cwd);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/^pack: bad config in .*pyproject.toml \[tool.pyodide-packer\]: unknown key "require" \(known: requires, /);
+  });
+  it("stops at an app folder over its limit: one line, exit 2, nothing written", async () => {
+    const cwd = tempDir("cli");
+    writeFileSync(join(cwd, "app.py"), "print(1)\n");
+    mkdirSync(join(cwd, "photos"));
+    for (let i = 0; i < 5000; i++) writeFileSync(join(cwd, "photos", `${i}.jpg`), "");
+    const r = await run(["app.py", "--runner", "node", "--pyodide", join(REPO, "node_modules", "pyodide"), "--out", "out", "-q"], cwd);
+    expect(r).toEqual({
+      code: 2,
+      stdout: "",
+      stderr: `pack: the app folder ${cwd} holds more than 5,000 files or 200 MB to stage beside the app (stopped at 5,001 files, 0.0 MB); pass --app-dir DIR with a folder that holds only the app's files, or list the rest in a .gitignore\n`,
+    });
+    expect(readdirSync(cwd).sort()).toEqual(["app.py", "photos"]);
+  });
+
+  it("wants --app-dir to hold the app", async () => {
+    const cwd = tempDir("cli");
+    writeFileSync(join(cwd, "app.py"), "print(1)\n");
+    mkdirSync(join(cwd, "src"));
+    const r = await run(["app.py", "--app-dir", "src"], cwd);
+    expect(r).toEqual({ code: 2, stdout: "", stderr: `pack: --app-dir ${join(cwd, "src")} must hold the app ${join(cwd, "app.py")}; run pack --help for usage\n` });
   });
 });
 

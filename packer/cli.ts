@@ -37,6 +37,8 @@ Options:
   --pyodide VERSION|DIR  the runtime: an installed pyodide version or a folder
                          (default: the installed "pyodide" package)
   --runner chromium|node where to trace and validate (default: chromium)
+  --app-dir DIR          the folder whose files ship beside the app (default: the app's
+                         own folder; .gitignore'd paths left out)
   --out DIR              output folder (default: pack-dist)
   --timeout SECONDS      stop an app that runs longer (default: 120)
   --strategy trace|safe  trace (default): keep what the traced run used; safe: also
@@ -121,6 +123,7 @@ function parse(argv: string[]): Parsed {
       pyodide: { type: "string" },
       runner: { type: "string" },
       out: { type: "string" },
+      "app-dir": { type: "string" },
       timeout: { type: "string" },
       strategy: { type: "string" },
       scenario: { type: "string", multiple: true },
@@ -190,6 +193,7 @@ function parse(argv: string[]): Parsed {
     pyodide: v.pyodide,
     runner: oneOf("--runner", v.runner, ["chromium", "node"] as const),
     out: v.out,
+    appDir: v["app-dir"],
     timeoutSeconds: timeout,
     strategy: oneOf("--strategy", v.strategy, ["trace", "safe"] as const),
     scenarios: v.scenario,

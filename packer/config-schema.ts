@@ -23,6 +23,7 @@ export const CONFIG_SCHEMA = {
     pyodide: { type: "string", description: "An installed pyodide version, or a folder" },
     runner: { enum: ["chromium", "node"] },
     out: { type: "string" },
+    "app-dir": { type: "string", description: "The folder whose files ship beside the app (default: the app's folder)" },
     timeout: { type: "number", description: "Seconds" },
     validate: { type: "boolean" },
     fallback: { enum: ["local", "cdn", "off"], description: "Keep what was pruned for the loader to fetch on need (local), fetch it from the index URL where published (cdn), or not (off)" },

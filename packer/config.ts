@@ -67,6 +67,7 @@ function fromTable(t: Raw, base: string, source: string): Config {
       pyodide: t.pyodide as string | undefined,
       runner: t.runner as PackOptions["runner"],
       out: path(t.out),
+      appDir: path(t["app-dir"]),
       timeoutSeconds: t.timeout as number | undefined,
       validate: t.validate as boolean | undefined,
       fallback: t.fallback as PackOptions["fallback"],

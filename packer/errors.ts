@@ -43,6 +43,9 @@ const MESSAGES = {
     `the bundle does not reproduce the traced run: ${a.detail}; nothing was written (use --no-validate to keep it anyway)`,
   CONFIG_INVALID: (a: { source: string; detail: string }) => `bad config in ${a.source}: ${a.detail}`,
   OUTPUT_NOT_WRITABLE: (a: { path: string; detail: string }) => `cannot write ${a.path}: ${a.detail}`,
+  APP_FOLDER_TOO_LARGE: (a: { path: string; files: number; bytes: number; limits: { files: number; bytes: number } }) =>
+    `the app folder ${a.path} holds more than ${a.limits.files.toLocaleString("en-US")} files or ${a.limits.bytes / 1e6} MB to stage beside the app ` +
+    `(stopped at ${a.files.toLocaleString("en-US")} files, ${(a.bytes / 1e6).toFixed(1)} MB); pass --app-dir DIR with a folder that holds only the app's files, or list the rest in a .gitignore`,
 } as const;
 
 export type ErrorCode = keyof typeof MESSAGES;

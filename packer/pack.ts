@@ -1,6 +1,6 @@
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { dirname, join, resolve } from "node:path";
+import { dirname, isAbsolute, join, relative, resolve } from "node:path";
 import { defaultCacheDir } from "../analyzers/fetch-cache.ts";
 import { appRequirements } from "../analyzers/requirements.ts";
 import { defaultIndexURL, resolvePackages, type ResolvedPackage } from "../analyzers/resolve.ts";
@@ -31,6 +31,8 @@ export type Runner = "chromium" | "node";
 export interface PackOptions {
   /** The app's main .py file. */
   app: string;
+  /** The folder staged beside the app as its files (default: the app's own folder). */
+  appDir?: string;
   cwd?: string;
   /** Requirements; when empty, requirements.txt or pyproject.toml beside the app. */
   requires?: string[];
@@ -82,6 +84,7 @@ export interface Analysis {
 interface Settings {
   cwd: string;
   app: string;
+  appDir: string;
   out: string;
   cacheDir: string;
   timeoutMs: number;
@@ -92,9 +95,14 @@ function settings(options: PackOptions): Settings {
   const cwd = options.cwd ?? process.cwd();
   const app = resolve(cwd, options.app);
   if (!existsSync(app)) throw new PackError("APP_NOT_FOUND", { path: app });
+  const appDir = options.appDir ? resolve(cwd, options.appDir) : dirname(app);
+  if (relative(appDir, app).startsWith("..") || isAbsolute(relative(appDir, app))) {
+    throw new PackError("USAGE", { detail: `--app-dir ${appDir} must hold the app ${app}` });
+  }
   return {
     cwd,
     app,
+    appDir,
     out: resolve(cwd, options.out ?? "pack-dist"),
     cacheDir: options.cacheDir ? resolve(cwd, options.cacheDir) : defaultCacheDir(),
     timeoutMs: (options.timeoutSeconds ?? 120) * 1000,
@@ -124,7 +132,7 @@ export async function analyzeApp(options: PackOptions, host: Host, s: Settings =
   );
   const scenarios = (options.scenarios ?? []).map((f) => resolve(s.cwd, f));
   for (const file of scenarios) if (!existsSync(file)) throw new PackError("APP_NOT_FOUND", { path: file });
-  const inputs = stageInputs(dist, packages, { dir: dirname(s.app), main: s.app, outDir: s.out, scenarios });
+  const inputs = stageInputs(dist, packages, { dir: s.appDir, main: s.app, outDir: s.out, scenarios });
   const work = mkdtempSync(join(tmpdir(), "pyodide-packer-"));
   try {
     s.step("trace");

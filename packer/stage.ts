@@ -1,7 +1,8 @@
-import { readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { basename, join, relative, sep } from "node:path";
 import type { ResolvedPackage } from "../analyzers/resolve.ts";
 import { pythonLayout, type PyodideDist } from "../runtime/pyodide-dist.ts";
+import { listAppFolder, readAppFolder } from "./app-folder.ts";
 import { readZip, writeStoredZip } from "./zip.ts";
 
 /** Where the app's files live in the Emscripten FS (Pyodide's working directory). */
@@ -29,28 +30,6 @@ export interface StagedInputs {
   scenarioFiles: Map<string, Uint8Array>;
 }
 
-const SKIPPED_APP_DIRS = new Set(["node_modules", "__pycache__", "pack-dist", "dist", "build", "venv", ".venv"]);
-
-/** The app folder's files (hidden files, build output and dependency folders left out). */
-function appFiles(appDir: string, outDir: string): Map<string, Uint8Array> {
-  const files = new Map<string, Uint8Array>();
-  const walk = (dir: string) => {
-    for (const name of readdirSync(dir).sort()) {
-      if (name.startsWith(".")) continue;
-      const full = join(dir, name);
-      if (full === outDir) continue;
-      const stat = statSync(full);
-      if (stat.isDirectory()) {
-        if (!SKIPPED_APP_DIRS.has(name)) walk(full);
-      } else if (stat.isFile()) {
-        files.set(`${APP_ROOT}/${relative(appDir, full).split(sep).join("/")}`, new Uint8Array(readFileSync(full)));
-      }
-    }
-  };
-  walk(appDir);
-  return files;
-}
-
 /** Maps a wheel entry to its install path: `.data/purelib|platlib/` contents go to the top. */
 function installPath(pkg: ResolvedPackage, entry: string, sitePackages: string, dsoDir: string): string {
   if (pkg.installDir === "dynlib") return `${dsoDir}/${entry}`;
@@ -71,7 +50,7 @@ export function stageInputs(
     }
     return { pkg, files };
   });
-  const appMap = appFiles(app.dir, app.outDir);
+  const appMap = readAppFolder(listAppFolder(app.dir, app.outDir), APP_ROOT);
   const scenarioFiles = new Map<string, Uint8Array>();
   const scenarios = (app.scenarios ?? []).map((file, i) => {
     const inside = relative(app.dir, file);
