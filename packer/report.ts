@@ -156,18 +156,10 @@ export async function buildReport(
   });
   const totalRow = row("total", undefined, sum((r) => r.files), [sum((r) => r.so), sum((r) => r.soBytes)], sumSizes([stdlibIn, ...befores]), sumSizes(shipped));
   const deferred = [...deferredSizes.values()];
+  const sizes = sumSizes(deferred.map((d) => ({ raw: d.bytes, gzip: d.gzip, brotli: d.brotli })));
+  const functions = deferred.reduce((n, d) => n + d.functions, 0);
   const total: ReportRow =
-    deferred.length === 0
-      ? totalRow
-      : {
-          ...totalRow,
-          deferred: {
-            functions: deferred.reduce((n, d) => n + d.functions, 0),
-            bytes: deferred.reduce((n, d) => n + d.bytes, 0),
-            gzip: deferred.reduce((n, d) => n + d.gzip, 0),
-            brotli: deferred.reduce((n, d) => n + d.brotli, 0),
-          },
-        };
+    deferred.length === 0 ? totalRow : { ...totalRow, deferred: { functions, bytes: sizes.raw, gzip: sizes.gzip, brotli: sizes.brotli } };
   return {
     pyodide: { version: dist.version, python: dist.pythonVersion },
     runner: context.runner,
