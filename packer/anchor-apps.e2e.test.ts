@@ -69,6 +69,14 @@ describe("bad input on the Chromium runner", () => {
     expect(readdirSync(r.parent)).toEqual([]);
   });
 
+  it("gives an app that reads stdin end of file at once, not a prompt that never returns", async () => {
+    const r = await packCli([join(APPS, "reads-stdin", "app.py"), "--timeout", "30"]);
+    expect(r.code).toBe(2);
+    expect(r.errors).toEqual([
+      "pack: the app raised EOFError at /home/pyodide/app.py:4: EOF when reading a line; pack needs an app that runs to completion",
+    ]);
+  });
+
   it("reports an exception with the line that raised it", async () => {
     const r = await packCli([join(APPS, "raises", "app.py")]);
     expect(r.code).toBe(2);

@@ -53,6 +53,9 @@ export async function traceApp(loadPyodide, request) {
   captureOutput(pyodide, (stream, text) => {
     output[stream] += text;
   });
+  // Nobody answers: end of file, as for `python app.py < /dev/null` (a page's default
+  // stdin is window.prompt, which blocks a headless page until the timeout).
+  pyodide.setStdin({ stdin: () => null });
   for (const url of request.archives) {
     installArchive(pyodide, await readResource(new URL(url)));
   }
