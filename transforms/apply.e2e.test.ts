@@ -44,6 +44,20 @@ describe("applyTransforms", () => {
     expect(warnings).toEqual([]);
   });
 
+  it("strips the stdlib's docstrings even where it reads __doc__, unless the app reads it", async () => {
+    // typing and inspect read __doc__; the stdlib copes with None (python -OO).
+    const typing = '"""Typing."""\ndef f():\n    """F."""\n    return f.__doc__\n';
+    const pkg = { [`${SP}/demo/__init__.py`]: '"""Demo."""\nD = __doc__\n' };
+    const { plan: out } = await applyTransforms(planOf({ "typing.py": typing }, pkg), dist, "/lib/python313.zip", SIZE);
+    expect(dec(out.stdlib.kept.get("typing.py")!)).toBe("\ndef f():\n\n    return f.__doc__\n");
+    expect(dec(out.packages[0]!.kept.get(`${SP}/demo/__init__.py`)!)).toContain('"""Demo."""');
+    const reading = planOf({ "typing.py": typing }, pkg);
+    reading.app.set("/home/pyodide/app.py", enc("import typing\nprint(typing.f())\n"));
+    reading.app.set("/home/pyodide/helper.py", enc("def doc(x):\n    return x.__doc__\n"));
+    const { plan: kept } = await applyTransforms(reading, dist, "/lib/python313.zip", SIZE);
+    expect(dec(kept.stdlib.kept.get("typing.py")!)).toBe(typing);
+  });
+
   it("keeps the original of a module that no longer compiles after minifying", async () => {
     // tree-sitter-python still parses Python 2's print statement; CPython does not.
     const tricky = '"""Doc."""\nprint "hello"  # py2\n';

@@ -2,7 +2,7 @@ import type { PyodideDist } from "../runtime/pyodide-dist.ts";
 import { runPythonTools, type LineTable, type ToolJob } from "../runtime/python-tools.ts";
 import { pathGlob } from "../analyzers/globs.ts";
 import { pythonParser } from "../analyzers/parser.mjs";
-import { minifyBytes, type MinifyResult } from "./minify.ts";
+import { minifyBytes, type DocstringPolicy, type MinifyResult } from "./minify.ts";
 import { ContentCache } from "../analyzers/content-cache.ts";
 import type { Parser } from "web-tree-sitter";
 import type { BundlePlan } from "./select.ts";
@@ -126,15 +126,15 @@ interface CachedMinify extends Omit<MinifyResult, "source"> {
  * ~120 start-up modules take ~1.5 s). Unchanged input comes back as the same array,
  * which is how callers tell.
  */
-function cachedMinify(parser: Parser, data: Uint8Array, keepDocstrings: boolean, cache: ContentCache<CachedMinify>): MinifyResult & { bytes: Uint8Array } {
-  const variant = keepDocstrings ? ":keep-docstrings" : "";
+function cachedMinify(parser: Parser, data: Uint8Array, docstrings: DocstringPolicy, cache: ContentCache<CachedMinify>): MinifyResult & { bytes: Uint8Array } {
+  const variant = docstrings === "unless-read" ? "" : `:${docstrings}-docstrings`;
   const hit = cache.get(data, variant);
   if (hit) {
     const { base64, ...rest } = hit;
     const bytes = base64 === undefined ? data : new Uint8Array(Buffer.from(base64, "base64"));
     return { ...rest, source: "", bytes };
   }
-  const result = minifyBytes(parser, data, { keepDocstrings });
+  const result = minifyBytes(parser, data, { docstrings });
   const { source: _source, bytes, ...rest } = result;
   cache.set(data, { ...rest, ...(bytes === data ? {} : { base64: Buffer.from(bytes).toString("base64") }) }, variant);
   return result;
@@ -143,8 +143,10 @@ function cachedMinify(parser: Parser, data: Uint8Array, keepDocstrings: boolean,
 /**
  * Minify, compile and strip, inside the runtime that will run the bundle. Docstrings go
  * unless a module of the same top-level package reads `__doc__` (numpy copies them
- * between modules) or --keep-docstrings names it. Every minified module is compiled
- * before it is kept; one that fails keeps its original.
+ * between modules) or --keep-docstrings names it. The stdlib's go even where it reads
+ * `__doc__` (typing, inspect, functools.wraps): CPython keeps its stdlib working under
+ * `python -OO`, which drops them all, so only an app that reads `__doc__` keeps them.
+ * Every minified module is compiled before it is kept; one that fails keeps its original.
  */
 export async function applyTransforms(
   plan: BundlePlan,
@@ -175,13 +177,14 @@ export async function applyTransforms(
   const parser = options.minify ? await pythonParser() : undefined;
   // An app that reads __doc__ may read anyone's: then every unit keeps its docstrings.
   const minifyCache = new ContentCache<CachedMinify>(cacheDir, MINIFY_CACHE);
-  const appReadsDoc = parser !== undefined && appSlots.some((s) => s.key.endsWith(".py") && cachedMinify(parser, s.data, false, minifyCache).keptDocstrings);
+  const appReadsDoc = parser !== undefined && appSlots.some((s) => s.key.endsWith(".py") && cachedMinify(parser, s.data, "unless-read", minifyCache).keptDocstrings);
   if (appReadsDoc) for (const s of slots) docReaders.add(s.unit);
-  const minify = (slot: Slot) => cachedMinify(parser!, slot.data, docReaders.has(slot.unit), minifyCache);
+  const policy = (slot: Slot): DocstringPolicy => (docReaders.has(slot.unit) ? "keep" : slot.input === "stdlib" ? "strip" : "unless-read");
+  const minify = (slot: Slot) => cachedMinify(parser!, slot.data, policy(slot), minifyCache);
   const minified = parser ? sources.map((slot) => ({ slot, result: minify(slot) })) : [];
   for (const m of minified) if (m.result.keptDocstrings) docReaders.add(m.slot.unit);
   const changed = minified.filter((m) => m.result.bytes !== m.slot.data);
-  const readers = options.optimizePyc ? pycs : [];
+  const readers = options.optimizePyc ? pycs.filter((s) => s.input !== "stdlib") : [];
   const pass1 = await runPythonTools(
     dist,
     [

@@ -60,6 +60,13 @@ describe("docstrings", () => {
     expect(result.source).toBe(source);
   });
 
+  it("strips them all the same under the strip policy, and keeps them all under keep", () => {
+    const source = '"""Usage."""\nprint(__doc__)\n';
+    expect(minifySource(parser, source, { docstrings: "strip" })).toMatchObject({ source: "\nprint(__doc__)\n", keptDocstrings: false, docstrings: 1 });
+    const plain = 'def f():\n    """F."""\n    return 1\n';
+    expect(minifySource(parser, plain, { docstrings: "keep" })).toMatchObject({ source: plain, keptDocstrings: true, docstrings: 0 });
+  });
+
   it("keeps a docstring followed by a semicolon valid", () => {
     expect(minify('def f():\n    "doc"; return 1\n')).toBe("def f():\n    pass; return 1\n");
   });

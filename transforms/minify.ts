@@ -1,5 +1,11 @@
 import type { Node, Parser } from "web-tree-sitter";
 
+/**
+ * Which docstrings go: "unless-read" strips them unless the module mentions `__doc__`;
+ * "strip" strips them even then (code known to run under `python -OO`); "keep" strips none.
+ */
+export type DocstringPolicy = "unless-read" | "strip" | "keep";
+
 /** What minifying one module did. */
 export interface MinifyResult {
   source: string;
@@ -52,10 +58,10 @@ function lineIndentStart(source: string, index: number): number {
 /**
  * Removes comments and docstrings and keeps every other line where it was: removed
  * text leaves its newlines behind, and a body left empty gets `pass`, so tracebacks
- * point at the original lines. A module that mentions `__doc__` keeps its docstrings;
- * a module tree-sitter cannot parse is returned as it was.
+ * point at the original lines. By default a module that mentions `__doc__` keeps its
+ * docstrings; a module tree-sitter cannot parse is returned as it was.
  */
-export function minifySource(parser: Parser, source: string, options: { keepDocstrings?: boolean } = {}): MinifyResult {
+export function minifySource(parser: Parser, source: string, options: { docstrings?: DocstringPolicy } = {}): MinifyResult {
   const tree = parser.parse(source);
   if (!tree) return { source, skipped: "syntax-error", keptDocstrings: false, docstrings: 0, comments: 0 };
   try {
@@ -83,7 +89,8 @@ export function minifySource(parser: Parser, source: string, options: { keepDocs
       for (const child of node.children) if (child) visit(child);
     };
     visit(root);
-    const keptDocstrings = readsDoc || options.keepDocstrings === true;
+    const policy = options.docstrings ?? "unless-read";
+    const keptDocstrings = policy === "keep" || (policy === "unless-read" && readsDoc);
     if (!keptDocstrings) {
       for (const body of bodies) {
         const doc = docstringOf(body);
@@ -113,7 +120,7 @@ export function minifySource(parser: Parser, source: string, options: { keepDocs
 }
 
 /** Minifies UTF-8 source bytes; anything else is returned as it was. */
-export function minifyBytes(parser: Parser, bytes: Uint8Array, options: { keepDocstrings?: boolean } = {}): MinifyResult & { bytes: Uint8Array } {
+export function minifyBytes(parser: Parser, bytes: Uint8Array, options: { docstrings?: DocstringPolicy } = {}): MinifyResult & { bytes: Uint8Array } {
   let text: string;
   try {
     text = new TextDecoder("utf-8", { fatal: true }).decode(bytes);
