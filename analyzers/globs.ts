@@ -1,7 +1,7 @@
 /** A path glob: `*` within one segment, `**` across segments, `?` one character. */
 export function pathGlob(glob: string): RegExp {
   const escaped = glob.replace(/[.+^${}()|[\]\\]/g, "\\$&").replace(/\*\*\/?|\*|\?/g, (m) =>
-    m === "?" ? "[^/]" : m === "*" ? "[^/]*" : "(?:.*/)?",
+    m === "?" ? "[^/]" : m === "*" ? "[^/]*" : m === "**" ? ".*" : "(?:.*/)?",
   );
   return new RegExp(`^${escaped}$`);
 }

@@ -14,7 +14,8 @@ export type ToolJob = {
   path: string;
   data: Uint8Array;
   lines?: LineTable;
-  keepDocstrings?: boolean;
+  /** strip: what becomes of docstrings (see compiler.py); "strip" when absent. */
+  docstrings?: "keep" | "strip" | "empty";
   /** shake: the code that ran, "filename\tqualname\tfirst line" rows; the stubs' input and entry. */
   ran?: string;
   input?: string;
@@ -30,7 +31,7 @@ function jobKey(compiler: string, dist: PyodideDist, job: ToolJob): string {
     job.op,
     job.op === "compile" ? job.path : "",
     job.lines ?? "full",
-    job.keepDocstrings ?? false,
+    job.docstrings ?? "strip",
     job.ran ?? "",
     job.input ?? "",
     job.entry ?? "",

@@ -50,7 +50,8 @@ describe("applyTransforms", () => {
     const pkg = { [`${SP}/demo/__init__.py`]: '"""Demo."""\nD = __doc__\n' };
     const { plan: out } = await applyTransforms(planOf({ "typing.py": typing }, pkg), dist, "/lib/python313.zip", SIZE);
     expect(dec(out.stdlib.kept.get("typing.py")!)).toBe("\ndef f():\n\n    return f.__doc__\n");
-    expect(dec(out.packages[0]!.kept.get(`${SP}/demo/__init__.py`)!)).toContain('"""Demo."""');
+    // A package that reads __doc__ gets "" in place of its docstrings, not None.
+    expect(dec(out.packages[0]!.kept.get(`${SP}/demo/__init__.py`)!)).toBe('""\nD = __doc__\n');
     const reading = planOf({ "typing.py": typing }, pkg);
     reading.app.set("/home/pyodide/app.py", enc("import typing\nprint(typing.f())\n"));
     reading.app.set("/home/pyodide/helper.py", enc("def doc(x):\n    return x.__doc__\n"));
@@ -75,20 +76,24 @@ describe("applyTransforms", () => {
     expect([...bytes.subarray(4, 8)]).toEqual([1, 0, 0, 0]);
   });
 
-  it("strips docstrings from wheels' .pyc unless the package reads __doc__", async () => {
+  it("strips docstrings from wheels' .pyc, and empties them where the package reads __doc__", async () => {
     const doc = (c: string) => `"""${c.repeat(400)}"""\n`;
     const plain = await pyc(`${doc("x")}def f():\n    ${doc("y")}    return 1\n`, `${SP}/demo/a.pyc`);
     const reader = await pyc(`${doc("z")}def g(h):\n    return h.__doc__\n`, `${SP}/other/b.pyc`);
     const plan = planOf({}, { [`${SP}/demo/a.pyc`]: plain, [`${SP}/other/b.pyc`]: reader });
     const { plan: out, savings } = await applyTransforms(plan, dist, "/lib/python313.zip", { ...DEFAULT_TRANSFORMS, keepColumns: true });
     expect(out.packages[0]!.kept.get(`${SP}/demo/a.pyc`)!.length).toBeLessThan(plain.length - 700);
-    expect(out.packages[0]!.kept.get(`${SP}/other/b.pyc`)).toBe(reader);
-    expect(savings.demo!["pyc-strip"]!.files).toBe(1);
-    // By default every .pyc loses its columns; the reader keeps its docstrings.
-    const { plan: byDefault } = await applyTransforms(plan, dist, "/lib/python313.zip", DEFAULT_TRANSFORMS);
-    const stripped = byDefault.packages[0]!.kept.get(`${SP}/other/b.pyc`)!;
-    expect(stripped.length).toBeLessThan(reader.length);
-    expect(dec(stripped)).toContain("z".repeat(400));
+    const emptied = out.packages[0]!.kept.get(`${SP}/other/b.pyc`)!;
+    expect(emptied.length).toBeLessThan(reader.length - 350);
+    expect(savings.demo!["pyc-strip"]!.files).toBe(2);
+    // The reader's module docstring is "" (not None), and so is its functions'.
+    const { loadPyodide } = await import(join(dist.dir, "pyodide.mjs"));
+    const py = await loadPyodide({ indexURL: dist.dir + "/" });
+    py.FS.writeFile("/tmp/b.pyc", emptied);
+    expect(py.runPython("import sys; sys.path.insert(0, '/tmp'); import b; repr((b.__doc__, b.g(b)))")).toBe("('', '')");
+    // --keep-docstrings keeps them whole.
+    const { plan: kept } = await applyTransforms(plan, dist, "/lib/python313.zip", { ...DEFAULT_TRANSFORMS, keepDocstrings: ["**/other/**"] });
+    expect(dec(kept.packages[0]!.kept.get(`${SP}/other/b.pyc`)!)).toContain("z".repeat(400));
   });
 });
 

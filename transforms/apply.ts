@@ -114,7 +114,7 @@ function slotsOf(plan: BundlePlan, stdlibMount: string) {
 }
 
 /** Bump when minify's output changes for the same input. */
-const MINIFY_CACHE = "minify-1";
+const MINIFY_CACHE = "minify-2";
 
 /** A minify result on disk: the bytes (base64) only when they changed. */
 interface CachedMinify extends Omit<MinifyResult, "source"> {
@@ -127,7 +127,7 @@ interface CachedMinify extends Omit<MinifyResult, "source"> {
  * which is how callers tell.
  */
 function cachedMinify(parser: Parser, data: Uint8Array, docstrings: DocstringPolicy, cache: ContentCache<CachedMinify>): MinifyResult & { bytes: Uint8Array } {
-  const variant = docstrings === "unless-read" ? "" : `:${docstrings}-docstrings`;
+  const variant = docstrings === "auto" ? "" : `:${docstrings}-docstrings`;
   const hit = cache.get(data, variant);
   if (hit) {
     const { base64, ...rest } = hit;
@@ -141,11 +141,12 @@ function cachedMinify(parser: Parser, data: Uint8Array, docstrings: DocstringPol
 }
 
 /**
- * Minify, compile and strip, inside the runtime that will run the bundle. Docstrings go
- * unless a module of the same top-level package reads `__doc__` (numpy copies them
- * between modules) or --keep-docstrings names it. The stdlib's go even where it reads
- * `__doc__` (typing, inspect, functools.wraps): CPython keeps its stdlib working under
- * `python -OO`, which drops them all, so only an app that reads `__doc__` keeps them.
+ * Minify, compile and strip, inside the runtime that will run the bundle. Docstrings go.
+ * Where a module of a package's top-level package reads `__doc__` (numpy passes them to
+ * add_docstring, which takes only a str), that package's become "" instead. The stdlib's
+ * go even where it reads `__doc__` (typing, inspect): CPython keeps its stdlib working
+ * under `python -OO`, which drops them all. An app that reads `__doc__` keeps everyone's,
+ * and --keep-docstrings keeps those of the modules it names.
  * Every minified module is compiled before it is kept; one that fails keeps its original.
  */
 export async function applyTransforms(
@@ -168,7 +169,10 @@ export async function applyTransforms(
     entry.after += after;
   };
   const keepGlobs = options.keepDocstrings.map(pathGlob);
-  const docReaders = new Set(slots.filter((s) => keepGlobs.some((re) => re.test(s.path))).map((s) => s.unit));
+  /** Units whose docstrings stay: --keep-docstrings, or all when the app reads __doc__. */
+  const keepers = new Set(slots.filter((s) => keepGlobs.some((re) => re.test(s.path))).map((s) => s.unit));
+  /** Packages' units that read __doc__: their docstrings become "" (the stdlib's never). */
+  const docReaders = new Set<string>();
   const sources = slots.filter((s) => s.key.endsWith(".py"));
   const pycs = slots.filter((s) => s.key.endsWith(".pyc"));
 
@@ -177,12 +181,13 @@ export async function applyTransforms(
   const parser = options.minify ? await pythonParser() : undefined;
   // An app that reads __doc__ may read anyone's: then every unit keeps its docstrings.
   const minifyCache = new ContentCache<CachedMinify>(cacheDir, MINIFY_CACHE);
-  const appReadsDoc = parser !== undefined && appSlots.some((s) => s.key.endsWith(".py") && cachedMinify(parser, s.data, "unless-read", minifyCache).keptDocstrings);
-  if (appReadsDoc) for (const s of slots) docReaders.add(s.unit);
-  const policy = (slot: Slot): DocstringPolicy => (docReaders.has(slot.unit) ? "keep" : slot.input === "stdlib" ? "strip" : "unless-read");
+  const appReadsDoc = parser !== undefined && appSlots.some((s) => s.key.endsWith(".py") && cachedMinify(parser, s.data, "auto", minifyCache).readsDoc);
+  if (appReadsDoc) for (const s of slots) keepers.add(s.unit);
+  const policy = (slot: Slot): DocstringPolicy =>
+    keepers.has(slot.unit) ? "keep" : slot.input === "stdlib" ? "strip" : docReaders.has(slot.unit) ? "empty" : "auto";
   const minify = (slot: Slot) => cachedMinify(parser!, slot.data, policy(slot), minifyCache);
   const minified = parser ? sources.map((slot) => ({ slot, result: minify(slot) })) : [];
-  for (const m of minified) if (m.result.keptDocstrings) docReaders.add(m.slot.unit);
+  for (const m of minified) if (m.result.readsDoc && m.slot.input !== "stdlib") docReaders.add(m.slot.unit);
   const changed = minified.filter((m) => m.result.bytes !== m.slot.data);
   const readers = options.optimizePyc ? pycs.filter((s) => s.input !== "stdlib") : [];
   const pass1 = await runPythonTools(
@@ -200,9 +205,9 @@ export async function applyTransforms(
       warnings.push({ code: "MINIFY_FALLBACK", path: slot.path, detail: `${check.error} after minifying; kept as it was` });
       return;
     }
-    // A .pyc reader found in pass 1 keeps its unit's docstrings: only comments go then,
-    // which cannot break the syntax the check just confirmed.
-    const final = docReaders.has(slot.unit) && result.docstrings > 0 ? minify(slot) : result;
+    // A module whose docstrings went while another module of its unit reads __doc__ gets
+    // them back as "": no edit that can break the syntax the check just confirmed.
+    const final = policy(slot) === "empty" && result.docstrings > 0 && !result.readsDoc ? minify(slot) : result;
     if (final.bytes === slot.data) return;
     save(slot, "minify", slot.data.length, final.bytes.length);
     slot.data = final.bytes;
@@ -212,11 +217,12 @@ export async function applyTransforms(
   minifyCache.save();
 
   // Pass 2: compile sources to .pyc (prefer speed, --pyc-app) and strip wheels' .pyc:
-  // columns (unless kept), line tables (--strip-lines), docstrings (where none is read).
+  // columns (unless kept), line tables (--strip-lines), docstrings (emptied where read).
   const lines: LineTable = options.stripLines ? "none" : options.keepColumns ? "full" : "lines";
   const toCompile = options.prefer === "speed" ? [...sources] : [];
   if (options.pycApp) toCompile.push(...appSlots.filter((s) => s.key.endsWith(".py") && s.key !== plan.main));
-  const toStrip = pycs.filter((s) => lines !== "full" || (options.optimizePyc && !docReaders.has(s.unit)));
+  const pycDocstrings = (slot: Slot) => (!options.optimizePyc || keepers.has(slot.unit) ? "keep" : docReaders.has(slot.unit) ? "empty" : "strip");
+  const toStrip = pycs.filter((s) => lines !== "full" || pycDocstrings(s) !== "keep");
   const jobs: ToolJob[] = [
     ...toCompile.map((s): ToolJob => ({ op: "compile", path: s.path, data: s.data, lines })),
     ...toStrip.map((s): ToolJob => ({
@@ -224,7 +230,7 @@ export async function applyTransforms(
       path: s.path,
       data: s.data,
       lines,
-      keepDocstrings: !options.optimizePyc || docReaders.has(s.unit),
+      docstrings: pycDocstrings(s),
     })),
   ];
   const results = await runPythonTools(dist, jobs, cacheDir);

@@ -53,18 +53,19 @@ describe("docstrings", () => {
     expect(minify(source)).toBe(source);
   });
 
-  it("keeps every docstring of a module that reads __doc__", () => {
-    const source = '"""Usage: tool [options]"""\nimport sys\n\nprint(__doc__)\n';
+  it("empties every docstring of a module that reads __doc__, keeping the lines", () => {
+    const source = '"""Usage: tool\n[options]"""\nimport sys\n\ndef f():\n    "F."\n    return f.__doc__\n';
     const result = minifySource(parser, source);
-    expect(result.keptDocstrings).toBe(true);
-    expect(result.source).toBe(source);
+    expect(result).toMatchObject({ readsDoc: true, docstrings: 2 });
+    expect(result.source).toBe('""\n\nimport sys\n\ndef f():\n    ""\n    return f.__doc__\n');
   });
 
-  it("strips them all the same under the strip policy, and keeps them all under keep", () => {
+  it("strips them even then under the strip policy, and keeps them all under keep", () => {
     const source = '"""Usage."""\nprint(__doc__)\n';
-    expect(minifySource(parser, source, { docstrings: "strip" })).toMatchObject({ source: "\nprint(__doc__)\n", keptDocstrings: false, docstrings: 1 });
+    expect(minifySource(parser, source, { docstrings: "strip" })).toMatchObject({ source: "\nprint(__doc__)\n", readsDoc: true, docstrings: 1 });
     const plain = 'def f():\n    """F."""\n    return 1\n';
-    expect(minifySource(parser, plain, { docstrings: "keep" })).toMatchObject({ source: plain, keptDocstrings: true, docstrings: 0 });
+    expect(minifySource(parser, plain, { docstrings: "keep" })).toMatchObject({ source: plain, readsDoc: false, docstrings: 0 });
+    expect(minifySource(parser, plain, { docstrings: "empty" }).source).toBe('def f():\n    ""\n    return 1\n');
   });
 
   it("keeps a docstring followed by a semicolon valid", () => {

@@ -1,18 +1,21 @@
 import type { Node, Parser } from "web-tree-sitter";
 
 /**
- * Which docstrings go: "unless-read" strips them unless the module mentions `__doc__`;
- * "strip" strips them even then (code known to run under `python -OO`); "keep" strips none.
+ * What becomes of docstrings: "strip" removes them (`__doc__` is None, as under
+ * `python -OO`); "empty" leaves `""` in their place (code that reads `__doc__` and passes
+ * it on as a str keeps working); "auto" strips them, or empties them in a module that
+ * mentions `__doc__`; "keep" leaves them.
  */
-export type DocstringPolicy = "unless-read" | "strip" | "keep";
+export type DocstringPolicy = "auto" | "strip" | "empty" | "keep";
 
 /** What minifying one module did. */
 export interface MinifyResult {
   source: string;
   /** Why the module was left as it was, if it was. */
   skipped?: "syntax-error" | "not-utf8";
-  /** The module reads __doc__, so its docstrings stayed. */
-  keptDocstrings: boolean;
+  /** The module mentions __doc__. */
+  readsDoc: boolean;
+  /** Docstrings removed or emptied. */
   docstrings: number;
   comments: number;
 }
@@ -58,15 +61,14 @@ function lineIndentStart(source: string, index: number): number {
 /**
  * Removes comments and docstrings and keeps every other line where it was: removed
  * text leaves its newlines behind, and a body left empty gets `pass`, so tracebacks
- * point at the original lines. By default a module that mentions `__doc__` keeps its
- * docstrings; a module tree-sitter cannot parse is returned as it was.
+ * point at the original lines. A module tree-sitter cannot parse is returned as it was.
  */
 export function minifySource(parser: Parser, source: string, options: { docstrings?: DocstringPolicy } = {}): MinifyResult {
   const tree = parser.parse(source);
-  if (!tree) return { source, skipped: "syntax-error", keptDocstrings: false, docstrings: 0, comments: 0 };
+  if (!tree) return { source, skipped: "syntax-error", readsDoc: false, docstrings: 0, comments: 0 };
   try {
     const root = tree.rootNode;
-    if (root.hasError) return { source, skipped: "syntax-error", keptDocstrings: false, docstrings: 0, comments: 0 };
+    if (root.hasError) return { source, skipped: "syntax-error", readsDoc: false, docstrings: 0, comments: 0 };
     const edits: Edit[] = [];
     let comments = 0;
     let docstrings = 0;
@@ -89,13 +91,17 @@ export function minifySource(parser: Parser, source: string, options: { docstrin
       for (const child of node.children) if (child) visit(child);
     };
     visit(root);
-    const policy = options.docstrings ?? "unless-read";
-    const keptDocstrings = policy === "keep" || (policy === "unless-read" && readsDoc);
-    if (!keptDocstrings) {
+    const asked = options.docstrings ?? "auto";
+    const policy = asked === "auto" ? (readsDoc ? "empty" : "strip") : asked;
+    if (policy !== "keep") {
       for (const body of bodies) {
         const doc = docstringOf(body);
         if (!doc) continue;
         docstrings++;
+        if (policy === "empty") {
+          if (doc.text !== '""') edits.push({ start: doc.startIndex, end: doc.endIndex, text: '""' + newlines(doc.text) });
+          continue;
+        }
         const alone = statements(body).length === 1 || doc.nextSibling?.type === ";";
         if (alone) {
           edits.push({ start: doc.startIndex, end: doc.endIndex, text: "pass" + newlines(doc.text) });
@@ -113,7 +119,7 @@ export function minifySource(parser: Parser, source: string, options: { docstrin
       out = out.slice(0, edit.start) + edit.text + out.slice(edit.end);
       floor = edit.start;
     }
-    return { source: out, keptDocstrings, docstrings: keptDocstrings ? 0 : docstrings, comments };
+    return { source: out, readsDoc, docstrings, comments };
   } finally {
     tree.delete();
   }
@@ -125,7 +131,7 @@ export function minifyBytes(parser: Parser, bytes: Uint8Array, options: { docstr
   try {
     text = new TextDecoder("utf-8", { fatal: true }).decode(bytes);
   } catch {
-    return { bytes, source: "", skipped: "not-utf8", keptDocstrings: false, docstrings: 0, comments: 0 };
+    return { bytes, source: "", skipped: "not-utf8", readsDoc: false, docstrings: 0, comments: 0 };
   }
   const result = minifySource(parser, text, options);
   return { ...result, bytes: result.source === text ? bytes : new TextEncoder().encode(result.source) };

@@ -1,7 +1,10 @@
 """Runs inside the Pyodide that will run the bundle, so bytecode and magic number match.
 
-compile_pyc: source -> .pyc; strip_pyc: smaller .pyc (no docstrings, no column positions
-or no line table at all); check: does the source compile.
+compile_pyc: source -> .pyc; strip_pyc: smaller .pyc (docstrings dropped or left empty, no
+column positions or no line table at all); check: does the source compile.
+
+docstrings: "keep"; "strip" makes each None (as python -OO does); "empty" makes each ""
+(for code that reads __doc__ and passes it on as a str, like numpy's add_docstring).
 
 lines: "full" keeps the location table as compiled; "lines" keeps line numbers and drops
 columns and end lines (what CPython's -X no_debug_ranges gives: tracebacks lose only
@@ -32,12 +35,13 @@ def check(source, filename):
 def compile_pyc(source, filename, lines="full"):
     code = compile(source, filename, "exec", dont_inherit=True)
     if lines != "full":
-        code = _strip(code, docstrings=False, lines=lines)
+        code = _strip(code, docstrings="keep", lines=lines)
     return importlib.util.MAGIC_NUMBER + _PYC_FLAGS + importlib.util.source_hash(source) + marshal.dumps(code)
 
 
-def strip_pyc(data, lines="full", docstrings=True):
-    """The same .pyc without docstrings and/or (part of) its location tables: header kept."""
+def strip_pyc(data, lines="full", docstrings="strip"):
+    """The same .pyc with its docstrings and/or (part of) its location tables stripped:
+    header kept."""
     if data[:4] != importlib.util.MAGIC_NUMBER:
         raise ValueError("built for another Python (magic number differs)")
     code = marshal.loads(data[16:])
@@ -102,14 +106,16 @@ def _strip(code, docstrings, lines):
         for c in code.co_consts
     ]
     flags = code.co_flags
-    if docstrings:
+    if docstrings != "keep":
+        blank = "" if docstrings == "empty" else None
         uses = _const_uses(code)
         if code.co_flags & _CO_FUNCTION == _CO_FUNCTION:
             # The docstring is co_consts[0]; a slot that code also loads is shared.
             has_doc = flags & _CO_HAS_DOCSTRING or (consts and isinstance(consts[0], str))
             if has_doc and consts and isinstance(consts[0], str) and not uses.get(0):
-                consts[0] = None
-                flags &= ~_CO_HAS_DOCSTRING
+                consts[0] = blank
+                if blank is None:
+                    flags &= ~_CO_HAS_DOCSTRING
         else:
             # Modules and class bodies: LOAD_CONST doc; STORE_NAME __doc__.
             previous = None
@@ -122,7 +128,7 @@ def _strip(code, docstrings, lines):
                     and isinstance(consts[previous.arg], str)
                     and uses.get(previous.arg) == 1
                 ):
-                    consts[previous.arg] = None
+                    consts[previous.arg] = blank
                     break
                 previous = instruction
     changes = {"co_consts": tuple(consts), "co_flags": flags}
@@ -293,6 +299,6 @@ def shake_pyc(data, ran, input_name, entry, lines="full"):
         return bytes(8)
     if lines != "full":
         # Stubs are compiled here with columns; keep the bundle's choice.
-        code = _strip(code, docstrings=False, lines=lines)
+        code = _strip(code, docstrings="keep", lines=lines)
     pyc = data[:16] + marshal.dumps(code)
     return len(pyc).to_bytes(4, "little") + len(bodies).to_bytes(4, "little") + pyc + marshal.dumps(tuple(bodies))
