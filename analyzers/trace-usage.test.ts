@@ -82,6 +82,7 @@ const trace: TraceResult = {
   ran: [],
   earlyModules: [],
   phases: {},
+  requests: [],
 };
 
 describe("traceUsage", () => {

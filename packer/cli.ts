@@ -9,6 +9,7 @@ import { explain, pack, type PackOptions } from "./pack.ts";
 import { FALLBACK_MODES } from "./fallback.ts";
 import { createProgress } from "./progress.ts";
 import type { PackReport } from "./report.ts";
+import { assetWarnings } from "./format.ts";
 import { failureMessages, REPORTERS, type ReportView } from "./reporters.ts";
 
 export interface World {
@@ -39,6 +40,9 @@ Options:
   --runner chromium|node where to trace and validate (default: chromium)
   --app-dir DIR          the folder whose files ship beside the app (default: the app's
                          own folder; .gitignore'd paths left out)
+  --assets DIR           the folder the page is served from (default: the app folder):
+                         the trace serves it at the page's base URL, and the files the
+                         app fetches from it ship beside index.html
   --out DIR              output folder (default: pack-dist)
   --timeout SECONDS      stop an app that runs longer (default: 120)
   --strategy trace|safe  trace (default): keep what the traced run used; safe: also
@@ -124,6 +128,7 @@ function parse(argv: string[]): Parsed {
       runner: { type: "string" },
       out: { type: "string" },
       "app-dir": { type: "string" },
+      assets: { type: "string" },
       timeout: { type: "string" },
       strategy: { type: "string" },
       scenario: { type: "string", multiple: true },
@@ -194,6 +199,7 @@ function parse(argv: string[]): Parsed {
     runner: oneOf("--runner", v.runner, ["chromium", "node"] as const),
     out: v.out,
     appDir: v["app-dir"],
+    assets: v.assets,
     timeoutSeconds: timeout,
     strategy: oneOf("--strategy", v.strategy, ["trace", "safe"] as const),
     scenarios: v.scenario,
@@ -276,6 +282,7 @@ export async function main(world: World): Promise<number> {
     });
     const result = await pack({ ...options, onStep: (step) => progress.step(step) }).finally(() => progress.done());
     for (const w of result.report.transforms.warnings) world.stderr.write(`pack: warning: ${w.path}: ${w.detail}\n`);
+    for (const w of assetWarnings(result.report)) world.stderr.write(`pack: warning: ${w}\n`);
     const budgets = {
       ...config.budgets,
       ...(cli.budget ? { total: parseSize(cli.budget)! } : {}),

@@ -24,6 +24,7 @@ export const CONFIG_SCHEMA = {
     runner: { enum: ["chromium", "node"] },
     out: { type: "string" },
     "app-dir": { type: "string", description: "The folder whose files ship beside the app (default: the app's folder)" },
+    assets: { type: "string", description: "The folder the page is served from (default: the app folder); what the app fetches from it ships beside index.html" },
     timeout: { type: "number", description: "Seconds" },
     validate: { type: "boolean" },
     fallback: { enum: ["local", "cdn", "off"], description: "Keep what was pruned for the loader to fetch on need (local), fetch it from the index URL where published (cdn), or not (off)" },

@@ -29,6 +29,7 @@ const report: PackReport = {
     stubbed: {},
     warnings: [],
   },
+  assets: { files: [], external: [], failed: [] },
   static: {
     strategy: "trace",
     untraced: [

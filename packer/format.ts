@@ -34,6 +34,34 @@ export function formatReportTable(report: PackReport): string {
   return [...body, runtime].join("\n");
 }
 
+/**
+ * The page's own files and the origins it asked, when there are any: a line each for
+ * what was copied beside index.html and for other hosts.
+ */
+export function formatAssets(report: PackReport): string | undefined {
+  const assets = report.assets;
+  if (!assets) return undefined;
+  const lines: string[] = [];
+  if (assets.files.length > 0) {
+    const shown = assets.files.slice(0, 5).map((f) => `${f.name} ${kB(f.brotli)}`);
+    const more = assets.files.length > 5 ? `, and ${assets.files.length - 5} more (report.json assets)` : "";
+    const brotli = assets.files.reduce((n, f) => n + f.brotli, 0);
+    lines.push(`assets: ${assets.files.length} files the page fetched, copied beside index.html, ${kB(brotli)} kB brotli (${shown.join(", ")}${more}); not in the table above`);
+  }
+  if (assets.external.length > 0) {
+    const hosts = new Map<string, number>();
+    for (const e of assets.external) hosts.set(e.host, (hosts.get(e.host) ?? 0) + 1);
+    const list = [...hosts].map(([host, n]) => `${host} (${n})`).join(", ");
+    lines.push(`assets: requests to other origins, not copied: ${list}`);
+  }
+  return lines.length > 0 ? lines.join("\n") : undefined;
+}
+
+/** One line per request of the page that failed during the trace. */
+export function assetWarnings(report: PackReport): string[] {
+  return (report.assets?.failed ?? []).map((f) => `the page's request for ${f.url} failed during the trace (${f.status === 0 ? "no response" : `HTTP ${f.status}`}); the app saw that failure, and so will the bundle's`);
+}
+
 /** Lazy bodies: what the table leaves out because a page fetches it after the first result. */
 export function formatDeferred(report: PackReport): string | undefined {
   const d = report.total.deferred;

@@ -24,7 +24,9 @@ import { buildReport, type PackReport, type Validation } from "./report.ts";
 import { renderReportHtml } from "./report-html.ts";
 import { sizeTrees } from "./size-tree.ts";
 import { SizeMeter } from "./sizes.ts";
-import { stageInputs, writeStageArchives, type StagedInputs } from "./stage.ts";
+import { APP_ROOT, stageInputs, writeStageArchives, type StagedInputs } from "./stage.ts";
+import { pageAssets } from "./assets.ts";
+import { listAppFolder, readAppFolder } from "./app-folder.ts";
 
 export type Runner = "chromium" | "node";
 
@@ -33,6 +35,11 @@ export interface PackOptions {
   app: string;
   /** The folder staged beside the app as its files (default: the app's own folder). */
   appDir?: string;
+  /**
+   * The folder the page is served from, as deployed (default: the app folder): the trace
+   * serves it at the page's base URL, and what the app fetches from it ships beside index.html.
+   */
+  assets?: string;
   cwd?: string;
   /** Requirements; when empty, requirements.txt or pyproject.toml beside the app. */
   requires?: string[];
@@ -79,6 +86,8 @@ export interface Analysis {
   usage: Usage;
   closure: Map<string, Reach>;
   findings: StaticFindings;
+  /** The files the trace served at the page's base URL, by path under it. */
+  site: Map<string, Uint8Array>;
 }
 
 interface Settings {
@@ -133,10 +142,14 @@ export async function analyzeApp(options: PackOptions, host: Host, s: Settings =
   const scenarios = (options.scenarios ?? []).map((f) => resolve(s.cwd, f));
   for (const file of scenarios) if (!existsSync(file)) throw new PackError("APP_NOT_FOUND", { path: file });
   const inputs = stageInputs(dist, packages, { dir: s.appDir, main: s.app, outDir: s.out, scenarios });
+  const site = siteFiles(inputs, options.assets && resolve(s.cwd, options.assets), s.out);
   const work = mkdtempSync(join(tmpdir(), "pyodide-packer-"));
   try {
     s.step("trace");
+    const siteDir = join(work, "site");
+    writeFiles(siteDir, site);
     const trace = await host.trace({
+      site: siteDir,
       dist,
       archives: writeStageArchives(inputs, work),
       main: inputs.main,
@@ -155,7 +168,7 @@ export async function analyzeApp(options: PackOptions, host: Host, s: Settings =
       include: options.include ?? [],
       exclude: options.exclude ?? [],
     });
-    return { dist, packages, inputs, trace, graph, usage, closure, findings };
+    return { dist, packages, inputs, trace, graph, usage, closure, findings, site };
   } finally {
     rmSync(work, { recursive: true, force: true });
   }
@@ -167,7 +180,8 @@ export async function pack(options: PackOptions): Promise<PackResult> {
   const host = createHost(options);
   let temp: string | undefined;
   try {
-    const { dist, packages, inputs, trace, graph, usage, findings } = await analyzeApp(options, host, s);
+    const { dist, packages, inputs, trace, graph, usage, findings, site } = await analyzeApp(options, host, s);
+    const assets = pageAssets(trace.requests, site, options.include ?? []);
     const transformOptions = { ...DEFAULT_TRANSFORMS, ...options.transforms };
     const selected = planBundle(inputs, usage);
     const early = new Set(trace.earlyModules);
@@ -183,9 +197,10 @@ export async function pack(options: PackOptions): Promise<PackResult> {
       s.step("write");
       temp = prepareOutput(s.out);
       writeFiles(temp, fallback.files);
+      writeFiles(temp, assets.files);
       const written = writeBundle(transformed.plan, dist, temp, fallback.manifest);
       // The fallback's index gets sidecars too; its archives are fetched rarely and whole.
-      await writeSidecars(temp, [...servedFiles(written, dist), FALLBACK_INDEX], meter);
+      await writeSidecars(temp, [...servedFiles(written, dist), FALLBACK_INDEX, ...assets.files.keys()], meter);
       return { transformed, written, dir: temp };
     };
     let { transformed, written, dir } = await build();
@@ -223,6 +238,7 @@ export async function pack(options: PackOptions): Promise<PackResult> {
       transforms: { options: transformOptions, savings: transformed.savings, stubbed: transformed.stubbed, bundleOnly, warnings: transformed.warnings },
       static: findings,
       fallback: fallbackCost(fallback),
+      assets,
     });
     meter.save();
     writeFileSync(join(dir, "report.json"), JSON.stringify(report, null, 2) + "\n");
@@ -256,6 +272,19 @@ export async function moduleGraph(inputs: StagedInputs, dist: PyodideDist, cache
   const graph = await buildGraph(moduleIndex(inputs, pythonLayout(dist.pythonVersion).sitePackages), await pythonParser(), cache, readPyc);
   cache.save();
   return graph;
+}
+
+/**
+ * What the page's base URL serves: the --assets folder, staged within the same limits as
+ * the app folder, or else the app folder itself, by path under the base ("data.csv").
+ */
+function siteFiles(inputs: StagedInputs, assetsDir: string | undefined, outDir: string): Map<string, Uint8Array> {
+  if (assetsDir !== undefined) {
+    if (!existsSync(assetsDir)) throw new PackError("ASSETS_NOT_FOUND", { path: assetsDir });
+    return new Map([...readAppFolder(listAppFolder(assetsDir, outDir), "")].map(([path, data]) => [path.slice(1), data]));
+  }
+  const prefix = `${APP_ROOT}/`;
+  return new Map([...inputs.app].map(([path, data]) => [path.slice(prefix.length), data]));
 }
 
 /** The one-line error for an app that did not run to completion. */

@@ -6,6 +6,7 @@ import type { StaticFindings } from "../analyzers/static-usage.ts";
 import type { TransformOptions, TransformResult } from "../transforms/apply.ts";
 import { isDynlib, type BundlePlan } from "../transforms/select.ts";
 import { bodiesFile, type WrittenBundle } from "./bundle.ts";
+import type { PageAssets } from "./assets.ts";
 import type { FallbackCost } from "./fallback.ts";
 import { stripSlash } from "./stage.ts";
 import { sumSizes, type SizeMeter, type Sizes } from "./sizes.ts";
@@ -66,6 +67,16 @@ export interface PackReport {
   static: StaticFindings;
   /** What fallback/ adds to the deploy folder. */
   fallback: FallbackCost;
+  /**
+   * The page's own files: what the app fetched from its base URL during the trace (or
+   * --include named), copied beside index.html; other origins it asked, and what failed.
+   * Not in the total: they are the app's data, downloaded when it asks.
+   */
+  assets: {
+    files: { name: string; reason: string; bytes: number; gzip: number; brotli: number }[];
+    external: PageAssets["external"];
+    failed: PageAssets["failed"];
+  };
   validation: Validation;
 }
 
@@ -105,21 +116,31 @@ export async function buildReport(
   written: WrittenBundle,
   dist: PyodideDist,
   meter: SizeMeter,
-  context: Pick<PackReport, "runner" | "validation" | "transforms" | "static" | "fallback">,
+  context: Pick<PackReport, "runner" | "validation" | "transforms" | "static" | "fallback"> & { assets: PageAssets },
 ): Promise<PackReport> {
   const read = (path: string) => new Uint8Array(readFileSync(path));
   const none: Sizes = { raw: 0, gzip: 0, brotli: 0 };
   const deferredFiles = new Set([...plan.bodies.keys()].map(bodiesFile));
   const upFront = [...written.files].filter(([name]) => !deferredFiles.has(name)).map(([, data]) => data);
   // Started together so that the compressions share both cores.
-  const [stdlibIn, stdlibOut, befores, afters, shipped, runtimeSizes] = await Promise.all([
+  const [stdlibIn, stdlibOut, befores, afters, shipped, runtimeSizes, assetSizes] = await Promise.all([
     meter.measure(read(dist.stdlibZip)),
     meter.measure(written.files.get("python_stdlib.zip")!),
     Promise.all(plan.packages.map((p) => meter.measure(read(p.pkg.path)))),
     Promise.all(plan.packages.map((p) => (p.kept.size > 0 ? meter.measure(writeStoredZip(stripSlash(p.kept))) : none))),
     Promise.all(upFront.map((data) => meter.measure(data))),
     Promise.all(dist.runtimeFiles.map((f) => meter.measure(read(join(dist.dir, f))))),
+    Promise.all([...context.assets.files.values()].map((data) => meter.measure(data))),
   ]);
+  const assetNames = [...context.assets.files.keys()];
+  const assets: PackReport["assets"] = {
+    files: assetNames.map((name, i) => {
+      const { raw, gzip, brotli } = assetSizes[i]!;
+      return { name, reason: context.assets.reasons.get(name)!, bytes: raw, gzip, brotli };
+    }),
+    external: context.assets.external,
+    failed: context.assets.failed,
+  };
   const deferredSizes = new Map(
     await Promise.all(
       [...plan.bodies.keys()].map(async (input): Promise<[string, NonNullable<ReportRow["deferred"]>]> => {
@@ -172,6 +193,7 @@ export async function buildReport(
     transforms: context.transforms,
     static: context.static,
     fallback: context.fallback,
+    assets,
     validation: context.validation,
   };
 }

@@ -1,5 +1,5 @@
 import { budgetMessage, type BudgetViolation, type Delta } from "./budgets.ts";
-import { formatDeferred, formatFindings, formatReportTable, kB, ROW_HEADER, rowCells } from "./format.ts";
+import { formatAssets, formatDeferred, formatFindings, formatReportTable, kB, ROW_HEADER, rowCells } from "./format.ts";
 import type { PackReport, ReportRow } from "./report.ts";
 
 /** Everything a reporter shows: the report, budget violations, and deltas when comparing. */
@@ -32,6 +32,8 @@ function consoleView(view: ReportView, options: ReporterOptions): string {
   const parts = [formatReportTable(view.report)];
   const findings = formatFindings(view.report);
   if (findings) parts.push(findings);
+  const assets = formatAssets(view.report);
+  if (assets) parts.push(assets);
   if (view.deltas) {
     const width = Math.max(...view.deltas.map((d) => d.name.length));
     parts.push(
@@ -61,6 +63,7 @@ function markdownView(view: ReportView): string {
     "",
     `Runtime (same with and without pack): ${kB(report.runtime.brotli)} kB brotli, not counted above.`,
     ...(report.total.deferred ? [formatDeferred(report)!.replace(/^lazy bodies: /, "Lazy bodies: ") + "."] : []),
+    ...(formatAssets(report)?.split("\n").map((line) => line.replace(/^assets: /, "Assets: ") + ".") ?? []),
     report.validation.skipped
       ? "Not validated."
       : `Validated in ${report.runner}: ${report.validation.outputMatches ? "the bundle prints what the traced run printed" : "output differs"}.`,

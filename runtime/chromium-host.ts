@@ -1,10 +1,10 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { basename, dirname, join } from "node:path";
-import puppeteer, { type Browser, type Page } from "puppeteer-core";
+import puppeteer, { type Browser, type HTTPRequest, type HTTPResponse, type Page } from "puppeteer-core";
 import { PackError } from "../packer/errors.ts";
 import { ASSETS_DIR } from "./assets.ts";
-import { withTimeout, type AppRun, type BundleRunOptions, type Host, type TraceJob, type TraceResult } from "./host.ts";
+import { withTimeout, type AppRun, type BundleRunOptions, type Host, type PageRequest, type TraceJob, type TraceResult } from "./host.ts";
 import { sha256 } from "../analyzers/fetch-cache.ts";
 import { resolveRequest, startServer, type Mounts, type ServerOptions } from "./server.ts";
 
@@ -39,6 +39,47 @@ export async function launchChromium(): Promise<{ browser: Browser; close(): Pro
     async close() {
       await browser.close().catch(() => browser.process()?.kill("SIGKILL"));
       rmSync(profile, { recursive: true, force: true });
+    },
+  };
+}
+
+/** The trace page, at the site's root; pack's own files are below OWN. */
+const TRACE_PAGE = "/pyodide-packer-trace.html";
+const OWN = "/.pyodide-packer/";
+
+/**
+ * Collects what the page requests besides pack's own files, as each response arrives (or
+ * the request fails): its path on the page's origin (or its URL elsewhere), status and
+ * size. settle() waits, briefly, for the events of requests still in flight.
+ */
+function recordRequests(page: Page, into: PageRequest[]): { settle(): Promise<void> } {
+  const own = (path: string) => path === TRACE_PAGE || path.startsWith(OWN) || path.startsWith("/pyodide/");
+  const pending = new Set<HTTPRequest>();
+  const note = (request: HTTPRequest, response: HTTPResponse | null) => {
+    pending.delete(request);
+    const url = new URL(request.url());
+    // The page itself is no request of the app's.
+    if ((url.protocol !== "http:" && url.protocol !== "https:") || request.isNavigationRequest()) return;
+    const sameOrigin = url.origin === new URL(page.url() || request.url()).origin;
+    const path = decodeURIComponent(url.pathname);
+    const via = request.resourceType();
+    if (sameOrigin && (own(path) || (via === "other" && path === "/favicon.ico"))) return;
+    into.push({
+      ...(sameOrigin ? { path } : {}),
+      url: url.href,
+      status: response?.status() ?? 0,
+      bytes: Number(response?.headers()["content-length"] ?? 0),
+      via,
+    });
+  };
+  page.on("request", (request) => pending.add(request));
+  page.on("response", (response) => note(response.request(), response));
+  page.on("requestfailed", (request) => note(request, null));
+  return {
+    async settle() {
+      // DevTools sends network events apart from the evaluation's result: a response the
+      // app has already seen may not have been reported yet.
+      for (let waited = 0; pending.size > 0 && waited < 2000; waited += 20) await new Promise((done) => setTimeout(done, 20));
     },
   };
 }
@@ -83,25 +124,42 @@ export class ChromiumHost implements Host {
     return (this.#chromium ??= launchChromium());
   }
 
+  /**
+   * The trace page sits at the site's root, where the bundle's index.html will, so that
+   * what the app fetches by relative URL resolves as it will when deployed; pack's own
+   * files are under /.pyodide-packer/ and the runtime under /pyodide/, as in the output.
+   */
   async trace(job: TraceJob): Promise<TraceResult> {
     const stageDir = dirname(job.archives[0] ?? ASSETS_DIR);
-    const mounts: Mounts = { "/pyodide/": job.dist.dir, "/host/": ASSETS_DIR, "/stage/": stageDir };
-    return this.#inPage(mounts, "/host/trace.html", job.timeoutMs, {}, async (page, url) => {
+    const mounts: Mounts = {
+      ...(job.site ? { "/": job.site } : {}),
+      [TRACE_PAGE]: join(ASSETS_DIR, "trace.html"),
+      "/pyodide/": job.dist.dir,
+      [`${OWN}host/`]: ASSETS_DIR,
+      [`${OWN}stage/`]: stageDir,
+    };
+    const requests: PageRequest[] = [];
+    let recorder: ReturnType<typeof recordRequests> | undefined;
+    const record = async (page: Page) => (recorder = recordRequests(page, requests));
+    const result = await this.#inPage(mounts, TRACE_PAGE, job.timeoutMs, {}, async (page, url) => {
       await page.waitForSelector("html[data-ready]");
       const request = {
         indexURL: `${url}/pyodide/`,
         lockInfo: job.dist.lockInfo,
-        archives: job.archives.map((a) => `${url}/stage/${basename(a)}`),
+        archives: job.archives.map((a) => `${url}${OWN}stage/${basename(a)}`),
         main: job.main,
         scenarios: job.scenarios,
         tracerSource: job.tracerSource,
         monitorSource: job.monitorSource,
       };
-      return page.evaluate(
-        (r) => (window as unknown as { pyodidePackerTrace(r: unknown): Promise<TraceResult> }).pyodidePackerTrace(r),
+      const traced = await page.evaluate(
+        (r) => (window as unknown as { pyodidePackerTrace(r: unknown): Promise<Omit<TraceResult, "requests">> }).pyodidePackerTrace(r),
         request,
       );
-    });
+      await recorder?.settle();
+      return traced;
+    }, record);
+    return { ...result, requests };
   }
 
   /**

@@ -38,6 +38,19 @@ export interface BundleRunOptions {
   bodies?: boolean | "record";
 }
 
+/** A request the traced page made besides pack's own files (Chromium only). */
+export interface PageRequest {
+  /** Path on the page's own origin ("/data.csv"); absent for another origin. */
+  path?: string;
+  url: string;
+  /** HTTP status; 0 when no response came (refused, offline, blocked). */
+  status: number;
+  /** Content-Length of the response, 0 when it had none. */
+  bytes: number;
+  /** What made it, as Chromium tells: fetch (pyfetch, js.fetch), xhr (open_url), image, ... */
+  via: string;
+}
+
 /** Everything one traced run saw (see runtime/assets/session.mjs). */
 export interface TraceResult extends AppRun {
   pyodideVersion: string;
@@ -59,6 +72,8 @@ export interface TraceResult extends AppRun {
   earlyModules: string[];
   /** Milliseconds spent in boot, install and run inside the host. */
   phases: Record<string, number>;
+  /** What the page fetched besides pack's own files, in request order. */
+  requests: PageRequest[];
 }
 
 export interface TraceJob {
@@ -72,6 +87,8 @@ export interface TraceJob {
   tracerSource: string;
   monitorSource: string;
   timeoutMs: number;
+  /** Folder served at the page's base URL, as it will be deployed (Chromium). */
+  site?: string;
 }
 
 /** A place that boots Pyodide: headless Chromium or a Node worker. */

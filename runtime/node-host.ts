@@ -11,8 +11,8 @@ export class NodeHost implements Host {
   /** Each job starts its own worker. */
   start(): void {}
 
-  trace(job: TraceJob): Promise<TraceResult> {
-    return runInWorker<TraceResult>(
+  async trace(job: TraceJob): Promise<TraceResult> {
+    const result = await runInWorker<Omit<TraceResult, "requests">>(
       {
         mode: "trace",
         request: {
@@ -27,6 +27,8 @@ export class NodeHost implements Host {
       },
       job.timeoutMs,
     );
+    // A Node worker has no page: nothing is fetched relative to one.
+    return { ...result, requests: [] };
   }
 
   runBundle(dir: string, timeoutMs: number, options: BundleRunOptions = {}): Promise<AppRun> {

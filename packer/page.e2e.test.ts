@@ -1,0 +1,93 @@
+// A real page in headless Chromium: the files an app fetches from its own page's base URL
+// are served during the trace as they will be deployed, and ship beside index.html.
+import { existsSync, mkdirSync, statSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { packCli, readTree } from "../fixtures/e2e-helpers.ts";
+import { APPS } from "../fixtures/paths.ts";
+import { tempDir } from "../fixtures/temp.ts";
+
+const PAGE_FILES = join(APPS, "page-files", "app.py");
+
+/** The output's files that are not pack's own: what the page's assets added. */
+function assetNames(out: string): string[] {
+  const own = /^(?:index\.html|loader\.mjs|loader\/|pyodide\/|pyodide-adapter\.mjs|worker\.mjs|manifest\.json|bundle\.zip|python_stdlib\.zip|bodies\/|fallback\/|report\.(?:json|html))/;
+  return [...readTree(out).keys()].filter((name) => !own.test(name)).sort();
+}
+
+describe("the page's own files", () => {
+  it.each(["0.29.3", "314"])("an app that fetches a CSV (pyfetch) and a JSON (open_url) beside it packs, validates and ships exactly those (%s)", async (version) => {
+    const r = await packCli([PAGE_FILES, "--pyodide", version]);
+    expect(r.errors).toEqual([]);
+    expect(r.code).toBe(0);
+    const report = r.report();
+    expect(report.validation).toMatchObject({ ok: true, stdout: "Points: 3 points, total 12\n" });
+    expect(assetNames(r.out)).toEqual(["data/points.csv", "data/points.csv.br", "data/points.csv.gz", "info.json", "info.json.br", "info.json.gz"]);
+    const size = (name: string) => statSync(join(APPS, "page-files", name)).size;
+    expect(report.assets.files.map((f) => [f.name, f.reason, f.bytes])).toEqual([
+      ["data/points.csv", "fetched (fetch)", size("data/points.csv")],
+      ["info.json", "fetched (xhr)", size("info.json")],
+    ]);
+    expect(report.assets.external).toEqual([]);
+    expect(report.assets.failed).toEqual([]);
+    expect(r.stdout).toMatch(/^assets: 2 files the page fetched, copied beside index\.html, [\d.]+ kB brotli \(data\/points\.csv [\d.]+, info\.json [\d.]+\)/m);
+  });
+
+  it("warns about a file the page did not find and lists other origins, neither copied nor fatal", async () => {
+    const dir = tempDir("page-missing");
+    writeFileSync(
+      join(dir, "app.py"),
+      [
+        "import js",
+        "from pyodide.http import pyfetch",
+        'missing = await pyfetch("missing.json")',
+        "try:",
+        '    await js.fetch("http://elsewhere.invalid/data.json")',
+        "except Exception:",
+        '    print("no network")',
+        'print("missing", missing.status)',
+        "",
+      ].join("\n"),
+    );
+    const r = await packCli([join(dir, "app.py")]);
+    expect(r.code).toBe(0);
+    expect(r.errors).toEqual([
+      "pack: warning: the page's request for /missing.json failed during the trace (HTTP 404); the app saw that failure, and so will the bundle's",
+    ]);
+    const report = r.report();
+    expect(report.validation.stdout).toBe("no network\nmissing 404\n");
+    expect(report.assets.external).toEqual([{ url: "http://elsewhere.invalid/data.json", host: "elsewhere.invalid", via: "fetch" }]);
+    expect(r.stdout).toContain("assets: requests to other origins, not copied: elsewhere.invalid (1)");
+    expect(assetNames(r.out)).toEqual([]);
+  });
+
+  it("serves --assets DIR at the page's base instead of the app folder, and --include adds its files", async () => {
+    const dir = tempDir("page-assets");
+    mkdirSync(join(dir, "py"));
+    mkdirSync(join(dir, "public", "img"), { recursive: true });
+    writeFileSync(join(dir, "py", "app.py"), 'from pyodide.http import open_url\nprint(open_url("hello.txt").read())\n');
+    writeFileSync(join(dir, "public", "hello.txt"), "from public/");
+    writeFileSync(join(dir, "public", "img", "logo.svg"), "<svg/>");
+    writeFileSync(join(dir, "public", "img", "unused.png"), "png");
+    const r = await packCli([join(dir, "py", "app.py"), "--assets", join(dir, "public"), "--include", "img/*.svg"]);
+    expect(r.errors).toEqual([]);
+    expect(r.report().validation.stdout).toBe("from public/\n");
+    expect(r.report().assets.files.map((f) => [f.name, f.reason])).toEqual([
+      ["hello.txt", "fetched (xhr)"],
+      ["img/logo.svg", "--include"],
+    ]);
+    expect(assetNames(r.out).filter((n) => !/\.(br|gz)$/.test(n))).toEqual(["hello.txt", "img/logo.svg"]);
+  });
+
+  it("refuses a fetched file that would take a name the output writes itself: exit 2, nothing written", async () => {
+    const dir = tempDir("page-conflict");
+    writeFileSync(join(dir, "app.py"), 'from pyodide.http import open_url\nprint(len(open_url("manifest.json").read()))\n');
+    writeFileSync(join(dir, "manifest.json"), "{}");
+    const r = await packCli([join(dir, "app.py")]);
+    expect(r.code).toBe(2);
+    expect(r.errors).toEqual([
+      "pack: the page fetched manifest.json, a name the output writes itself; rename the file in the app folder (or pass --assets DIR with another folder)",
+    ]);
+    expect(existsSync(r.out)).toBe(false);
+  });
+});
