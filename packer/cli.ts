@@ -49,6 +49,9 @@ Options:
                          what traced modules can import, within packages already used
   --scenario FILE.py     also trace FILE.py, run after the app (e.g. its smoke test);
                          the bundle keeps what either used (repeatable)
+  --scenario FILE.mjs    after the app, run FILE.mjs's exported
+                         async function scenario({ page, pyodide }) on the traced page
+                         (click, type, wait; Chromium); validation replays it
   --why MODULE           explain why MODULE is in the bundle or not; writes nothing
   --include GLOB         add modules ("xml.dom.*") or files ("**/data/*.json")
                          that neither the trace nor the import graph can see (repeatable)

@@ -61,7 +61,11 @@ export interface PackOptions {
   include?: string[];
   /** Module-name or path globs to leave out. */
   exclude?: string[];
-  /** Extra .py files run after the app while tracing (e.g. its smoke tests); the bundle keeps the union. */
+  /**
+   * Run after the app while tracing; the bundle keeps the union. FILE.py runs in the
+   * same interpreter (a smoke test); FILE.mjs exports `async function scenario({ page,
+   * pyodide })` and drives the page (Chromium), and validation replays it on the bundle.
+   */
   scenarios?: string[];
   /** Source and bytecode transforms; unset fields keep DEFAULT_TRANSFORMS. */
   transforms?: Partial<TransformOptions>;
@@ -97,6 +101,9 @@ interface Settings {
   out: string;
   cacheDir: string;
   timeoutMs: number;
+  /** --scenario files, absolute: .py ones traced in the interpreter, .mjs ones on the page. */
+  scenarios: string[];
+  pageScenarios: string[];
   step: (step: string) => void;
 }
 
@@ -108,10 +115,14 @@ function settings(options: PackOptions): Settings {
   if (relative(appDir, app).startsWith("..") || isAbsolute(relative(appDir, app))) {
     throw new PackError("USAGE", { detail: `--app-dir ${appDir} must hold the app ${app}` });
   }
+  const allScenarios = (options.scenarios ?? []).map((f) => resolve(cwd, f));
+  for (const file of allScenarios) if (!existsSync(file)) throw new PackError("APP_NOT_FOUND", { path: file });
   return {
     cwd,
     app,
     appDir,
+    scenarios: allScenarios.filter((f) => !f.endsWith(".mjs")),
+    pageScenarios: allScenarios.filter((f) => f.endsWith(".mjs")),
     out: resolve(cwd, options.out ?? "pack-dist"),
     cacheDir: options.cacheDir ? resolve(cwd, options.cacheDir) : defaultCacheDir(),
     timeoutMs: (options.timeoutSeconds ?? 120) * 1000,
@@ -139,8 +150,10 @@ export async function analyzeApp(options: PackOptions, host: Host, s: Settings =
     },
     dist,
   );
-  const scenarios = (options.scenarios ?? []).map((f) => resolve(s.cwd, f));
-  for (const file of scenarios) if (!existsSync(file)) throw new PackError("APP_NOT_FOUND", { path: file });
+  const { scenarios, pageScenarios } = s;
+  if (pageScenarios.length > 0 && host.name !== "chromium") {
+    throw new PackError("USAGE", { detail: `--scenario ${pageScenarios[0]} drives a page, which only --runner chromium has` });
+  }
   const inputs = stageInputs(dist, packages, { dir: s.appDir, main: s.app, outDir: s.out, scenarios });
   const site = siteFiles(inputs, options.assets && resolve(s.cwd, options.assets), s.out);
   const work = mkdtempSync(join(tmpdir(), "pyodide-packer-"));
@@ -154,12 +167,14 @@ export async function analyzeApp(options: PackOptions, host: Host, s: Settings =
       archives: writeStageArchives(inputs, work),
       main: inputs.main,
       scenarios: inputs.scenarios,
+      pageScenarios,
       tracerSource: readAsset("tracer.py"),
       monitorSource: readAsset("monitor.py"),
       timeoutMs: s.timeoutMs,
     });
     if (!trace.outcome.ok) throw appFailure(trace.outcome);
     const failed = trace.scenarios.find((run) => !run.outcome.ok);
+    if (failed?.outcome.errorType === "ScenarioError") throw new PackError("SCENARIO_FAILED", { detail: errorLine(failed.outcome.error ?? "") });
     if (failed) throw appFailure(failed.outcome);
     s.step("analyze");
     const graph = await moduleGraph(inputs, dist, s.cacheDir);
@@ -211,13 +226,13 @@ export async function pack(options: PackOptions): Promise<PackResult> {
       s.step("validate");
       // The bundle alone, without its fallback and without deferred bodies: what it
       // proves is what a page has before the app's first result.
-      const alone = { fallback: false, bodies: false } as const;
+      const alone = { fallback: false, bodies: false, pageScenarios: s.pageScenarios } as const;
       let run = await host.runBundle(dir, s.timeoutMs, alone);
       if (run.bodies && run.bodies.refused.length > 0) {
         // The bundle called a function the traced run never did: a transform changed the
         // path (dataclasses builds a class docstring when the docstrings were stripped).
         // One run with bodies on records every such call; they ship whole.
-        const recorded = await host.runBundle(dir, s.timeoutMs, { fallback: false, bodies: "record" });
+        const recorded = await host.runBundle(dir, s.timeoutMs, { ...alone, bodies: "record" });
         const traced = new Set(coverage.ran.map((key) => key.join("\0")));
         // "<frozen …>", "<pyodide-packer …>": code no shipped .pyc holds.
         bundleOnly = (recorded.bodies?.called ?? []).filter((key) => !key[0].startsWith("<") && !traced.has(key.join("\0")));
@@ -316,19 +331,36 @@ export function compareRuns(trace: TraceResult, run: AppRun): Validation {
   if (!run.outcome.ok) {
     return { ...base, ok: false, outputMatches: false, detail: missingPiece(run.outcome.error ?? run.outcome.errorType ?? "") };
   }
-  if (run.stdout !== trace.stdout) {
-    const a = trace.stdout.split("\n");
-    const b = run.stdout.split("\n");
-    const i = a.findIndex((line, n) => line !== b[n]);
-    const at = i === -1 ? b.length : i;
-    return {
-      ...base,
-      ok: false,
-      outputMatches: false,
-      detail: `stdout differs at line ${at + 1}: traced ${JSON.stringify(a[at] ?? "")}, bundle ${JSON.stringify(b[at] ?? "")}`,
-    };
+  const differs = outputDifference(trace.stdout, run.stdout);
+  if (differs) return { ...base, ok: false, outputMatches: false, detail: differs };
+  // Page scenarios replayed on the bundle must print what they printed in the trace.
+  for (const traced of trace.scenarios.filter((t) => t.path.endsWith(".mjs"))) {
+    const replayed = run.scenarios?.find((r) => r.path === traced.path);
+    const name = traced.path.split("/").pop();
+    if (!replayed || !replayed.outcome.ok) {
+      return { ...base, ok: false, outputMatches: false, detail: `scenario ${name}: ${missingPiece(replayed?.outcome.error ?? "it did not run")}` };
+    }
+    const scenarioDiffers = outputDifference(traced.stdout, replayed.stdout);
+    if (scenarioDiffers) return { ...base, ok: false, outputMatches: false, detail: `scenario ${name}: ${scenarioDiffers}` };
   }
   return { ...base, ok: true, outputMatches: true };
+}
+
+/** Where two outputs first differ, as a line of the validation's error; undefined if they do not. */
+function outputDifference(traced: string, bundled: string): string | undefined {
+  if (traced === bundled) return undefined;
+  const a = traced.split("\n");
+  const b = bundled.split("\n");
+  const i = a.findIndex((line, n) => line !== b[n]);
+  const at = i === -1 ? b.length : i;
+  return `stdout differs at line ${at + 1}: traced ${JSON.stringify(a[at] ?? "")}, bundle ${JSON.stringify(b[at] ?? "")}`;
+}
+
+/** A multi-line error as one line: its first, with the exception a traceback ends in. */
+function errorLine(error: string): string {
+  const lines = error.trim().split("\n");
+  const exception = [...lines].reverse().find((l) => /^\w+(?:Error|Exception|Exit): /.test(l));
+  return exception && exception !== lines[0] ? `${lines[0]!.replace(/ Traceback \(most recent call last\):$/, "")} ${exception}` : lines[0]!;
 }
 
 /** Names the module or file a failed bundle run was missing, else the error's last line. */

@@ -1,8 +1,10 @@
 // A real page in headless Chromium: the files an app fetches from its own page's base URL
-// are served during the trace as they will be deployed, and ship beside index.html.
-import { existsSync, mkdirSync, statSync, writeFileSync } from "node:fs";
+// are served during the trace as they will be deployed, and ship beside index.html; what
+// a user does on the page (--scenario FILE.mjs) is traced and replayed on the bundle.
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { readStoredZip } from "../runtime/assets/loader.mjs";
 import { packCli, readTree } from "../fixtures/e2e-helpers.ts";
 import { APPS } from "../fixtures/paths.ts";
 import { tempDir } from "../fixtures/temp.ts";
@@ -89,5 +91,54 @@ describe("the page's own files", () => {
       "pack: the page fetched manifest.json, a name the output writes itself; rename the file in the app folder (or pass --assets DIR with another folder)",
     ]);
     expect(existsSync(r.out)).toBe(false);
+  });
+});
+
+describe("what the user does: --scenario FILE.mjs", () => {
+  const CLICK = join(APPS, "click");
+
+  it.each(["0.29.3", "314"])("a click handler's import is traced, and the bundle runs the replayed click with no fallback (%s)", async (version) => {
+    const r = await packCli([join(CLICK, "app.py"), "--scenario", join(CLICK, "click.mjs"), "--pyodide", version]);
+    expect(r.errors).toEqual([]);
+    expect(r.code).toBe(0);
+    const report = r.report();
+    // Validation replays the click on the bundle with its fallback off, and compares what
+    // the handler printed: fractions must be in the bundle itself.
+    expect(report.validation).toMatchObject({ ok: true, stdout: "ready\n" });
+    const stdlib = readStoredZip(new Uint8Array(readFileSync(join(r.out, "python_stdlib.zip")))).map((e) => e.name);
+    expect(stdlib).toContain("fractions.pyc");
+    expect(report.static.untraced.map((u) => u.module)).not.toContain("fractions");
+  });
+
+  it("validation fails when the replayed click needs what the bundle left out", async () => {
+    const r = await packCli([join(CLICK, "app.py"), "--scenario", join(CLICK, "click.mjs"), "--exclude", "fractions"]);
+    expect(r.code).toBe(1);
+    expect(r.errors).toHaveLength(1);
+    expect(r.errors[0]).toMatch(/^pack: the bundle does not reproduce the traced run: scenario click\.mjs: .*fractions/);
+  });
+
+  it("without the scenario the handler's import is untraced, and the report says where it is", async () => {
+    const r = await packCli([join(CLICK, "app.py")]);
+    expect(r.code).toBe(0);
+    const report = r.report();
+    expect(report.static.untraced.find((u) => u.module === "fractions")).toMatchObject({ from: "__main__", line: 8 });
+    const stdlib = readStoredZip(new Uint8Array(readFileSync(join(r.out, "python_stdlib.zip")))).map((e) => e.name);
+    expect(stdlib).not.toContain("fractions.pyc");
+  });
+
+  it("a scenario that fails stops the pack with one line naming it, exit 2, nothing written", async () => {
+    const dir = tempDir("page-scenario-fails");
+    writeFileSync(join(dir, "bad.mjs"), 'export async function scenario({ page }) {\n  await page.click("#nothing-here");\n}\n');
+    const r = await packCli([join(CLICK, "app.py"), "--scenario", join(dir, "bad.mjs")]);
+    expect(r.code).toBe(2);
+    expect(r.errors).toHaveLength(1);
+    expect(r.errors[0]).toMatch(/^pack: a page scenario failed in the trace: bad\.mjs: .*#nothing-here.*; fix the scenario \(or the app\) and pack again$/);
+    expect(existsSync(r.out)).toBe(false);
+  });
+
+  it("a page scenario on the node runner is a usage error", async () => {
+    const r = await packCli([join(CLICK, "app.py"), "--scenario", join(CLICK, "click.mjs"), "--runner", "node"]);
+    expect(r.code).toBe(2);
+    expect(r.errors[0]).toMatch(/click\.mjs drives a page, which only --runner chromium has/);
   });
 });

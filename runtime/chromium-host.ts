@@ -6,6 +6,7 @@ import { PackError } from "../packer/errors.ts";
 import { ASSETS_DIR } from "./assets.ts";
 import { withTimeout, type AppRun, type BundleRunOptions, type Host, type PageRequest, type TraceJob, type TraceResult } from "./host.ts";
 import { sha256 } from "../analyzers/fetch-cache.ts";
+import { runPageScenario } from "./page-scenarios.ts";
 import { resolveRequest, startServer, type Mounts, type ServerOptions } from "./server.ts";
 
 export const CHROMIUM_ARGS = [
@@ -140,7 +141,10 @@ export class ChromiumHost implements Host {
     };
     const requests: PageRequest[] = [];
     let recorder: ReturnType<typeof recordRequests> | undefined;
-    const record = async (page: Page) => (recorder = recordRequests(page, requests));
+    const record = async (page: Page) => {
+      recorder = recordRequests(page, requests);
+      await page.exposeFunction("pyodidePackerPageScenario", (path: string) => runPageScenario(page, path));
+    };
     const result = await this.#inPage(mounts, TRACE_PAGE, job.timeoutMs, {}, async (page, url) => {
       await page.waitForSelector("html[data-ready]");
       const request = {
@@ -149,6 +153,7 @@ export class ChromiumHost implements Host {
         archives: job.archives.map((a) => `${url}${OWN}stage/${basename(a)}`),
         main: job.main,
         scenarios: job.scenarios,
+        pageScenarios: job.pageScenarios ?? [],
         tracerSource: job.tracerSource,
         monitorSource: job.monitorSource,
       };
@@ -170,8 +175,21 @@ export class ChromiumHost implements Host {
     const pageOptions = { fallback: options.fallback, bodies: options.bodies };
     const beforeLoad = (page: Page) => page.evaluateOnNewDocument((o) => Object.assign(window, { pyodidePackerOptions: o }), pageOptions);
     return this.#inPage({ "/": dir }, `/index.html${options.search ?? ""}`, timeoutMs, options.server ?? {}, async (page) => {
+      const result = () => page.evaluate(() => (window as unknown as { pyodidePackerResult: AppRun }).pyodidePackerResult);
       await page.waitForSelector("html[data-status]", { timeout: 0 });
-      return page.evaluate(() => (window as unknown as { pyodidePackerResult: AppRun }).pyodidePackerResult);
+      const run = await result();
+      if (!run.outcome.ok || !options.pageScenarios?.length) return run;
+      // Replayed as the trace ran them: what each printed is what the page's output
+      // gained meanwhile.
+      const scenarios: NonNullable<AppRun["scenarios"]> = [];
+      for (const path of options.pageScenarios) {
+        const before = (await result()).stdout.length;
+        const outcome = await runPageScenario(page, path);
+        scenarios.push({ path, outcome, stdout: (await result()).stdout.slice(before) });
+        if (!outcome.ok) break;
+      }
+      // The app's own output stays what it printed before the scenarios.
+      return { ...(await result()), stdout: run.stdout, scenarios };
     }, beforeLoad);
   }
 

@@ -19,6 +19,8 @@ export interface AppRun {
    * and the app); total (since navigation).
    */
   timings?: { runtime?: number; bundle?: number; dynlibs?: number; load?: number; run?: number; total?: number };
+  /** Page scenarios replayed after the app (Chromium), each with what it printed. */
+  scenarios?: { path: string; outcome: RunOutcome; stdout: string }[];
   /** What the loader's fallback put back, with the warning it logged for each. */
   fallbacks?: { wanted: string; archive: string; warning: string }[];
   /** Deferred function bodies (runtime/assets/loader/bodies.mjs BodiesUse). */
@@ -36,6 +38,8 @@ export interface BundleRunOptions {
    * "record": load them, keeping every stub so that each call is reported.
    */
   bodies?: boolean | "record";
+  /** Page scenarios (.mjs) to replay after the app, as the trace ran them. */
+  pageScenarios?: string[];
 }
 
 /** A request the traced page made besides pack's own files (Chromium only). */
@@ -84,6 +88,8 @@ export interface TraceJob {
   main: string;
   /** FS paths of scenario files run after it. */
   scenarios: string[];
+  /** Page scenarios (.mjs, host paths) run after those, driving the page (Chromium). */
+  pageScenarios?: string[];
   tracerSource: string;
   monitorSource: string;
   timeoutMs: number;

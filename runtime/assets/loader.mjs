@@ -114,8 +114,9 @@ function whenIdle(/** @type {() => void} */ work) {
  * Boots the bundle and runs its app once, as index.html does on the page's main thread
  * and worker.mjs in a Web Worker; onText gets the app's output as it comes. After the
  * app's first result the deferred function bodies are prefetched when the page is idle
- * (options.prefetch false: only when a function needs its own).
- * @param {{ fallback?: boolean, bodies?: BodiesMode, prefetch?: boolean }} options
+ * (options.prefetch false: only when a function needs its own). options.onLoad gets the
+ * booted Pyodide before the app runs.
+ * @param {{ fallback?: boolean, bodies?: BodiesMode, prefetch?: boolean, onLoad?: (pyodide: any) => void }} options
  * @param {(stream: "stdout" | "stderr", text: string) => void} [onText]
  * @returns {Promise<BundleRun>}
  */
@@ -129,6 +130,7 @@ export async function runBundle(options = {}, onText = () => {}) {
     result.fallbacks = fallbacks;
     result.bodies = bodies;
     result.timings = { ...timings, load: since(start) };
+    options.onLoad?.(pyodide);
     captureOutput(pyodide, (stream, text) => {
       result[stream] += text;
       onText(stream, text);

@@ -6,7 +6,8 @@ import { captureOutput, installArchive, readResource, runApp } from "./loader.mj
 
 /**
  * @typedef {{ indexURL: string, lockInfo: object, archives: string[], main: string,
- *   scenarios?: string[], tracerSource: string, monitorSource: string }} TraceRequest
+ *   scenarios?: string[], pageScenarios?: string[], tracerSource: string, monitorSource: string }} TraceRequest
+ * @typedef {(path: string, pyodide: any) => Promise<import("./loader.mjs").RunOutcome>} PageScenarioRunner
  * @typedef {{ path: string, outcome: import("./loader.mjs").RunOutcome, stdout: string,
  *   modules: string[] }} ScenarioRun
  * @typedef {{ pyodideVersion: string, pythonVersion: string, stdout: string, stderr: string,
@@ -21,11 +22,14 @@ import { captureOutput, installArchive, readResource, runApp } from "./loader.mj
 const MONITOR_DIR = "/tmp/pyodide-packer";
 
 /**
+ * Page scenarios (request.pageScenarios, run by runPageScenario in the host that drives
+ * the page) come after the Python ones, while the same tracing goes on.
  * @param {(options: object) => Promise<any>} loadPyodide
  * @param {TraceRequest} request
+ * @param {PageScenarioRunner} [runPageScenario]
  * @returns {Promise<TraceResult>}
  */
-export async function traceApp(loadPyodide, request) {
+export async function traceApp(loadPyodide, request, runPageScenario) {
   /** @type {Record<string, number>} */
   const phases = {};
   let started = Date.now();
@@ -72,9 +76,16 @@ export async function traceApp(loadPyodide, request) {
   /** @type {ScenarioRun[]} */
   const scenarios = [];
   let known = new Set(importedModules().map((/** @type {any[]} */ m) => m[0]));
-  for (const path of outcome.ok ? request.scenarios ?? [] : []) {
+  const runs = [
+    ...(request.scenarios ?? []).map((path) => ({ path, run: () => runApp(pyodide, path) })),
+    ...(request.pageScenarios ?? []).map((path) => ({
+      path,
+      run: () => (runPageScenario ? runPageScenario(path, pyodide) : Promise.reject(new Error("no page to run a page scenario in"))),
+    })),
+  ];
+  for (const { path, run } of outcome.ok ? runs : []) {
     const before = output.stdout.length;
-    const scenarioOutcome = await runApp(pyodide, path);
+    const scenarioOutcome = await run();
     const now = importedModules().map((/** @type {any[]} */ m) => m[0]);
     scenarios.push({ path, outcome: scenarioOutcome, stdout: output.stdout.slice(before), modules: now.filter((/** @type {string} */ m) => !known.has(m)) });
     known = new Set(now);
