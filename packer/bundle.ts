@@ -37,7 +37,7 @@ export interface WrittenBundle {
 /** The loader and what it imports, as every bundle serves them. */
 const SHIPPED_ASSETS = [
   "loader.mjs",
-  ...["bloom", "bodies", "fallback", "output", "resources", "run", "zip"].map((part) => `loader/${part}.mjs`),
+  ...["bloom", "bodies", "fallback", "output", "packages", "resources", "run", "zip"].map((part) => `loader/${part}.mjs`),
   "pyodide-adapter.mjs",
   "worker.mjs",
 ];

@@ -30,6 +30,7 @@ const report: PackReport = {
     warnings: [],
   },
   assets: { files: [], external: [], failed: [] },
+  installs: [],
   static: {
     strategy: "trace",
     untraced: [

@@ -35,8 +35,8 @@ export function formatReportTable(report: PackReport): string {
 }
 
 /**
- * The page's own files and the origins it asked, when there are any: a line each for
- * what was copied beside index.html and for other hosts.
+ * The page's own files, the origins it asked and what the app installed while it ran,
+ * when there are any: a line each.
  */
 export function formatAssets(report: PackReport): string | undefined {
   const assets = report.assets;
@@ -53,6 +53,10 @@ export function formatAssets(report: PackReport): string | undefined {
     for (const e of assets.external) hosts.set(e.host, (hosts.get(e.host) ?? 0) + 1);
     const list = [...hosts].map(([host, n]) => `${host} (${n})`).join(", ");
     lines.push(`assets: requests to other origins, not copied: ${list}`);
+  }
+  for (const i of report.installs ?? []) {
+    const brought = i.packages.length > 0 ? i.packages.join(", ") : "nothing new";
+    lines.push(`installs: ${i.via}(${i.requested.join(", ")}) while the app ran brought ${brought}; the bundle holds it, so the call needs no download`);
   }
   return lines.length > 0 ? lines.join("\n") : undefined;
 }

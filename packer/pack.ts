@@ -1,8 +1,8 @@
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, isAbsolute, join, relative, resolve } from "node:path";
 import { defaultCacheDir } from "../analyzers/fetch-cache.ts";
-import { appRequirements } from "../analyzers/requirements.ts";
+import { appRequirements, parseRequirement, type Requirement } from "../analyzers/requirements.ts";
 import { defaultIndexURL, resolvePackages, type ResolvedPackage } from "../analyzers/resolve.ts";
 import { buildGraph, ImportCache, moduleIndex, type ModuleFile, type ModuleGraph, type Reach } from "../analyzers/module-graph.ts";
 import { pythonParser } from "../analyzers/parser.mjs";
@@ -20,11 +20,11 @@ import { planBundle } from "../transforms/select.ts";
 import { commitOutput, prepareOutput, servedFiles, writeBundle, writeFiles, writeSidecars } from "./bundle.ts";
 import { FALLBACK_INDEX, fallbackCost, planFallback, type FallbackMode } from "./fallback.ts";
 import { PackError } from "./errors.ts";
-import { buildReport, type PackReport, type Validation } from "./report.ts";
+import { buildReport, type PackReport, type RunTimeInstall, type Validation } from "./report.ts";
 import { renderReportHtml } from "./report-html.ts";
 import { sizeTrees } from "./size-tree.ts";
 import { SizeMeter } from "./sizes.ts";
-import { APP_ROOT, stageInputs, writeStageArchives, type StagedInputs } from "./stage.ts";
+import { APP_ROOT, stageInputs, stagePackages, writePackageArchives, writeStageArchives, type StagedInputs } from "./stage.ts";
 import { pageAssets } from "./assets.ts";
 import { listAppFolder, readAppFolder } from "./app-folder.ts";
 
@@ -92,7 +92,10 @@ export interface Analysis {
   findings: StaticFindings;
   /** The files the trace served at the page's base URL, by path under it. */
   site: Map<string, Uint8Array>;
+  /** What the app installed while it ran. */
+  installs: RunTimeInstall[];
 }
+
 
 interface Settings {
   cwd: string;
@@ -140,16 +143,14 @@ export async function analyzeApp(options: PackOptions, host: Host, s: Settings =
   // Chromium starts (~0.5 s) while the packages are resolved and staged.
   host.start();
   s.step("resolve");
-  const packages = await resolvePackages(
-    appRequirements(dirname(s.app), options.requires ?? []),
-    {
-      findLinks: (options.findLinks ?? []).map((d) => resolve(s.cwd, d)),
-      lock: options.lock && resolve(s.cwd, options.lock),
-      indexURL: options.indexURL,
-      cacheDir: s.cacheDir,
-    },
-    dist,
-  );
+  const sources = {
+    findLinks: (options.findLinks ?? []).map((d) => resolve(s.cwd, d)),
+    lock: options.lock && resolve(s.cwd, options.lock),
+    indexURL: options.indexURL,
+    cacheDir: s.cacheDir,
+  };
+  const requirements = withMicropip(appRequirements(dirname(s.app), options.requires ?? []), s.app);
+  const packages = await resolvePackages(requirements, sources, dist);
   const { scenarios, pageScenarios } = s;
   if (pageScenarios.length > 0 && host.name !== "chromium") {
     throw new PackError("USAGE", { detail: `--scenario ${pageScenarios[0]} drives a page, which only --runner chromium has` });
@@ -157,12 +158,30 @@ export async function analyzeApp(options: PackOptions, host: Host, s: Settings =
   const inputs = stageInputs(dist, packages, { dir: s.appDir, main: s.app, outDir: s.out, scenarios });
   const site = siteFiles(inputs, options.assets && resolve(s.cwd, options.assets), s.out);
   const work = mkdtempSync(join(tmpdir(), "pyodide-packer-"));
+  const installs: RunTimeInstall[] = [];
+  let installFailure: unknown;
+  /** What the app installs while it runs resolves from the same sources as its requirements, and joins them. */
+  const install = async (asked: string[], via: string) => {
+    try {
+      const found = await resolvePackages(asked.map((r) => parseRequirement(r, via)), sources, dist);
+      const fresh = found.filter((p) => !packages.some((q) => q.key === p.key));
+      packages.push(...fresh);
+      const staged = stagePackages(dist, fresh);
+      inputs.packages.push(...staged);
+      installs.push({ requested: asked, via, packages: fresh.map((p) => p.name) });
+      return writePackageArchives(staged, work, (p) => `run-time-${p.pkg.key}`);
+    } catch (error) {
+      installFailure ??= error;
+      throw error;
+    }
+  };
   try {
     s.step("trace");
     const siteDir = join(work, "site");
     writeFiles(siteDir, site);
     const trace = await host.trace({
       site: siteDir,
+      install,
       dist,
       archives: writeStageArchives(inputs, work),
       main: inputs.main,
@@ -172,6 +191,8 @@ export async function analyzeApp(options: PackOptions, host: Host, s: Settings =
       monitorSource: readAsset("monitor.py"),
       timeoutMs: s.timeoutMs,
     });
+    // An install the app asked for that pack could not resolve: its own error, not the app's.
+    if (!trace.outcome.ok && installFailure instanceof PackError) throw installFailure;
     if (!trace.outcome.ok) throw appFailure(trace.outcome);
     const failed = trace.scenarios.find((run) => !run.outcome.ok);
     if (failed?.outcome.errorType === "ScenarioError") throw new PackError("SCENARIO_FAILED", { detail: errorLine(failed.outcome.error ?? "") });
@@ -183,7 +204,7 @@ export async function analyzeApp(options: PackOptions, host: Host, s: Settings =
       include: options.include ?? [],
       exclude: options.exclude ?? [],
     });
-    return { dist, packages, inputs, trace, graph, usage, closure, findings, site };
+    return { dist, packages, inputs, trace, graph, usage, closure, findings, site, installs };
   } finally {
     rmSync(work, { recursive: true, force: true });
   }
@@ -195,7 +216,7 @@ export async function pack(options: PackOptions): Promise<PackResult> {
   const host = createHost(options);
   let temp: string | undefined;
   try {
-    const { dist, packages, inputs, trace, graph, usage, findings, site } = await analyzeApp(options, host, s);
+    const { dist, packages, inputs, trace, graph, usage, findings, site, installs } = await analyzeApp(options, host, s);
     const assets = pageAssets(trace.requests, site, options.include ?? []);
     const transformOptions = { ...DEFAULT_TRANSFORMS, ...options.transforms };
     const selected = planBundle(inputs, usage);
@@ -254,6 +275,7 @@ export async function pack(options: PackOptions): Promise<PackResult> {
       static: findings,
       fallback: fallbackCost(fallback),
       assets,
+      installs,
     });
     meter.save();
     writeFileSync(join(dir, "report.json"), JSON.stringify(report, null, 2) + "\n");
@@ -287,6 +309,16 @@ export async function moduleGraph(inputs: StagedInputs, dist: PyodideDist, cache
   const graph = await buildGraph(moduleIndex(inputs, pythonLayout(dist.pythonVersion).sitePackages), await pythonParser(), cache, readPyc);
   cache.save();
   return graph;
+}
+
+/**
+ * micropip is an ordinary package of the runtime's lock: an app that imports it (to
+ * install others while it runs) needs it among its requirements, listed or not.
+ */
+function withMicropip(requirements: Requirement[], app: string): Requirement[] {
+  if (requirements.some((r) => r.key === "micropip")) return requirements;
+  const source = readFileSync(app, "utf8");
+  return /^[ \t]*(?:import|from)[ \t]+micropip\b/m.test(source) ? [...requirements, parseRequirement("micropip", app)] : requirements;
 }
 
 /**

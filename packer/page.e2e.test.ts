@@ -6,7 +6,8 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { readStoredZip } from "../runtime/assets/loader.mjs";
 import { packCli, readTree } from "../fixtures/e2e-helpers.ts";
-import { APPS } from "../fixtures/paths.ts";
+import { APPS, WHEELS_PURE } from "../fixtures/paths.ts";
+import { ChromiumHost } from "../runtime/chromium-host.ts";
 import { tempDir } from "../fixtures/temp.ts";
 
 const PAGE_FILES = join(APPS, "page-files", "app.py");
@@ -140,5 +141,43 @@ describe("what the user does: --scenario FILE.mjs", () => {
     const r = await packCli([join(CLICK, "app.py"), "--scenario", join(CLICK, "click.mjs"), "--runner", "node"]);
     expect(r.code).toBe(2);
     expect(r.errors[0]).toMatch(/click\.mjs drives a page, which only --runner chromium has/);
+  });
+});
+
+describe("installs while the app runs", () => {
+  const INSTALLS = join(APPS, "installs", "app.py");
+
+  it.each(["0.29.3", "314"])("micropip.install and loadPackage resolve from --find-links; the bundle makes no install request (%s)", async (version) => {
+    const r = await packCli([INSTALLS, "--pyodide", version, "--find-links", WHEELS_PURE]);
+    expect(r.errors).toEqual([]);
+    expect(r.code).toBe(0);
+    const report = r.report();
+    // micropip joined the requirements because the app imports it; six and attrs because it asked.
+    expect(report.packages.map((p) => p.name).sort()).toEqual(["attrs", "micropip", "six"]);
+    expect(report.installs).toEqual([
+      { requested: ["six"], via: "micropip.install", packages: ["six"] },
+      { requested: ["attrs"], via: "loadPackage", packages: ["attrs"] },
+    ]);
+    expect(report.validation).toMatchObject({ ok: true, stdout: "six 1.17.0 attrs Point(x=1, y=2)\n" });
+    expect(r.stdout).toContain("installs: micropip.install(six) while the app ran brought six");
+    // Run again as a visitor would: every request is one of the bundle's own files.
+    const host = new ChromiumHost();
+    try {
+      const run = await host.runBundle(r.out, 120_000, { fallback: false });
+      expect(run.stdout).toBe("six 1.17.0 attrs Point(x=1, y=2)\n");
+      const paths = run.requests!.map((q) => q.path);
+      expect(paths.every((p) => p !== undefined && existsSync(join(r.out, p)))).toBe(true);
+      expect(paths.filter((p) => /\.whl$|\/pypi\/|\/simple\//.test(p ?? ""))).toEqual([]);
+    } finally {
+      await host.close();
+    }
+  });
+
+  it("a package the app asks for that no source holds fails the pack naming it and the fix", async () => {
+    const dir = tempDir("installs-unknown");
+    writeFileSync(join(dir, "app.py"), 'import micropip\nawait micropip.install("no-such-package")\n');
+    const r = await packCli([join(dir, "app.py"), "--find-links", WHEELS_PURE]);
+    expect(r.code).toBe(2);
+    expect(r.errors).toEqual([expect.stringMatching(/^pack: package "no-such-package" was not found \(looked in .*\); pass --find-links DIR with its wheel/)]);
   });
 });

@@ -36,6 +36,14 @@ export interface ReportRow {
   deferred?: { functions: number; bytes: number; gzip: number; brotli: number };
 }
 
+/** One install the app asked for while it ran, and the packages it brought. */
+export interface RunTimeInstall {
+  requested: string[];
+  /** micropip.install or loadPackage. */
+  via: string;
+  packages: string[];
+}
+
 export interface Validation {
   ok: boolean;
   skipped: boolean;
@@ -77,6 +85,8 @@ export interface PackReport {
     external: PageAssets["external"];
     failed: PageAssets["failed"];
   };
+  /** What the app installed while it ran (micropip.install, loadPackage), and the packages it brought. */
+  installs: RunTimeInstall[];
   validation: Validation;
 }
 
@@ -116,7 +126,7 @@ export async function buildReport(
   written: WrittenBundle,
   dist: PyodideDist,
   meter: SizeMeter,
-  context: Pick<PackReport, "runner" | "validation" | "transforms" | "static" | "fallback"> & { assets: PageAssets },
+  context: Pick<PackReport, "runner" | "validation" | "transforms" | "static" | "fallback" | "installs"> & { assets: PageAssets },
 ): Promise<PackReport> {
   const read = (path: string) => new Uint8Array(readFileSync(path));
   const none: Sizes = { raw: 0, gzip: 0, brotli: 0 };
@@ -194,6 +204,7 @@ export async function buildReport(
     static: context.static,
     fallback: context.fallback,
     assets,
+    installs: context.installs,
     validation: context.validation,
   };
 }

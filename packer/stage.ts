@@ -37,19 +37,25 @@ function installPath(pkg: ResolvedPackage, entry: string, sitePackages: string, 
   return `${sitePackages}/${data ? data[1] : entry}`;
 }
 
-export function stageInputs(
-  dist: PyodideDist,
-  packages: readonly ResolvedPackage[],
-  app: { dir: string; main: string; outDir: string; scenarios?: string[] },
-): StagedInputs {
+/** Each package's files by the FS path it installs them at. */
+export function stagePackages(dist: PyodideDist, packages: readonly ResolvedPackage[]): StagedPackage[] {
   const layout = pythonLayout(dist.pythonVersion);
-  const staged = packages.map((pkg) => {
+  return packages.map((pkg) => {
     const files = new Map<string, Uint8Array>();
     for (const [entry, data] of readZip(new Uint8Array(readFileSync(pkg.path)), pkg.path)) {
       files.set(installPath(pkg, entry, layout.sitePackages, layout.dsoDir), data);
     }
     return { pkg, files };
   });
+}
+
+export function stageInputs(
+  dist: PyodideDist,
+  packages: readonly ResolvedPackage[],
+  app: { dir: string; main: string; outDir: string; scenarios?: string[] },
+): StagedInputs {
+  const layout = pythonLayout(dist.pythonVersion);
+  const staged = stagePackages(dist, packages);
   const appMap = readAppFolder(listAppFolder(app.dir, app.outDir), APP_ROOT);
   const scenarioFiles = new Map<string, Uint8Array>();
   const scenarios = (app.scenarios ?? []).map((file, i) => {
@@ -71,15 +77,21 @@ export function stageInputs(
 
 /** Stored zips the trace installs, one per package and one for the app, in install order. */
 export function writeStageArchives(inputs: StagedInputs, dir: string): string[] {
-  const archives: string[] = [];
-  const write = (name: string, files: Map<string, Uint8Array>) => {
-    const path = join(dir, name);
-    writeFileSync(path, writeStoredZip(stripSlash(files)));
-    archives.push(path);
-  };
-  inputs.packages.forEach((p, i) => write(`${String(i).padStart(3, "0")}-${p.pkg.key}.zip`, p.files));
-  write("app.zip", new Map([...inputs.app, ...inputs.scenarioFiles]));
-  return archives;
+  return [
+    ...writePackageArchives(inputs.packages, dir, (p, i) => `${String(i).padStart(3, "0")}-${p.pkg.key}`),
+    writeStageArchive(dir, "app", new Map([...inputs.app, ...inputs.scenarioFiles])),
+  ];
+}
+
+/** One stored zip per package, named by name(p, i), in order: their paths. */
+export function writePackageArchives(packages: readonly StagedPackage[], dir: string, name: (p: StagedPackage, i: number) => string): string[] {
+  return packages.map((p, i) => writeStageArchive(dir, name(p, i), p.files));
+}
+
+function writeStageArchive(dir: string, name: string, files: ReadonlyMap<string, Uint8Array>): string {
+  const path = join(dir, `${name}.zip`);
+  writeFileSync(path, writeStoredZip(stripSlash(files)));
+  return path;
 }
 
 /** Archive entry names are FS paths without the leading "/". */

@@ -53,8 +53,7 @@ const OWN = "/.pyodide-packer/";
  * the request fails): its path on the page's origin (or its URL elsewhere), status and
  * size. settle() waits, briefly, for the events of requests still in flight.
  */
-function recordRequests(page: Page, into: PageRequest[]): { settle(): Promise<void> } {
-  const own = (path: string) => path === TRACE_PAGE || path.startsWith(OWN) || path.startsWith("/pyodide/");
+function recordRequests(page: Page, into: PageRequest[], own = (path: string) => path === TRACE_PAGE || path.startsWith(OWN) || path.startsWith("/pyodide/")): { settle(): Promise<void> } {
   const pending = new Set<HTTPRequest>();
   const note = (request: HTTPRequest, response: HTTPResponse | null) => {
     pending.delete(request);
@@ -144,6 +143,11 @@ export class ChromiumHost implements Host {
     const record = async (page: Page) => {
       recorder = recordRequests(page, requests);
       await page.exposeFunction("pyodidePackerPageScenario", (path: string) => runPageScenario(page, path));
+      await page.exposeFunction("pyodidePackerInstall", async (requirements: string[], via: string) => {
+        if (!job.install) throw new Error(`${via}(${requirements.join(", ")}): this trace installs nothing while the app runs`);
+        const origin = new URL(page.url()).origin;
+        return (await job.install(requirements, via)).map((archive) => `${origin}${OWN}stage/${basename(archive)}`);
+      });
     };
     const result = await this.#inPage(mounts, TRACE_PAGE, job.timeoutMs, {}, async (page, url) => {
       await page.waitForSelector("html[data-ready]");
@@ -173,12 +177,21 @@ export class ChromiumHost implements Host {
    */
   async runBundle(dir: string, timeoutMs: number, options: BundleRunOptions & { server?: ServerOptions; search?: string } = {}): Promise<AppRun> {
     const pageOptions = { fallback: options.fallback, bodies: options.bodies };
-    const beforeLoad = (page: Page) => page.evaluateOnNewDocument((o) => Object.assign(window, { pyodidePackerOptions: o }), pageOptions);
+    const requests: PageRequest[] = [];
+    let recorder: ReturnType<typeof recordRequests> | undefined;
+    const beforeLoad = (page: Page) => {
+      recorder = recordRequests(page, requests, () => false);
+      return page.evaluateOnNewDocument((o) => Object.assign(window, { pyodidePackerOptions: o }), pageOptions);
+    };
     return this.#inPage({ "/": dir }, `/index.html${options.search ?? ""}`, timeoutMs, options.server ?? {}, async (page) => {
       const result = () => page.evaluate(() => (window as unknown as { pyodidePackerResult: AppRun }).pyodidePackerResult);
       await page.waitForSelector("html[data-status]", { timeout: 0 });
       const run = await result();
-      if (!run.outcome.ok || !options.pageScenarios?.length) return run;
+      const withRequests = async (r: AppRun) => {
+        await recorder?.settle();
+        return { ...r, requests };
+      };
+      if (!run.outcome.ok || !options.pageScenarios?.length) return withRequests(run);
       // Replayed as the trace ran them: what each printed is what the page's output
       // gained meanwhile.
       const scenarios: NonNullable<AppRun["scenarios"]> = [];
@@ -189,7 +202,7 @@ export class ChromiumHost implements Host {
         if (!outcome.ok) break;
       }
       // The app's own output stays what it printed before the scenarios.
-      return { ...(await result()), stdout: run.stdout, scenarios };
+      return withRequests({ ...(await result()), stdout: run.stdout, scenarios });
     }, beforeLoad);
   }
 

@@ -19,6 +19,8 @@ export interface AppRun {
    * and the app); total (since navigation).
    */
   timings?: { runtime?: number; bundle?: number; dynlibs?: number; load?: number; run?: number; total?: number };
+  /** Every request the page made (Chromium bundle runs), in order. */
+  requests?: PageRequest[];
   /** Page scenarios replayed after the app (Chromium), each with what it printed. */
   scenarios?: { path: string; outcome: RunOutcome; stdout: string }[];
   /** What the loader's fallback put back, with the warning it logged for each. */
@@ -95,6 +97,11 @@ export interface TraceJob {
   timeoutMs: number;
   /** Folder served at the page's base URL, as it will be deployed (Chromium). */
   site?: string;
+  /**
+   * What the app asks to install while it runs (micropip.install, pyodide.loadPackage):
+   * the stored zips to unpack, written beside job.archives (Chromium).
+   */
+  install?: (requirements: string[], via: string) => Promise<string[]>;
 }
 
 /** A place that boots Pyodide: headless Chromium or a Node worker. */

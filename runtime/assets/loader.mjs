@@ -7,6 +7,7 @@ import { loadDynlib } from "./pyodide-adapter.mjs";
 import { installBodies } from "./loader/bodies.mjs";
 import { installFallback } from "./loader/fallback.mjs";
 import { captureOutput } from "./loader/output.mjs";
+import { serveBundledPackages } from "./loader/packages.mjs";
 import { readResource } from "./loader/resources.mjs";
 import { runApp } from "./loader/run.mjs";
 import { installArchive } from "./loader/zip.mjs";
@@ -30,7 +31,7 @@ export { installArchive, readStoredZip, zipDirectory } from "./loader/zip.mjs";
  * @typedef {import("./loader/bodies.mjs").BodiesUse} BodiesUse
  * @typedef {import("./loader/bodies.mjs").BodiesMode} BodiesMode
  * @typedef {{ format: number, pyodideVersion: string, lockInfo: object, stdlib: string,
- *   bundle: string, main: string, runtime: string, dynlibs: Dynlib[],
+ *   bundle: string, main: string, runtime: string, dynlibs: Dynlib[], packages?: { name: string, version: string }[],
  *   fallback?: FallbackManifest, bodies?: BodiesManifest }} Manifest
  * @typedef {{ runtime: number, bundle: number, dynlibs: number }} LoadTimings
  */
@@ -85,6 +86,7 @@ export async function loadBundle(options = {}) {
   lap("bundle");
   for (const lib of manifest.dynlibs) await loadDynlib(pyodide, lib.path, lib.global);
   lap("dynlibs");
+  serveBundledPackages(pyodide, manifest.packages ?? []);
   const fs = base.protocol === "file:" ? await import("node:fs") : undefined;
   /** @type {BodiesUse} */
   const bodies = { loaded: [], refused: [], called: [] };

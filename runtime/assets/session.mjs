@@ -7,7 +7,11 @@ import { captureOutput, installArchive, readResource, runApp } from "./loader.mj
 /**
  * @typedef {{ indexURL: string, lockInfo: object, archives: string[], main: string,
  *   scenarios?: string[], pageScenarios?: string[], tracerSource: string, monitorSource: string }} TraceRequest
- * @typedef {(path: string, pyodide: any) => Promise<import("./loader.mjs").RunOutcome>} PageScenarioRunner
+ * @typedef {{
+ *   runPageScenario?: (path: string, pyodide: any) => Promise<import("./loader.mjs").RunOutcome>,
+ *   install?: (requirements: string[], via: string) => Promise<string[]>,
+ * }} TraceHooks what the host that drives the page does for it: run a page scenario; install
+ *   what the app asks for while it runs (requirements → URLs of stored zips to unpack)
  * @typedef {{ path: string, outcome: import("./loader.mjs").RunOutcome, stdout: string,
  *   modules: string[] }} ScenarioRun
  * @typedef {{ pyodideVersion: string, pythonVersion: string, stdout: string, stderr: string,
@@ -22,14 +26,15 @@ import { captureOutput, installArchive, readResource, runApp } from "./loader.mj
 const MONITOR_DIR = "/tmp/pyodide-packer";
 
 /**
- * Page scenarios (request.pageScenarios, run by runPageScenario in the host that drives
- * the page) come after the Python ones, while the same tracing goes on.
+ * Page scenarios (request.pageScenarios, run by the host that drives the page) come after
+ * the Python ones, while the same tracing goes on. What the app installs while it runs
+ * (micropip.install, pyodide.loadPackage) the host resolves from pack's own sources.
  * @param {(options: object) => Promise<any>} loadPyodide
  * @param {TraceRequest} request
- * @param {PageScenarioRunner} [runPageScenario]
+ * @param {TraceHooks} [hooks]
  * @returns {Promise<TraceResult>}
  */
-export async function traceApp(loadPyodide, request, runPageScenario) {
+export async function traceApp(loadPyodide, request, hooks = {}) {
   /** @type {Record<string, number>} */
   const phases = {};
   let started = Date.now();
@@ -67,6 +72,16 @@ export async function traceApp(loadPyodide, request, runPageScenario) {
   const tracer = pyodide.toPy({});
   pyodide.runPython(request.tracerSource, { globals: tracer, filename: "<pyodide-packer tracer>" });
   const importedModules = () => tracer.get("imported_modules")().toJs();
+  const install = async (/** @type {any} */ names, /** @type {string} */ via) => {
+    /** @type {string[]} */
+    const list = typeof names === "string" ? [names] : typeof names?.toJs === "function" ? names.toJs() : [...names];
+    if (!hooks.install) throw new Error(`pyodide-packer: ${via}(${list.join(", ")}) while tracing needs --runner chromium; or list them in --requires`);
+    for (const url of await hooks.install(list, via)) installArchive(pyodide, await readResource(new URL(url)));
+    pyodide.runPython("__import__('importlib').invalidate_caches()");
+  };
+  tracer.get("watch_installs")(install);
+  // Pyodide's own installer knows only the lock's packages, which the trace leaves empty.
+  pyodide.loadPackage = (/** @type {any} */ names) => install(names, "loadPackage");
   const stopWatching = watchFileOpens(pyodide);
   const outcome = await runApp(pyodide, request.main);
   const mainOutput = output.stdout;
@@ -80,7 +95,7 @@ export async function traceApp(loadPyodide, request, runPageScenario) {
     ...(request.scenarios ?? []).map((path) => ({ path, run: () => runApp(pyodide, path) })),
     ...(request.pageScenarios ?? []).map((path) => ({
       path,
-      run: () => (runPageScenario ? runPageScenario(path, pyodide) : Promise.reject(new Error("no page to run a page scenario in"))),
+      run: () => (hooks.runPageScenario ? hooks.runPageScenario(path, pyodide) : Promise.reject(new Error("no page to run a page scenario in"))),
     })),
   ];
   for (const { path, run } of outcome.ok ? runs : []) {

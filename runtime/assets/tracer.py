@@ -33,3 +33,40 @@ def code_that_ran():
     the modules imported before monitor.py could record (empty without it)."""
     ran, early = getattr(sys, "_pyodide_packer_trace", (set(), []))
     return sorted(ran), list(early)
+
+
+def watch_installs(request_install):
+    """Once the app imports micropip, its install first has request_install (the host)
+    install what was asked from pack's own sources, then runs as it would: it finds all
+    of it installed, as it will in the bundle, which holds the same files."""
+
+    class PatchMicropip:
+        @staticmethod
+        def find_spec(name, path=None, target=None):
+            if name != "micropip":
+                return None
+            sys.meta_path.remove(PatchMicropip)
+            from importlib.util import find_spec
+
+            spec = find_spec(name)
+            if spec is None or spec.loader is None:
+                return spec
+            exec_module = spec.loader.exec_module
+
+            def patched(module):
+                exec_module(module)
+                real = module.install
+
+                async def install(requirements, *args, **kwargs):
+                    names = [requirements] if isinstance(requirements, str) else list(requirements)
+                    await request_install(names, "micropip.install")
+                    return await real(requirements, *args, **kwargs)
+
+                install.__wrapped__ = real
+                install.__doc__ = real.__doc__
+                module.install = install
+
+            spec.loader.exec_module = patched
+            return spec
+
+    sys.meta_path.insert(0, PatchMicropip)
