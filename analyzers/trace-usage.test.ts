@@ -3,7 +3,7 @@ import type { ResolvedPackage } from "./resolve.ts";
 import type { StagedInputs } from "../packer/stage.ts";
 import type { TraceResult } from "../runtime/host.ts";
 import { planBundle } from "../transforms/select.ts";
-import { traceUsage } from "./trace-usage.ts";
+import { listedEntries, traceUsage } from "./trace-usage.ts";
 
 const b = (s: string) => new TextEncoder().encode(s);
 const SP = "/lib/python3.13/site-packages";
@@ -83,6 +83,7 @@ const trace: TraceResult = {
   earlyModules: [],
   phases: {},
   requests: [],
+  listed: [],
 };
 
 describe("traceUsage", () => {
@@ -127,5 +128,29 @@ describe("planBundle", () => {
   it("keeps an untouched package empty and the stdlib pruned", () => {
     expect(plan.packages.find((p) => p.pkg.key === "other")!.kept.size).toBe(0);
     expect([...plan.stdlib.kept.keys()]).toEqual(["json/__init__.py", "json/decoder.py"]);
+  });
+});
+
+describe("listedEntries", () => {
+  const files = [
+    "/sp/catalog/__init__.py",
+    "/sp/catalog/data/a.txt",
+    "/sp/catalog/data/sub/c.txt",
+    "/sp/catalog/data/sub/deeper/e.txt",
+    "/sp/other/__init__.py",
+    "/sp/other/mod.py",
+    "/sp/top.py",
+  ];
+
+  it("gives a listed folder's files and subfolders, not what lies deeper", () => {
+    expect(listedEntries(["/sp/catalog/data"], files)).toEqual({ files: ["/sp/catalog/data/a.txt"], dirs: ["/sp/catalog/data/sub"] });
+  });
+
+  it("leaves out subfolders that are Python packages (empty, they would import as namespace packages)", () => {
+    expect(listedEntries(["/sp"], files)).toEqual({ files: ["/sp/top.py"], dirs: [] });
+  });
+
+  it("lists nothing for a folder nobody listed", () => {
+    expect(listedEntries([], files)).toEqual({ files: [], dirs: [] });
   });
 });

@@ -13,6 +13,11 @@ export interface Usage {
   dynlibs: { path: string; global: boolean; owner: string }[];
   /** Imported modules whose file belongs to no input (kept out of the bundle). */
   unowned: string[];
+  /**
+   * Folders the bundle must hold even where it keeps nothing inside: the subfolders of a
+   * folder the app listed, so that the listing names them as stock does.
+   */
+  dirs: string[];
 }
 
 /**
@@ -29,6 +34,7 @@ export function traceUsage(trace: TraceResult, inputs: StagedInputs): Usage {
     app: new Set([inputs.main]),
     dynlibs: [],
     unowned: [],
+    dirs: [],
   };
   const scenarios = new Set(inputs.scenarios);
   const use = (path: string): boolean => {
@@ -40,6 +46,10 @@ export function traceUsage(trace: TraceResult, inputs: StagedInputs): Usage {
     return true;
   };
   for (const path of trace.opened) use(path);
+  // A folder the app listed lists what stock lists: its files ship, its subfolders exist.
+  const listing = listedEntries(trace.listed ?? [], [...owner.keys(), ...inputs.app.keys()]);
+  for (const path of listing.files) use(path);
+  usage.dirs = listing.dirs;
   const zipPrefix = inputs.stdlibMount + "/";
   for (const [name, file, origin] of trace.modules) {
     // Frozen code never reads its file; importlib points __file__ of its frozen
@@ -57,6 +67,28 @@ export function traceUsage(trace: TraceResult, inputs: StagedInputs): Usage {
     if (key) usage.dynlibs.push({ ...lib, owner: key });
   }
   return usage;
+}
+
+/**
+ * The files and subfolders directly inside each listed folder, among paths (FS paths of
+ * files). A Python package is no such subfolder: made empty, it would import as a
+ * namespace package instead of coming from the fallback.
+ */
+export function listedEntries(listed: readonly string[], paths: Iterable<string>): { files: string[]; dirs: string[] } {
+  const folders = new Set(listed.map((d) => d.replace(/\/+$/, "")));
+  const files: string[] = [];
+  const dirs = new Set<string>();
+  const all = [...paths];
+  const packages = new Set(all.filter((p) => /\/__init__\.pyc?$/.test(p)).map((p) => p.slice(0, p.lastIndexOf("/"))));
+  for (const path of all) {
+    // Each ancestor of path that was listed holds path itself or the subfolder leading to it.
+    for (let cut = path.lastIndexOf("/"), child = path; cut > 0; child = path.slice(0, cut), cut = path.lastIndexOf("/", cut - 1)) {
+      if (!folders.has(path.slice(0, cut))) continue;
+      if (child === path) files.push(path);
+      else dirs.add(child);
+    }
+  }
+  return { files: files.sort(), dirs: [...dirs].filter((d) => !packages.has(d)).sort() };
 }
 
 /** Frozen modules report a __file__ under /lib/pythonX.Y/ that does not exist. */

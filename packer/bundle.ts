@@ -50,6 +50,8 @@ export function bodiesFile(input: string): string {
 export function writeBundle(plan: BundlePlan, dist: PyodideDist, dir: string, fallback?: FallbackManifest): WrittenBundle {
   const kept = new Map<string, Uint8Array>(plan.app);
   for (const p of plan.packages) for (const [path, data] of p.kept) kept.set(path, data);
+  // A folder entry ("…/name/") makes the folder, files or not.
+  for (const dir of plan.dirs ?? []) kept.set(`${dir}/`, new Uint8Array());
   const bodies = [...plan.bodies].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
   const manifest: Manifest = {
     format: MANIFEST_FORMAT,

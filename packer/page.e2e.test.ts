@@ -3,12 +3,13 @@
 // a user does on the page (--scenario FILE.mjs) is traced and replayed on the bundle.
 import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { readStoredZip } from "../runtime/assets/loader.mjs";
 import { packCli, readTree } from "../fixtures/e2e-helpers.ts";
 import { APPS, WHEELS_PURE } from "../fixtures/paths.ts";
 import { ChromiumHost } from "../runtime/chromium-host.ts";
 import { tempDir } from "../fixtures/temp.ts";
+import { buildPureWheel } from "../fixtures/wheels.mjs";
 
 const PAGE_FILES = join(APPS, "page-files", "app.py");
 
@@ -179,5 +180,41 @@ describe("installs while the app runs", () => {
     const r = await packCli([join(dir, "app.py"), "--find-links", WHEELS_PURE]);
     expect(r.code).toBe(2);
     expect(r.errors).toEqual([expect.stringMatching(/^pack: package "no-such-package" was not found \(looked in .*\); pass --find-links DIR with its wheel/)]);
+  });
+});
+
+describe("what the app looks at, not only what it opens", () => {
+  let wheels: string;
+  beforeAll(() => {
+    wheels = tempDir("catalog-wheels");
+    buildPureWheel("catalog", "1.0", wheels);
+  });
+
+  it.each(["0.29.3", "314"])("a package data folder listed but never opened lists the same names in the bundle (%s)", async (version) => {
+    const r = await packCli([join(APPS, "lists-data", "app.py"), "--requires", "catalog", "--find-links", wheels, "--pyodide", version]);
+    expect(r.errors).toEqual([]);
+    expect(r.code).toBe(0);
+    const listing = "['a.txt', 'b.txt', 'more', 'sub']\n";
+    // Validation compared the bundle's listing with the traced one: the same names.
+    expect(r.report().validation).toMatchObject({ ok: true, stdout: listing + listing });
+    const bundle = readStoredZip(new Uint8Array(readFileSync(join(r.out, "bundle.zip")))).map((e) => e.name);
+    const data = bundle.filter((n) => n.includes("/catalog/data/")).map((n) => n.replace(/^.*\/catalog\/data\//, ""));
+    // Its files ship; its subfolders exist, empty: what is in them was neither listed nor opened.
+    expect(data.sort()).toEqual(["a.txt", "b.txt", "more/", "sub/"]);
+  });
+
+  it("a file in a listed subfolder opened later comes from the fallback", async () => {
+    const r = await packCli([join(APPS, "lists-data", "app.py"), "--requires", "catalog", "--find-links", wheels]);
+    expect(r.code).toBe(0);
+    const host = new ChromiumHost();
+    try {
+      // The page's Pyodide, after the app: read a file the trace never opened.
+      const run = await host.runBundle(r.out, 120_000, { pageScenarios: [join(APPS, "lists-data", "read-later.mjs")] });
+      expect(run.scenarios?.[0]?.outcome).toEqual({ ok: true, exitCode: 0 });
+      expect(run.scenarios?.[0]?.stdout).toBe("gamma\n");
+      expect(run.fallbacks?.map((f) => f.archive)).toEqual([expect.stringMatching(/^fallback\/.*catalog/)]);
+    } finally {
+      await host.close();
+    }
   });
 });

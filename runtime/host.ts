@@ -76,6 +76,8 @@ export interface TraceResult extends AppRun {
   ran: CodeKey[];
   /** Modules imported before the monitor could record: their code may have run unseen. */
   earlyModules: string[];
+  /** Directories the app listed (os.listdir, os.scandir and what uses them), real paths. */
+  listed: string[];
   /** Milliseconds spent in boot, install and run inside the host. */
   phases: Record<string, number>;
   /** What the page fetched besides pack's own files, in request order. */

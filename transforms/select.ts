@@ -23,6 +23,8 @@ export interface BundlePlan {
    * in its map → the marshalled code objects its stubs load.
    */
   bodies: Map<string, Map<string, Uint8Array>>;
+  /** Folders the bundle creates even where it keeps nothing inside (listed by the app). */
+  dirs?: string[];
 }
 
 export function isDynlib(path: string): boolean {
@@ -46,5 +48,6 @@ export function planBundle(inputs: StagedInputs, usage: Usage): BundlePlan {
     main: inputs.main,
     dynlibs: usage.dynlibs.map(({ path, global }) => ({ path, global })),
     bodies: new Map(),
+    dirs: usage.dirs,
   };
 }

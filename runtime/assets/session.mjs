@@ -18,7 +18,7 @@ import { captureOutput, installArchive, readResource, runApp } from "./loader.mj
  *   outcome: import("./loader.mjs").RunOutcome, opened: string[],
  *   dynlibs: { path: string, global: boolean }[],
  *   modules: [string, string | null, string | null][], scenarios: ScenarioRun[],
- *   ran: [string, string, number][], earlyModules: string[],
+ *   ran: [string, string, number][], earlyModules: string[], listed: string[],
  *   phases: Record<string, number> }} TraceResult
  */
 
@@ -80,6 +80,7 @@ export async function traceApp(loadPyodide, request, hooks = {}) {
     pyodide.runPython("__import__('importlib').invalidate_caches()");
   };
   tracer.get("watch_installs")(install);
+  tracer.get("watch_listings")();
   // Pyodide's own installer knows only the lock's packages, which the trace leaves empty.
   pyodide.loadPackage = (/** @type {any} */ names) => install(names, "loadPackage");
   const stopWatching = watchFileOpens(pyodide);
@@ -110,6 +111,7 @@ export async function traceApp(loadPyodide, request, hooks = {}) {
   if (scenarios.length > 0) lap("scenarios");
   const modules = importedModules();
   const [ran, earlyModules] = tracer.get("code_that_ran")().toJs();
+  const listed = tracer.get("listed_dirs")().toJs();
   tracer.destroy();
   return {
     pyodideVersion: pyodide.version,
@@ -123,6 +125,7 @@ export async function traceApp(loadPyodide, request, hooks = {}) {
     scenarios,
     ran,
     earlyModules,
+    listed,
     phases,
   };
 }

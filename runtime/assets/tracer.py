@@ -70,3 +70,42 @@ def watch_installs(request_install):
             return spec
 
     sys.meta_path.insert(0, PatchMicropip)
+
+
+_listed = set()
+
+
+def watch_listings():
+    """Records every directory the app lists: os.listdir and os.scandir, so os.walk, glob,
+    pathlib's iterdir and importlib.resources too. The import system lists through the
+    posix module itself, which stays as it was, so its own listings do not count."""
+    import os
+
+    def record(path):
+        if isinstance(path, int):
+            return
+        try:
+            _listed.add(os.path.realpath(os.fsdecode(path)))
+        except (TypeError, ValueError):
+            pass
+
+    listdir, scandir = os.listdir, os.scandir
+
+    def traced_listdir(path="."):
+        names = listdir(path)
+        record(path)
+        return names
+
+    def traced_scandir(path="."):
+        entries = scandir(path)
+        record(path)
+        return entries
+
+    for traced, real in ((traced_listdir, listdir), (traced_scandir, scandir)):
+        traced.__name__, traced.__qualname__, traced.__doc__ = real.__name__, real.__qualname__, real.__doc__
+    os.listdir, os.scandir = traced_listdir, traced_scandir
+
+
+def listed_dirs():
+    """The directories the app listed, sorted."""
+    return sorted(_listed)
