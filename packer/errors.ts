@@ -12,8 +12,8 @@ const MESSAGES = {
     `the app raised ${a.errorType} at ${a.where}: ${a.detail}; pack needs an app that runs to completion`,
   APP_EXITED: (a: { code: number }) =>
     `the app called sys.exit(${a.code}); pack needs an app that exits with status 0`,
-  APP_TIMEOUT: (a: { seconds: number }) =>
-    `the app did not finish within ${a.seconds} s; make it end on its own, or raise --timeout`,
+  APP_TIMEOUT: (a: { seconds: number; sign?: string }) =>
+    `the app did not finish within ${a.seconds} s${a.sign ? `; last sign of life ${a.sign}` : ""}; make it end on its own, or raise --timeout`,
   UNKNOWN_PACKAGE: (a: { name: string; looked: string }) =>
     `package "${a.name}" was not found (looked in ${a.looked}); pass --find-links DIR with its wheel, or --lock with a lock that lists it`,
   NO_MATCHING_VERSION: (a: { requirement: string; found: string }) =>

@@ -4,7 +4,7 @@ import { basename, dirname, join } from "node:path";
 import puppeteer, { type Browser, type HTTPRequest, type HTTPResponse, type Page } from "puppeteer-core";
 import { PackError } from "../packer/errors.ts";
 import { ASSETS_DIR } from "./assets.ts";
-import { withTimeout, type AppRun, type BundleRunOptions, type Host, type PageRequest, type TraceJob, type TraceResult } from "./host.ts";
+import { SignsOfLife, withTimeout, type AppRun, type BundleRunOptions, type Host, type PageRequest, type Progress, type TraceJob, type TraceResult } from "./host.ts";
 import { sha256 } from "../analyzers/fetch-cache.ts";
 import { runPageScenario } from "./page-scenarios.ts";
 import { resolveRequest, startServer, type Mounts, type ServerOptions } from "./server.ts";
@@ -140,8 +140,10 @@ export class ChromiumHost implements Host {
     };
     const requests: PageRequest[] = [];
     let recorder: ReturnType<typeof recordRequests> | undefined;
+    const signs = new SignsOfLife();
     const record = async (page: Page) => {
       recorder = recordRequests(page, requests);
+      await page.exposeFunction("pyodidePackerProgress", (sign: Progress) => signs.note(sign));
       await page.exposeFunction("pyodidePackerPageScenario", (path: string) => runPageScenario(page, path));
       await page.exposeFunction("pyodidePackerInstall", async (requirements: string[], via: string) => {
         if (!job.install) throw new Error(`${via}(${requirements.join(", ")}): this trace installs nothing while the app runs`);
@@ -167,7 +169,7 @@ export class ChromiumHost implements Host {
       );
       await recorder?.settle();
       return traced;
-    }, record);
+    }, record, signs);
     return { ...result, requests };
   }
 
@@ -221,6 +223,7 @@ export class ChromiumHost implements Host {
     serverOptions: ServerOptions,
     work: (page: Page, url: string) => Promise<T>,
     beforeLoad?: (page: Page) => Promise<unknown>,
+    signs?: SignsOfLife,
   ) {
     const { browser } = await this.#launch();
     const server = await this.#serve(mounts, serverOptions);
@@ -230,15 +233,31 @@ export class ChromiumHost implements Host {
     try {
       const page = (opened = await browser.newPage());
       page.on("pageerror", (error) => errors.push(String((error as Error).message ?? error)));
+      // A page whose renderer is gone, or a browser that closed the DevTools connection,
+      // will never answer: say so now rather than at the timeout.
+      let onGone: (reason: string) => void = () => {};
+      const gone = new Promise<never>((_, reject) => {
+        onGone = (reason) => reject(new PackError("HOST_FAILED", { runner: "chromium", detail: `${reason}${signs?.describe() ? `; last sign of life ${signs.describe()}` : ""}` }));
+      });
+      page.once("error", () => onGone("the page crashed (Chromium's renderer is gone)"));
+      const disconnected = () => onGone("Chromium closed the DevTools connection");
+      browser.once("disconnected", disconnected);
       const run = (async () => {
         await beforeLoad?.(page);
         await page.goto(server.url + path);
         return work(page, server.url);
       })();
-      return await withTimeout(run, timeoutMs, () => new PackError("APP_TIMEOUT", { seconds: timeoutMs / 1000 }));
+      // Whichever loses the race below settles later, or never: nobody waits for it.
+      run.catch(() => {});
+      gone.catch(() => {});
+      try {
+        return await withTimeout(Promise.race([run, gone]), timeoutMs, () => new PackError("APP_TIMEOUT", { seconds: timeoutMs / 1000, sign: signs?.describe() }));
+      } finally {
+        browser.off("disconnected", disconnected);
+      }
     } catch (error) {
       if (error instanceof PackError) {
-        if (error.code === "APP_TIMEOUT") {
+        if (error.code === "APP_TIMEOUT" || error.code === "HOST_FAILED") {
           browserGone = true;
           await this.close();
         }

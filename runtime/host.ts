@@ -120,6 +120,32 @@ export interface Host {
   close(): Promise<void>;
 }
 
+/** What a traced run last said of itself (runtime/assets/session.mjs). */
+export interface Progress {
+  stage: string;
+  /** The last line it printed, when it has printed one. */
+  line?: string;
+  /** The module it was importing, when that came after the line. */
+  module?: string;
+}
+
+/** The last sign of life of a run, and when it came: what a timeout names. */
+export class SignsOfLife {
+  #last: { sign: Progress; at: number } | undefined;
+
+  note(sign: Progress): void {
+    this.#last = { sign, at: Date.now() };
+  }
+
+  /** "7 s ago: running the app, importing fractions after printing "step 2"", or undefined before any sign. */
+  describe(now = Date.now()): string | undefined {
+    if (!this.#last) return undefined;
+    const { sign, at } = this.#last;
+    const what = [sign.stage, sign.module ? `, importing ${sign.module}` : "", sign.line ? ` after printing ${JSON.stringify(sign.line)}` : ""].join("");
+    return `${Math.round((now - at) / 1000)} s ago: ${what}`;
+  }
+}
+
 /** Rejects with onTimeout() unless work settles within ms. */
 export async function withTimeout<T>(work: Promise<T>, ms: number, onTimeout: () => Error): Promise<T> {
   let timer: NodeJS.Timeout | undefined;

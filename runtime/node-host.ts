@@ -2,7 +2,7 @@ import { pathToFileURL } from "node:url";
 import { Worker } from "node:worker_threads";
 import { PackError } from "../packer/errors.ts";
 import { assetPath } from "./assets.ts";
-import { withTimeout, type AppRun, type BundleRunOptions, type Host, type TraceJob, type TraceResult } from "./host.ts";
+import { SignsOfLife, withTimeout, type AppRun, type BundleRunOptions, type Host, type Progress, type TraceJob, type TraceResult } from "./host.ts";
 
 /** Runs Pyodide in a worker thread; terminating it stops an app that never ends. */
 export class NodeHost implements Host {
@@ -42,22 +42,25 @@ export class NodeHost implements Host {
 /** Runs node-worker.mjs with workerData; terminating the worker stops a run that hangs. */
 export async function runInWorker<T>(workerData: object, timeoutMs: number): Promise<T> {
   const worker = new Worker(assetPath("node-worker.mjs"), { workerData, stdout: true, stderr: true });
+  const signs = new SignsOfLife();
   let stderr = "";
   worker.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
   worker.stdout.resume();
   const done = new Promise<T>((resolve, reject) => {
-    worker.once("message", (message: { result?: T; error?: string }) =>
-      message.error === undefined
-        ? resolve(message.result as T)
-        : reject(new PackError("HOST_FAILED", { runner: "node", detail: firstLine(message.error) })),
-    );
+    const onMessage = (message: { result?: T; error?: string; progress?: Progress }) => {
+      if (message.progress) return signs.note(message.progress);
+      worker.off("message", onMessage);
+      if (message.error === undefined) resolve(message.result as T);
+      else reject(new PackError("HOST_FAILED", { runner: "node", detail: firstLine(message.error) }));
+    };
+    worker.on("message", onMessage);
     worker.once("error", (error) => reject(new PackError("HOST_FAILED", { runner: "node", detail: error.message })));
     worker.once("exit", (code) =>
       reject(new PackError("HOST_FAILED", { runner: "node", detail: `worker exited (${code}) ${firstLine(stderr)}` })),
     );
   });
   try {
-    return await withTimeout(done, timeoutMs, () => new PackError("APP_TIMEOUT", { seconds: timeoutMs / 1000 }));
+    return await withTimeout(done, timeoutMs, () => new PackError("APP_TIMEOUT", { seconds: timeoutMs / 1000, sign: signs.describe() }));
   } finally {
     await worker.terminate();
   }

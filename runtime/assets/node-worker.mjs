@@ -28,7 +28,7 @@ async function main() {
     const { traceApp } = await import("./session.mjs");
     const request = workerData.request;
     const { loadPyodide } = await import(new URL("pyodide.mjs", dirURL(request.indexURL)).href);
-    return traceApp(loadPyodide, request);
+    return traceApp(loadPyodide, request, { progress: (sign) => parentPort?.postMessage({ progress: sign }) });
   }
   const { runBundle } = await import(new URL("loader.mjs", dirURL(workerData.dir)).href);
   return runBundle({ fallback: workerData.fallback, bodies: workerData.bodies });

@@ -10,8 +10,11 @@ import { captureOutput, installArchive, readResource, runApp } from "./loader.mj
  * @typedef {{
  *   runPageScenario?: (path: string, pyodide: any) => Promise<import("./loader.mjs").RunOutcome>,
  *   install?: (requirements: string[], via: string) => Promise<string[]>,
+ *   progress?: (sign: Progress) => void,
  * }} TraceHooks what the host that drives the page does for it: run a page scenario; install
- *   what the app asks for while it runs (requirements → URLs of stored zips to unpack)
+ *   what the app asks for while it runs (requirements → URLs of stored zips to unpack);
+ *   hear each sign of life, for the message of a run that does not end
+ * @typedef {{ stage: string, line?: string, module?: string }} Progress
  * @typedef {{ path: string, outcome: import("./loader.mjs").RunOutcome, stdout: string,
  *   modules: string[] }} ScenarioRun
  * @typedef {{ pyodideVersion: string, pythonVersion: string, stdout: string, stderr: string,
@@ -37,6 +40,13 @@ const MONITOR_DIR = "/tmp/pyodide-packer";
 export async function traceApp(loadPyodide, request, hooks = {}) {
   /** @type {Record<string, number>} */
   const phases = {};
+  /** @type {Progress} */
+  let sign = { stage: "booting Pyodide" };
+  const tell = (/** @type {Partial<Progress>} */ change) => {
+    sign = { ...sign, ...change };
+    hooks.progress?.(sign);
+  };
+  tell({});
   let started = Date.now();
   const lap = (/** @type {string} */ name) => {
     phases[name] = Date.now() - started;
@@ -58,9 +68,12 @@ export async function traceApp(loadPyodide, request, hooks = {}) {
   });
   assertSupported(pyodide);
   lap("boot");
+  tell({ stage: "installing packages" });
   const output = { stdout: "", stderr: "" };
   captureOutput(pyodide, (stream, text) => {
     output[stream] += text;
+    const line = text.trim().split("\n").pop()?.trim();
+    if (line) tell({ line: line.length > 80 ? `${line.slice(0, 77)}...` : line, module: undefined });
   });
   // Nobody answers: end of file, as for `python app.py < /dev/null` (a page's default
   // stdin is window.prompt, which blocks a headless page until the timeout).
@@ -81,9 +94,11 @@ export async function traceApp(loadPyodide, request, hooks = {}) {
   };
   tracer.get("watch_installs")(install);
   tracer.get("watch_listings")();
+  tracer.get("watch_imports")((/** @type {string} */ module) => tell({ module }));
   // Pyodide's own installer knows only the lock's packages, which the trace leaves empty.
   pyodide.loadPackage = (/** @type {any} */ names) => install(names, "loadPackage");
   const stopWatching = watchFileOpens(pyodide);
+  tell({ stage: "running the app" });
   const outcome = await runApp(pyodide, request.main);
   const mainOutput = output.stdout;
   lap("run");
@@ -100,6 +115,7 @@ export async function traceApp(loadPyodide, request, hooks = {}) {
     })),
   ];
   for (const { path, run } of outcome.ok ? runs : []) {
+    tell({ stage: `running the scenario ${path.split("/").pop()}`, line: undefined, module: undefined });
     const before = output.stdout.length;
     const scenarioOutcome = await run();
     const now = importedModules().map((/** @type {any[]} */ m) => m[0]);

@@ -109,3 +109,16 @@ def watch_listings():
 def listed_dirs():
     """The directories the app listed, sorted."""
     return sorted(_listed)
+
+
+def watch_imports(on_import):
+    """Tells on_import the name of every module the app starts to import, first on
+    sys.meta_path: the host's last sign of life when an app stalls."""
+
+    class ReportImports:
+        @staticmethod
+        def find_spec(name, path=None, target=None):
+            on_import(name)
+            return None
+
+    sys.meta_path.insert(0, ReportImports)
