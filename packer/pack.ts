@@ -137,8 +137,16 @@ function createHost(options: PackOptions): Host {
   return options.runner === "node" ? new NodeHost() : new ChromiumHost();
 }
 
-/** Resolve, stage, trace (main app, then scenarios), build the graph, apply the static witness. */
-export async function analyzeApp(options: PackOptions, host: Host, s: Settings = settings(options)): Promise<Analysis> {
+/**
+ * Resolve, stage, trace (main app, then scenarios), build the graph, apply the static
+ * witness. resolved hears the runtime and the packages as soon as they are known.
+ */
+export async function analyzeApp(
+  options: PackOptions,
+  host: Host,
+  s: Settings = settings(options),
+  resolved?: (dist: PyodideDist, packages: readonly ResolvedPackage[]) => void,
+): Promise<Analysis> {
   const dist = findDist(options.pyodide, s.cwd);
   // Chromium starts (~0.5 s) while the packages are resolved and staged.
   host.start();
@@ -151,6 +159,7 @@ export async function analyzeApp(options: PackOptions, host: Host, s: Settings =
   };
   const requirements = withMicropip(appRequirements(dirname(s.app), options.requires ?? []), s.app);
   const packages = await resolvePackages(requirements, sources, dist);
+  resolved?.(dist, packages);
   const { scenarios, pageScenarios } = s;
   if (pageScenarios.length > 0 && host.name !== "chromium") {
     throw new PackError("USAGE", { detail: `--scenario ${pageScenarios[0]} drives a page, which only --runner chromium has` });
@@ -216,7 +225,8 @@ export async function pack(options: PackOptions): Promise<PackResult> {
   const host = createHost(options);
   let temp: string | undefined;
   try {
-    const { dist, packages, inputs, trace, graph, usage, findings, site, installs } = await analyzeApp(options, host, s);
+    const meter = new SizeMeter(s.cacheDir);
+    const { dist, packages, inputs, trace, graph, usage, findings, site, installs } = await analyzeApp(options, host, s, (d, p) => compressEarly(meter, d, p));
     const assets = pageAssets(trace.requests, site, options.include ?? []);
     const transformOptions = { ...DEFAULT_TRANSFORMS, ...options.transforms };
     const selected = planBundle(inputs, usage);
@@ -225,7 +235,6 @@ export async function pack(options: PackOptions): Promise<PackResult> {
     const layout = { stdlibMount: inputs.stdlibMount, ...pythonLayout(dist.pythonVersion) };
     const cdn = { indexURL: options.indexURL ?? defaultIndexURL(dist.version), lock: resolve(s.cwd, options.lock ?? dist.lockPath) };
     const fallback = planFallback(selected, graph, dist, layout, options.fallback ?? "local", cdn);
-    const meter = new SizeMeter(s.cacheDir);
     /** Transforms the selection and writes it, with sidecars, into a fresh temporary folder. */
     const build = async () => {
       s.step("transform");
@@ -287,6 +296,22 @@ export async function pack(options: PackOptions): Promise<PackResult> {
     await host.close();
     if (temp) rmSync(temp, { recursive: true, force: true });
   }
+}
+
+/**
+ * What needs no trace to be known, started at once so that it overlaps the trace: the
+ * runtime's sidecars (the same in every bundle, and the slowest brotli of a cold pack)
+ * and the sizes of the stock stdlib and wheels the report compares with. Whoever needs
+ * them later waits for the same compression.
+ */
+function compressEarly(meter: SizeMeter, dist: PyodideDist, packages: readonly ResolvedPackage[]): void {
+  const read = (path: string) => new Uint8Array(readFileSync(path));
+  const started = [
+    ...dist.runtimeFiles.map((f) => meter.compress(read(join(dist.dir, f)))),
+    meter.measure(read(dist.stdlibZip)),
+    ...packages.map((p) => meter.measure(read(p.path))),
+  ];
+  for (const work of started) work.catch(() => {});
 }
 
 /** `pack --why MODULE`: why a module is in the bundle, or why not. Writes nothing. */

@@ -1,8 +1,9 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { promisify } from "node:util";
-import { brotliCompress, constants, gzip } from "node:zlib";
+import { availableParallelism } from "node:os";
+import { Worker } from "node:worker_threads";
 import { sha256, writeFileAtomic } from "../analyzers/fetch-cache.ts";
+import { assetPath } from "../runtime/assets.ts";
 
 export interface Sizes {
   raw: number;
@@ -10,8 +11,6 @@ export interface Sizes {
   brotli: number;
 }
 
-const gzipAsync = promisify(gzip);
-const brotliAsync = promisify(brotliCompress);
 
 /** Content and brotli quality: sizes at one quality never answer for another. */
 function cacheKey(bytes: Uint8Array): string {
@@ -32,19 +31,73 @@ export function brotliQuality(): number {
   return Number.isInteger(q) && q >= 0 && q <= 11 ? q : 11;
 }
 
+interface Job {
+  id: number;
+  bytes: Uint8Array;
+  done: (c: Compressed) => void;
+  fail: (e: unknown) => void;
+}
+
+interface Slot {
+  worker: Worker;
+  job?: Job;
+}
+
+/**
+ * Worker threads that compress, one per core (runtime/assets/compress-worker.mjs), started
+ * on first use and never holding the process open; the largest jobs are queued first.
+ */
+class CompressPool {
+  #workers: Slot[] = [];
+  #queue: Job[] = [];
+  #next = 0;
+
+  run(bytes: Uint8Array): Promise<Compressed> {
+    return new Promise((done, fail) => {
+      this.#queue.push({ id: this.#next++, bytes, done, fail });
+      this.#queue.sort((a, b) => b.bytes.length - a.bytes.length);
+      this.#dispatch();
+    });
+  }
+
+  #dispatch(): void {
+    if (this.#workers.length === 0) {
+      for (let i = 0; i < Math.max(1, availableParallelism()); i++) this.#workers.push(this.#start());
+    }
+    for (const slot of this.#workers) {
+      const job = slot.job ? undefined : this.#queue.shift();
+      if (!job) continue;
+      slot.job = job;
+      slot.worker.ref();
+      slot.worker.postMessage({ id: job.id, bytes: job.bytes, quality: brotliQuality() });
+    }
+  }
+
+  #start(): Slot {
+    const slot: Slot = { worker: new Worker(assetPath("compress-worker.mjs")) };
+    slot.worker.unref();
+    slot.worker.on("message", (result: { gzip: Uint8Array; brotli: Uint8Array }) => {
+      const job = slot.job;
+      slot.job = undefined;
+      if (this.#queue.length === 0) slot.worker.unref();
+      job?.done({ gzip: new Uint8Array(result.gzip), brotli: new Uint8Array(result.brotli) });
+      this.#dispatch();
+    });
+    slot.worker.on("error", (error) => {
+      // A worker that failed takes its job with it; the next one starts fresh.
+      slot.job?.fail(error);
+      this.#workers = this.#workers.filter((w) => w !== slot);
+      this.#dispatch();
+    });
+    return slot;
+  }
+}
+
+const pool = new CompressPool();
+
 /** gzip -9 and brotli (window 2^24, the largest browsers accept), as a server would send. */
-async function compressBoth(bytes: Uint8Array): Promise<Compressed> {
-  const [gz, br] = await Promise.all([
-    gzipAsync(bytes, { level: 9 }),
-    brotliAsync(bytes, {
-      params: {
-        [constants.BROTLI_PARAM_QUALITY]: brotliQuality(),
-        [constants.BROTLI_PARAM_LGWIN]: 24,
-        [constants.BROTLI_PARAM_SIZE_HINT]: bytes.length,
-      },
-    }),
-  ]);
-  return { gzip: new Uint8Array(gz), brotli: new Uint8Array(br) };
+function compressBoth(bytes: Uint8Array): Promise<Compressed> {
+  return pool.run(bytes);
 }
 
 /**
@@ -54,6 +107,8 @@ async function compressBoth(bytes: Uint8Array): Promise<Compressed> {
  */
 export class SizeMeter {
   #memory = new Map<string, Sizes>();
+  /** Compressions under way, by key: a second ask for the same bytes waits for the first. */
+  #pending = new Map<string, Promise<Compressed>>();
   #file: string | undefined;
   #compressedDir: string | undefined;
   #dirty = false;
@@ -77,8 +132,19 @@ export class SizeMeter {
     const key = cacheKey(bytes);
     const known = this.#memory.get(key);
     if (known) return known;
-    const { gzip, brotli } = await compressBoth(bytes);
+    const { gzip, brotli } = await this.#compressOnce(key, bytes);
     return this.#remember(key, { raw: bytes.length, gzip: gzip.length, brotli: brotli.length });
+  }
+
+  /** compressBoth, once per content however many ask at the same time. */
+  #compressOnce(key: string, bytes: Uint8Array): Promise<Compressed> {
+    let pending = this.#pending.get(key);
+    if (!pending) {
+      pending = compressBoth(bytes);
+      this.#pending.set(key, pending);
+      pending.finally(() => this.#pending.delete(key)).catch(() => {});
+    }
+    return pending;
   }
 
   /** The gzip and brotli encodings of bytes, for sidecar files. */
@@ -88,9 +154,9 @@ export class SizeMeter {
     if (dir && existsSync(join(dir, `${key}.br`)) && existsSync(join(dir, `${key}.gz`))) {
       return { gzip: new Uint8Array(readFileSync(join(dir, `${key}.gz`))), brotli: new Uint8Array(readFileSync(join(dir, `${key}.br`))) };
     }
-    const compressed = await compressBoth(bytes);
+    const compressed = await this.#compressOnce(key, bytes);
     this.#remember(key, { raw: bytes.length, gzip: compressed.gzip.length, brotli: compressed.brotli.length });
-    if (dir) {
+    if (dir && !existsSync(join(dir, `${key}.br`))) {
       try {
         writeFileAtomic(join(dir, `${key}.gz`), compressed.gzip);
         writeFileAtomic(join(dir, `${key}.br`), compressed.brotli);

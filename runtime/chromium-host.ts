@@ -181,6 +181,8 @@ export class ChromiumHost implements Host {
     const pageOptions = { fallback: options.fallback, bodies: options.bodies };
     const requests: PageRequest[] = [];
     let recorder: ReturnType<typeof recordRequests> | undefined;
+    const signs = new SignsOfLife();
+    signs.note({ stage: "running the bundle" });
     const beforeLoad = (page: Page) => {
       recorder = recordRequests(page, requests, () => false);
       return page.evaluateOnNewDocument((o) => Object.assign(window, { pyodidePackerOptions: o }), pageOptions);
@@ -198,6 +200,7 @@ export class ChromiumHost implements Host {
       // gained meanwhile.
       const scenarios: NonNullable<AppRun["scenarios"]> = [];
       for (const path of options.pageScenarios) {
+        signs.note({ stage: `replaying the scenario ${basename(path)} on the bundle` });
         const before = (await result()).stdout.length;
         const outcome = await runPageScenario(page, path);
         scenarios.push({ path, outcome, stdout: (await result()).stdout.slice(before) });
@@ -205,7 +208,7 @@ export class ChromiumHost implements Host {
       }
       // The app's own output stays what it printed before the scenarios.
       return withRequests({ ...(await result()), stdout: run.stdout, scenarios });
-    }, beforeLoad);
+    }, beforeLoad, signs);
   }
 
   async close(): Promise<void> {
