@@ -306,8 +306,9 @@ export async function pack(options: PackOptions): Promise<PackResult> {
  */
 function compressEarly(meter: SizeMeter, dist: PyodideDist, packages: readonly ResolvedPackage[]): void {
   const read = (path: string) => new Uint8Array(readFileSync(path));
+  const runtime = dist.runtimeFiles.map((f) => read(join(dist.dir, f))).filter((bytes) => !meter.hasCompressed(bytes));
   const started = [
-    ...dist.runtimeFiles.map((f) => meter.compress(read(join(dist.dir, f)))),
+    ...runtime.map((bytes) => meter.compress(bytes)),
     meter.measure(read(dist.stdlibZip)),
     ...packages.map((p) => meter.measure(read(p.path))),
   ];

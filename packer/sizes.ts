@@ -147,6 +147,13 @@ export class SizeMeter {
     return pending;
   }
 
+  /** Whether compress(bytes) would only read what an earlier pack wrote. */
+  hasCompressed(bytes: Uint8Array): boolean {
+    const key = cacheKey(bytes);
+    const dir = this.#compressedDir;
+    return dir !== undefined && existsSync(join(dir, `${key}.br`)) && existsSync(join(dir, `${key}.gz`));
+  }
+
   /** The gzip and brotli encodings of bytes, for sidecar files. */
   async compress(bytes: Uint8Array): Promise<Compressed> {
     const key = cacheKey(bytes);
