@@ -75,7 +75,13 @@ describe("the app folder", () => {
     }
     expect(isPackError(error) && error.code).toBe("APP_FOLDER_TOO_LARGE");
     expect((error as Error).message).toBe(
-      `the app folder ${dir} holds more than 10 files or 1 MB to stage beside the app (stopped at 11 files, 0.0 MB); pass --app-dir DIR with a folder that holds only the app's files, or list the rest in a .gitignore`,
+      `the app folder ${dir} holds more than 10 files or 1 MB to stage beside the app (stopped at 11 files, 0.0 MB); pass --app-dir DIR with a folder that holds only the app's files, choose them with --files GLOB (config files), or list the rest in a .gitignore`,
     );
+  });
+
+  it("stages only what files globs take, and the limit counts only those", () => {
+    const dir = folder({ "app.py": "", "data/a.csv": "a", "data/b.txt": "b", "notes/c.csv": "c", "big/x.bin": "x".repeat(100) });
+    const only = (path: string) => /\.csv$/.test(path) || path === "app.py";
+    expect(listAppFolder(dir, join(dir, "out"), { files: 3, bytes: 10 }, only).map((f) => f.path)).toEqual(["app.py", "data/a.csv", "notes/c.csv"]);
   });
 });

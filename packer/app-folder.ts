@@ -77,9 +77,10 @@ export interface AppFile {
  * The app folder's files: hidden files, dependency and build folders, .gitignore'd
  * paths, pack's own temporary folders and earlier outputs left out; symlinks followed
  * only to files inside the folder; a file that vanishes mid-walk is skipped. Over
- * APP_FOLDER_LIMITS it stops before reading anything, naming the fix.
+ * APP_FOLDER_LIMITS it stops before reading anything, naming the fix. With only (path
+ * tests, from `files` globs), a file ships when one of them takes its relative path.
  */
-export function listAppFolder(appDir: string, outDir: string, limits = APP_FOLDER_LIMITS): AppFile[] {
+export function listAppFolder(appDir: string, outDir: string, limits = APP_FOLDER_LIMITS, only?: (path: string) => boolean): AppFile[] {
   const top = realpathSync(appDir);
   const inside = (real: string) => real === top || real.startsWith(top + sep);
   const found: AppFile[] = [];
@@ -110,7 +111,7 @@ export function listAppFolder(appDir: string, outDir: string, limits = APP_FOLDE
       const path = rel ? `${rel}/${name}` : name;
       if (stat.isDirectory()) {
         if (!SKIPPED_DIRS.has(name) && !ignored(here, path, true) && !isPackOutput(full)) walk(full, here);
-      } else if (stat.isFile() && !ignored(here, path, false)) {
+      } else if (stat.isFile() && !ignored(here, path, false) && (only === undefined || only(path))) {
         found.push({ path, full });
         bytes += stat.size;
         if (found.length > limits.files || bytes > limits.bytes) {

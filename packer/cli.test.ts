@@ -96,7 +96,7 @@ describe("pack CLI usage", () => {
     expect(r).toEqual({
       code: 2,
       stdout: "",
-      stderr: `pack: the app folder ${cwd} holds more than 5,000 files or 200 MB to stage beside the app (stopped at 5,001 files, 0.0 MB); pass --app-dir DIR with a folder that holds only the app's files, or list the rest in a .gitignore\n`,
+      stderr: `pack: the app folder ${cwd} holds more than 5,000 files or 200 MB to stage beside the app (stopped at 5,001 files, 0.0 MB); pass --app-dir DIR with a folder that holds only the app's files, choose them with --files GLOB (config files), or list the rest in a .gitignore\n`,
     });
     expect(readdirSync(cwd).sort()).toEqual(["app.py", "photos"]);
   });

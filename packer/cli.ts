@@ -40,6 +40,8 @@ Options:
   --runner chromium|node where to trace and validate (default: chromium)
   --app-dir DIR          the folder whose files ship beside the app (default: the app's
                          own folder; .gitignore'd paths left out)
+  --files GLOB           stage only the app folder's files that match (relative
+                         paths, repeatable; the app's main file always ships)
   --assets DIR           the folder the page is served from (default: the app folder):
                          the trace serves it at the page's base URL, and the files the
                          app fetches from it ship beside index.html
@@ -131,6 +133,7 @@ function parse(argv: string[]): Parsed {
       runner: { type: "string" },
       out: { type: "string" },
       "app-dir": { type: "string" },
+      files: { type: "string", multiple: true },
       assets: { type: "string" },
       timeout: { type: "string" },
       strategy: { type: "string" },
@@ -202,6 +205,7 @@ function parse(argv: string[]): Parsed {
     runner: oneOf("--runner", v.runner, ["chromium", "node"] as const),
     out: v.out,
     appDir: v["app-dir"],
+    files: v.files,
     assets: v.assets,
     timeoutSeconds: timeout,
     strategy: oneOf("--strategy", v.strategy, ["trace", "safe"] as const),

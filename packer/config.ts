@@ -68,6 +68,7 @@ function fromTable(t: Raw, base: string, source: string): Config {
       runner: t.runner as PackOptions["runner"],
       out: path(t.out),
       appDir: path(t["app-dir"]),
+      files: t.files as string[] | undefined,
       assets: path(t.assets),
       timeoutSeconds: t.timeout as number | undefined,
       validate: t.validate as boolean | undefined,

@@ -45,7 +45,7 @@ const MESSAGES = {
   OUTPUT_NOT_WRITABLE: (a: { path: string; detail: string }) => `cannot write ${a.path}: ${a.detail}`,
   APP_FOLDER_TOO_LARGE: (a: { path: string; files: number; bytes: number; limits: { files: number; bytes: number } }) =>
     `the app folder ${a.path} holds more than ${a.limits.files.toLocaleString("en-US")} files or ${a.limits.bytes / 1e6} MB to stage beside the app ` +
-    `(stopped at ${a.files.toLocaleString("en-US")} files, ${(a.bytes / 1e6).toFixed(1)} MB); pass --app-dir DIR with a folder that holds only the app's files, or list the rest in a .gitignore`,
+    `(stopped at ${a.files.toLocaleString("en-US")} files, ${(a.bytes / 1e6).toFixed(1)} MB); pass --app-dir DIR with a folder that holds only the app's files, choose them with --files GLOB (config files), or list the rest in a .gitignore`,
   SCENARIO_FAILED: (a: { detail: string }) => `a page scenario failed in the trace: ${a.detail}; fix the scenario (or the app) and pack again`,
   ASSET_CONFLICT: (a: { name: string }) =>
     `the page fetched ${a.name}, a name the output writes itself; rename the file in the app folder (or pass --assets DIR with another folder)`,

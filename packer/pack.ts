@@ -35,6 +35,8 @@ export interface PackOptions {
   app: string;
   /** The folder staged beside the app as its files (default: the app's own folder). */
   appDir?: string;
+  /** Path globs (relative to the app folder) of the files staged beside the app; default: all of them. */
+  files?: string[];
   /**
    * The folder the page is served from, as deployed (default: the app folder): the trace
    * serves it at the page's base URL, and what the app fetches from it ships beside index.html.
@@ -164,7 +166,7 @@ export async function analyzeApp(
   if (pageScenarios.length > 0 && host.name !== "chromium") {
     throw new PackError("USAGE", { detail: `--scenario ${pageScenarios[0]} drives a page, which only --runner chromium has` });
   }
-  const inputs = stageInputs(dist, packages, { dir: s.appDir, main: s.app, outDir: s.out, scenarios });
+  const inputs = stageInputs(dist, packages, { dir: s.appDir, main: s.app, outDir: s.out, scenarios, files: options.files });
   const site = siteFiles(inputs, options.assets && resolve(s.cwd, options.assets), s.out);
   const work = mkdtempSync(join(tmpdir(), "pyodide-packer-"));
   const installs: RunTimeInstall[] = [];

@@ -2,6 +2,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { basename, join, relative, sep } from "node:path";
 import type { ResolvedPackage } from "../analyzers/resolve.ts";
 import { pythonLayout, type PyodideDist } from "../runtime/pyodide-dist.ts";
+import { pathGlob } from "../analyzers/globs.ts";
 import { listAppFolder, readAppFolder } from "./app-folder.ts";
 import { readZip, writeStoredZip } from "./zip.ts";
 
@@ -52,11 +53,15 @@ export function stagePackages(dist: PyodideDist, packages: readonly ResolvedPack
 export function stageInputs(
   dist: PyodideDist,
   packages: readonly ResolvedPackage[],
-  app: { dir: string; main: string; outDir: string; scenarios?: string[] },
+  app: { dir: string; main: string; outDir: string; scenarios?: string[]; files?: string[] },
 ): StagedInputs {
   const layout = pythonLayout(dist.pythonVersion);
   const staged = stagePackages(dist, packages);
-  const appMap = readAppFolder(listAppFolder(app.dir, app.outDir), APP_ROOT);
+  // `files` globs choose what ships beside the app; the app's main file always does.
+  const mainPath = relative(app.dir, app.main).split(sep).join("/");
+  const globs = app.files?.map(pathGlob);
+  const only = globs && ((path: string) => path === mainPath || globs.some((re) => re.test(path)));
+  const appMap = readAppFolder(listAppFolder(app.dir, app.outDir, undefined, only), APP_ROOT);
   const scenarioFiles = new Map<string, Uint8Array>();
   const scenarios = (app.scenarios ?? []).map((file, i) => {
     const inside = relative(app.dir, file);
@@ -69,7 +74,7 @@ export function stageInputs(
     stdlib: readZip(new Uint8Array(readFileSync(dist.stdlibZip)), dist.stdlibZip),
     stdlibMount: layout.stdlibZip,
     app: appMap,
-    main: `${APP_ROOT}/${relative(app.dir, app.main).split(sep).join("/")}`,
+    main: `${APP_ROOT}/${mainPath}`,
     scenarios,
     scenarioFiles,
   };
