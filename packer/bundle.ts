@@ -47,7 +47,8 @@ export function bodiesFile(input: string): string {
   return `bodies/${input}.zip`;
 }
 
-export function writeBundle(plan: BundlePlan, dist: PyodideDist, dir: string, fallback?: FallbackManifest): WrittenBundle {
+/** page: the user's own page (--html), written as index.html in place of pack's. */
+export function writeBundle(plan: BundlePlan, dist: PyodideDist, dir: string, fallback?: FallbackManifest, page?: string): WrittenBundle {
   const kept = new Map<string, Uint8Array>(plan.app);
   for (const p of plan.packages) for (const [path, data] of p.kept) kept.set(path, data);
   // A folder entry ("…/name/") makes the folder, files or not.
@@ -74,7 +75,7 @@ export function writeBundle(plan: BundlePlan, dist: PyodideDist, dir: string, fa
     ...SHIPPED_ASSETS.map((name): [string, Uint8Array] => [name, new Uint8Array(readFileSync(assetPath(name)))]),
   ]);
   writeFiles(dir, files);
-  copyFileSync(assetPath("index.html"), join(dir, "index.html"));
+  copyFileSync(page ?? assetPath("index.html"), join(dir, "index.html"));
   mkdirSync(join(dir, RUNTIME_DIR));
   for (const name of dist.runtimeFiles) copyFileSync(join(dist.dir, name), join(dir, RUNTIME_DIR, name));
   return { manifest, files };

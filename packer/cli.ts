@@ -40,6 +40,9 @@ Options:
   --runner chromium|node where to trace and validate (default: chromium)
   --app-dir DIR          the folder whose files ship beside the app (default: the app's
                          own folder; .gitignore'd paths left out)
+  --html FILE            your own page in place of the generated index.html: it
+                         imports ./loader.mjs and calls runBundle(); trace and
+                         validation load it (Chromium)
   --files GLOB           stage only the app folder's files that match (relative
                          paths, repeatable; the app's main file always ships)
   --assets DIR           the folder the page is served from (default: the app folder):
@@ -134,6 +137,7 @@ function parse(argv: string[]): Parsed {
       out: { type: "string" },
       "app-dir": { type: "string" },
       files: { type: "string", multiple: true },
+      html: { type: "string" },
       assets: { type: "string" },
       timeout: { type: "string" },
       strategy: { type: "string" },
@@ -206,6 +210,7 @@ function parse(argv: string[]): Parsed {
     out: v.out,
     appDir: v["app-dir"],
     files: v.files,
+    html: v.html,
     assets: v.assets,
     timeoutSeconds: timeout,
     strategy: oneOf("--strategy", v.strategy, ["trace", "safe"] as const),

@@ -24,6 +24,7 @@ export const CONFIG_SCHEMA = {
     runner: { enum: ["chromium", "node"] },
     out: { type: "string" },
     "app-dir": { type: "string", description: "The folder whose files ship beside the app (default: the app's folder)" },
+    html: { type: "string", description: "Your own page in place of the generated index.html; it imports ./loader.mjs and calls runBundle()" },
     files: { type: "array", items: { type: "string" }, description: "Path globs, relative to the app folder, of the files staged beside the app (default: all of them; the main file always)" },
     assets: { type: "string", description: "The folder the page is served from (default: the app folder); what the app fetches from it ships beside index.html" },
     timeout: { type: "number", description: "Seconds" },

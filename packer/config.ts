@@ -69,6 +69,7 @@ function fromTable(t: Raw, base: string, source: string): Config {
       out: path(t.out),
       appDir: path(t["app-dir"]),
       files: t.files as string[] | undefined,
+      html: path(t.html),
       assets: path(t.assets),
       timeoutSeconds: t.timeout as number | undefined,
       validate: t.validate as boolean | undefined,

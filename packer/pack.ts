@@ -35,6 +35,11 @@ export interface PackOptions {
   app: string;
   /** The folder staged beside the app as its files (default: the app's own folder). */
   appDir?: string;
+  /**
+   * The user's own page, in place of the generated index.html: it imports ./loader.mjs and
+   * calls runBundle(); trace and validation load it, so its own scripts are traced.
+   */
+  html?: string;
   /** Path globs (relative to the app folder) of the files staged beside the app; default: all of them. */
   files?: string[];
   /**
@@ -106,6 +111,8 @@ interface Settings {
   out: string;
   cacheDir: string;
   timeoutMs: number;
+  /** --html, absolute. */
+  html?: string;
   /** --scenario files, absolute: .py ones traced in the interpreter, .mjs ones on the page. */
   scenarios: string[];
   pageScenarios: string[];
@@ -120,12 +127,15 @@ function settings(options: PackOptions): Settings {
   if (relative(appDir, app).startsWith("..") || isAbsolute(relative(appDir, app))) {
     throw new PackError("USAGE", { detail: `--app-dir ${appDir} must hold the app ${app}` });
   }
+  const html = options.html ? resolve(cwd, options.html) : undefined;
+  if (html && !existsSync(html)) throw new PackError("USAGE", { detail: `--html ${html} not found` });
   const allScenarios = (options.scenarios ?? []).map((f) => resolve(cwd, f));
   for (const file of allScenarios) if (!existsSync(file)) throw new PackError("APP_NOT_FOUND", { path: file });
   return {
     cwd,
     app,
     appDir,
+    html,
     scenarios: allScenarios.filter((f) => !f.endsWith(".mjs")),
     pageScenarios: allScenarios.filter((f) => f.endsWith(".mjs")),
     out: resolve(cwd, options.out ?? "pack-dist"),
@@ -166,6 +176,7 @@ export async function analyzeApp(
   if (pageScenarios.length > 0 && host.name !== "chromium") {
     throw new PackError("USAGE", { detail: `--scenario ${pageScenarios[0]} drives a page, which only --runner chromium has` });
   }
+  if (s.html && host.name !== "chromium") throw new PackError("USAGE", { detail: "--html loads a page, which only --runner chromium has" });
   const inputs = stageInputs(dist, packages, { dir: s.appDir, main: s.app, outDir: s.out, scenarios, files: options.files });
   const site = siteFiles(inputs, options.assets && resolve(s.cwd, options.assets), s.out);
   const work = mkdtempSync(join(tmpdir(), "pyodide-packer-"));
@@ -193,6 +204,7 @@ export async function analyzeApp(
     const trace = await host.trace({
       site: siteDir,
       install,
+      html: s.html,
       dist,
       archives: writeStageArchives(inputs, work),
       main: inputs.main,
@@ -245,7 +257,7 @@ export async function pack(options: PackOptions): Promise<PackResult> {
       temp = prepareOutput(s.out);
       writeFiles(temp, fallback.files);
       writeFiles(temp, assets.files);
-      const written = writeBundle(transformed.plan, dist, temp, fallback.manifest);
+      const written = writeBundle(transformed.plan, dist, temp, fallback.manifest, s.html);
       // The fallback's index gets sidecars too; its archives are fetched rarely and whole.
       await writeSidecars(temp, [...servedFiles(written, dist), FALLBACK_INDEX, ...assets.files.keys()], meter);
       return { transformed, written, dir: temp };

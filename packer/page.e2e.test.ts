@@ -218,3 +218,24 @@ describe("what the app looks at, not only what it opens", () => {
     }
   });
 });
+
+describe("the user's own page: --html FILE", () => {
+  const OWN = join(APPS, "own-page");
+
+  it("is the output's index.html; what its own script runs, clicked by a scenario, is traced and replayed", async () => {
+    const r = await packCli([join(OWN, "app.py"), "--html", join(OWN, "page.html"), "--scenario", join(OWN, "summary.mjs")]);
+    expect(r.errors).toEqual([]);
+    expect(r.code).toBe(0);
+    expect(readFileSync(join(r.out, "index.html"))).toEqual(readFileSync(join(OWN, "page.html")));
+    expect(r.report().validation).toMatchObject({ ok: true, stdout: "app ran\n" });
+    // summary() imports statistics only when the page's script calls it.
+    const stdlib = readStoredZip(new Uint8Array(readFileSync(join(r.out, "python_stdlib.zip")))).map((e) => e.name);
+    expect(stdlib).toContain("statistics.pyc");
+  });
+
+  it("needs Chromium", async () => {
+    const r = await packCli([join(OWN, "app.py"), "--html", join(OWN, "page.html"), "--runner", "node"]);
+    expect(r.code).toBe(2);
+    expect(r.errors).toEqual(["pack: --html loads a page, which only --runner chromium has; run pack --help for usage"]);
+  });
+});

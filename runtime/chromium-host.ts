@@ -133,6 +133,7 @@ export class ChromiumHost implements Host {
     const stageDir = dirname(job.archives[0] ?? ASSETS_DIR);
     const mounts: Mounts = {
       ...(job.site ? { "/": job.site } : {}),
+      ...(job.html ? { "/index.html": job.html, "/loader.mjs": join(ASSETS_DIR, "trace-loader.mjs") } : {}),
       [TRACE_PAGE]: join(ASSETS_DIR, "trace.html"),
       "/pyodide/": job.dist.dir,
       [`${OWN}host/`]: ASSETS_DIR,
@@ -141,8 +142,19 @@ export class ChromiumHost implements Host {
     const requests: PageRequest[] = [];
     let recorder: ReturnType<typeof recordRequests> | undefined;
     const signs = new SignsOfLife();
+    const requestFor = (url: string) => ({
+      indexURL: `${url}/pyodide/`,
+      lockInfo: job.dist.lockInfo,
+      archives: job.archives.map((a) => `${url}${OWN}stage/${basename(a)}`),
+      main: job.main,
+      scenarios: job.scenarios,
+      pageScenarios: job.pageScenarios ?? [],
+      tracerSource: job.tracerSource,
+      monitorSource: job.monitorSource,
+    });
     const record = async (page: Page) => {
       recorder = recordRequests(page, requests);
+      await page.exposeFunction("pyodidePackerTraceRequest", () => requestFor(new URL(page.url()).origin));
       await page.exposeFunction("pyodidePackerProgress", (sign: Progress) => signs.note(sign));
       await page.exposeFunction("pyodidePackerPageScenario", (path: string) => runPageScenario(page, path));
       await page.exposeFunction("pyodidePackerInstall", async (requirements: string[], via: string) => {
@@ -151,22 +163,18 @@ export class ChromiumHost implements Host {
         return (await job.install(requirements, via)).map((archive) => `${origin}${OWN}stage/${basename(archive)}`);
       });
     };
-    const result = await this.#inPage(mounts, TRACE_PAGE, job.timeoutMs, {}, async (page, url) => {
-      await page.waitForSelector("html[data-ready]");
-      const request = {
-        indexURL: `${url}/pyodide/`,
-        lockInfo: job.dist.lockInfo,
-        archives: job.archives.map((a) => `${url}${OWN}stage/${basename(a)}`),
-        main: job.main,
-        scenarios: job.scenarios,
-        pageScenarios: job.pageScenarios ?? [],
-        tracerSource: job.tracerSource,
-        monitorSource: job.monitorSource,
-      };
-      const traced = await page.evaluate(
-        (r) => (window as unknown as { pyodidePackerTrace(r: unknown): Promise<Omit<TraceResult, "requests">> }).pyodidePackerTrace(r),
-        request,
-      );
+    type Traced = Omit<TraceResult, "requests">;
+    const result = await this.#inPage(mounts, job.html ? "/index.html" : TRACE_PAGE, job.timeoutMs, {}, async (page, url) => {
+      let traced: Traced;
+      if (job.html) {
+        // The page runs the app when it will; the trace goes on until its runBundle() ends.
+        signs.note({ stage: "waiting for the page to call runBundle() from ./loader.mjs" });
+        await page.waitForFunction(() => (window as unknown as { pyodidePackerLastRun?: unknown }).pyodidePackerLastRun !== undefined, { timeout: 0, polling: 100 });
+        traced = await page.evaluate(() => (window as unknown as { pyodidePackerTraceFinish(): Promise<Traced> }).pyodidePackerTraceFinish());
+      } else {
+        await page.waitForSelector("html[data-ready]");
+        traced = await page.evaluate((r) => (window as unknown as { pyodidePackerTrace(r: unknown): Promise<Traced> }).pyodidePackerTrace(r), requestFor(url));
+      }
       await recorder?.settle();
       return traced;
     }, record, signs);
@@ -188,8 +196,16 @@ export class ChromiumHost implements Host {
       return page.evaluateOnNewDocument((o) => Object.assign(window, { pyodidePackerOptions: o }), pageOptions);
     };
     return this.#inPage({ "/": dir }, `/index.html${options.search ?? ""}`, timeoutMs, options.server ?? {}, async (page) => {
-      const result = () => page.evaluate(() => (window as unknown as { pyodidePackerResult: AppRun }).pyodidePackerResult);
-      await page.waitForSelector("html[data-status]", { timeout: 0 });
+      type Ran = { pyodidePackerResult?: AppRun; pyodidePackerLastRun?: AppRun };
+      // index.html sets data-status when its run is done; a page of the user's own has
+      // its runBundle() leave the run behind.
+      const result = () => page.evaluate(() => (window as unknown as Ran).pyodidePackerResult ?? (window as unknown as Ran).pyodidePackerLastRun!);
+      await page.waitForFunction(
+        () =>
+          document.documentElement.dataset.status !== undefined ||
+          ((window as unknown as Ran).pyodidePackerLastRun !== undefined && !document.querySelector('meta[name="generator"][content="pyodide-packer"]')),
+        { timeout: 0, polling: 100 },
+      );
       const run = await result();
       const withRequests = async (r: AppRun) => {
         await recorder?.settle();

@@ -100,6 +100,11 @@ export interface TraceJob {
   /** Folder served at the page's base URL, as it will be deployed (Chromium). */
   site?: string;
   /**
+   * The user's own page (--html), served as /index.html in place of pack's trace page; its
+   * loader.mjs is pack's trace loader, and the trace ends when its runBundle() has (Chromium).
+   */
+  html?: string;
+  /**
    * What the app asks to install while it runs (micropip.install, pyodide.loadPackage):
    * the stored zips to unpack, written beside job.archives (Chromium).
    */

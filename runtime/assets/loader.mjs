@@ -97,6 +97,8 @@ export async function loadBundle(options = {}) {
     const enabled = options.fallback !== false && manifest.fallback.mode !== "off";
     installFallback(pyodide, manifest.fallback, base, { enabled, fs, uses: fallbacks });
   }
+  // The page's own scripts (and pack's page scenarios) reach the app's Pyodide here.
+  /** @type {any} */ (globalThis).pyodidePackerPyodide = pyodide;
   return { pyodide, manifest, fallbacks, bodies, prefetchBodies, timings };
 }
 
@@ -116,9 +118,9 @@ function whenIdle(/** @type {() => void} */ work) {
  * Boots the bundle and runs its app once, as index.html does on the page's main thread
  * and worker.mjs in a Web Worker; onText gets the app's output as it comes. After the
  * app's first result the deferred function bodies are prefetched when the page is idle
- * (options.prefetch false: only when a function needs its own). options.onLoad gets the
- * booted Pyodide before the app runs.
- * @param {{ fallback?: boolean, bodies?: BodiesMode, prefetch?: boolean, onLoad?: (pyodide: any) => void }} options
+ * (options.prefetch false: only when a function needs its own). The result is also left
+ * as globalThis.pyodidePackerLastRun, for a host that drives the page.
+ * @param {{ fallback?: boolean, bodies?: BodiesMode, prefetch?: boolean }} options
  * @param {(stream: "stdout" | "stderr", text: string) => void} [onText]
  * @returns {Promise<BundleRun>}
  */
@@ -132,7 +134,6 @@ export async function runBundle(options = {}, onText = () => {}) {
     result.fallbacks = fallbacks;
     result.bodies = bodies;
     result.timings = { ...timings, load: since(start) };
-    options.onLoad?.(pyodide);
     captureOutput(pyodide, (stream, text) => {
       result[stream] += text;
       onText(stream, text);
@@ -145,5 +146,6 @@ export async function runBundle(options = {}, onText = () => {}) {
     const e = /** @type {any} */ (error);
     result.outcome = { ok: false, exitCode: 1, errorType: "LoaderError", error: String(e?.stack ?? e) };
   }
+  /** @type {any} */ (globalThis).pyodidePackerLastRun = result;
   return result;
 }

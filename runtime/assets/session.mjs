@@ -38,6 +38,27 @@ const MONITOR_DIR = "/tmp/pyodide-packer";
  * @returns {Promise<TraceResult>}
  */
 export async function traceApp(loadPyodide, request, hooks = {}) {
+  const trace = await openTrace(loadPyodide, request, hooks);
+  await trace.runMain();
+  return trace.finish();
+}
+
+/**
+ * @typedef {{ pyodide: any, output: { stdout: string, stderr: string },
+ *   onText?: (stream: "stdout" | "stderr", text: string) => void,
+ *   runMain: () => Promise<import("./loader.mjs").RunOutcome>, finish: () => Promise<TraceResult> }} OpenTrace
+ */
+
+/**
+ * A traced Pyodide with the app installed and every watch on, for a page that runs it
+ * itself (trace-loader.mjs): runMain runs the app's main file, finish runs the scenarios
+ * and tells what the whole run saw. A page that never calls runMain ran no main file.
+ * @param {(options: object) => Promise<any>} loadPyodide
+ * @param {TraceRequest} request
+ * @param {TraceHooks} [hooks]
+ * @returns {Promise<OpenTrace>}
+ */
+export async function openTrace(loadPyodide, request, hooks = {}) {
   /** @type {Record<string, number>} */
   const phases = {};
   /** @type {Progress} */
@@ -70,8 +91,11 @@ export async function traceApp(loadPyodide, request, hooks = {}) {
   lap("boot");
   tell({ stage: "installing packages" });
   const output = { stdout: "", stderr: "" };
+  /** @type {OpenTrace["onText"]} */
+  let onText;
   captureOutput(pyodide, (stream, text) => {
     output[stream] += text;
+    onText?.(stream, text);
     const line = text.trim().split("\n").pop()?.trim();
     if (line) tell({ line: line.length > 80 ? `${line.slice(0, 77)}...` : line, module: undefined });
   });
@@ -98,50 +122,69 @@ export async function traceApp(loadPyodide, request, hooks = {}) {
   // Pyodide's own installer knows only the lock's packages, which the trace leaves empty.
   pyodide.loadPackage = (/** @type {any} */ names) => install(names, "loadPackage");
   const stopWatching = watchFileOpens(pyodide);
-  tell({ stage: "running the app" });
-  const outcome = await runApp(pyodide, request.main);
-  const mainOutput = output.stdout;
-  lap("run");
-  // Scenarios run after the main app in the same interpreter: what they add to
-  // sys.modules is theirs.
-  /** @type {ScenarioRun[]} */
-  const scenarios = [];
-  let known = new Set(importedModules().map((/** @type {any[]} */ m) => m[0]));
-  const runs = [
-    ...(request.scenarios ?? []).map((path) => ({ path, run: () => runApp(pyodide, path) })),
-    ...(request.pageScenarios ?? []).map((path) => ({
-      path,
-      run: () => (hooks.runPageScenario ? hooks.runPageScenario(path, pyodide) : Promise.reject(new Error("no page to run a page scenario in"))),
-    })),
-  ];
-  for (const { path, run } of outcome.ok ? runs : []) {
-    tell({ stage: `running the scenario ${path.split("/").pop()}`, line: undefined, module: undefined });
-    const before = output.stdout.length;
-    const scenarioOutcome = await run();
-    const now = importedModules().map((/** @type {any[]} */ m) => m[0]);
-    scenarios.push({ path, outcome: scenarioOutcome, stdout: output.stdout.slice(before), modules: now.filter((/** @type {string} */ m) => !known.has(m)) });
-    known = new Set(now);
-    if (!scenarioOutcome.ok) break;
-  }
-  const opened = stopWatching();
-  if (scenarios.length > 0) lap("scenarios");
-  const modules = importedModules();
-  const [ran, earlyModules] = tracer.get("code_that_ran")().toJs();
-  const listed = tracer.get("listed_dirs")().toJs();
-  tracer.destroy();
-  return {
-    pyodideVersion: pyodide.version,
-    pythonVersion: pyodide.runPython("__import__('sys').version.split()[0]"),
-    stdout: mainOutput,
-    stderr: output.stderr,
-    outcome,
-    opened,
-    dynlibs: loadedDynlibs(pyodide),
-    modules,
-    scenarios,
-    ran,
-    earlyModules,
-    listed,
-    phases,
+  /** @type {import("./loader.mjs").RunOutcome} */
+  let outcome = { ok: true, exitCode: 0 };
+  let mainOutput = "";
+  /** @type {OpenTrace} */
+  const trace = {
+    pyodide,
+    output,
+    set onText(/** @type {OpenTrace["onText"]} */ listener) {
+      onText = listener;
+    },
+    async runMain() {
+      tell({ stage: "running the app" });
+      outcome = await runApp(pyodide, request.main);
+      mainOutput = output.stdout;
+      lap("run");
+      return outcome;
+    },
+    finish: () => finishTrace(),
   };
+  return trace;
+
+  async function finishTrace() {
+    // Scenarios run after the main app in the same interpreter: what they add to
+    // sys.modules is theirs.
+    /** @type {ScenarioRun[]} */
+    const scenarios = [];
+    let known = new Set(importedModules().map((/** @type {any[]} */ m) => m[0]));
+    const runs = [
+      ...(request.scenarios ?? []).map((path) => ({ path, run: () => runApp(pyodide, path) })),
+      ...(request.pageScenarios ?? []).map((path) => ({
+        path,
+        run: () => (hooks.runPageScenario ? hooks.runPageScenario(path, pyodide) : Promise.reject(new Error("no page to run a page scenario in"))),
+      })),
+    ];
+    for (const { path, run } of outcome.ok ? runs : []) {
+      tell({ stage: `running the scenario ${path.split("/").pop()}`, line: undefined, module: undefined });
+      const before = output.stdout.length;
+      const scenarioOutcome = await run();
+      const now = importedModules().map((/** @type {any[]} */ m) => m[0]);
+      scenarios.push({ path, outcome: scenarioOutcome, stdout: output.stdout.slice(before), modules: now.filter((/** @type {string} */ m) => !known.has(m)) });
+      known = new Set(now);
+      if (!scenarioOutcome.ok) break;
+    }
+    const opened = stopWatching();
+    if (scenarios.length > 0) lap("scenarios");
+    const modules = importedModules();
+    const [ran, earlyModules] = tracer.get("code_that_ran")().toJs();
+    const listed = tracer.get("listed_dirs")().toJs();
+    tracer.destroy();
+    return {
+      pyodideVersion: pyodide.version,
+      pythonVersion: pyodide.runPython("__import__('sys').version.split()[0]"),
+      stdout: mainOutput,
+      stderr: output.stderr,
+      outcome,
+      opened,
+      dynlibs: loadedDynlibs(pyodide),
+      modules,
+      scenarios,
+      ran,
+      earlyModules,
+      listed,
+      phases,
+    };
+  }
 }

@@ -1,0 +1,57 @@
+// @ts-check
+// Served as /loader.mjs while pack traces a page of your own (--html): the same
+// runBundle() and loadBundle() the bundle's loader.mjs gives the page, over a traced
+// Pyodide with the staged app, so what the page's own scripts run is traced too.
+// Both are served from pack's own folder of the trace's site, beside this file.
+// @ts-expect-error resolved where it is served, not in the source tree
+import { openTrace } from "./.pyodide-packer/host/session.mjs";
+
+// @ts-expect-error resolved where it is served, not in the source tree
+export { bloomTest, captureOutput, installArchive, makeBloom, readResource, readStoredZip, runApp, zipDirectory } from "./.pyodide-packer/host/loader.mjs";
+
+/** @type {Promise<import("./session.mjs").OpenTrace> | undefined} */
+let opened;
+
+/** The traced session, opened on first use with what the host asks for. */
+function session() {
+  const page = /** @type {any} */ (globalThis);
+  opened ??= (async () => {
+    const request = await page.pyodidePackerTraceRequest();
+    const { loadPyodide } = await import(new URL("pyodide.mjs", request.indexURL).href);
+    const trace = await openTrace(loadPyodide, request, {
+      runPageScenario: (/** @type {string} */ path, /** @type {any} */ pyodide) => {
+        page.pyodidePackerPyodide = pyodide;
+        return page.pyodidePackerPageScenario(path);
+      },
+      install: (/** @type {string[]} */ requirements, /** @type {string} */ via) => page.pyodidePackerInstall(requirements, via),
+      progress: (/** @type {any} */ sign) => void page.pyodidePackerProgress(sign),
+    });
+    page.pyodidePackerPyodide = trace.pyodide;
+    page.pyodidePackerTraceFinish = () => trace.finish();
+    return trace;
+  })();
+  return opened;
+}
+
+/**
+ * As loader.mjs's loadBundle: the page's Pyodide, the app installed in it.
+ * @returns {Promise<any>}
+ */
+export async function loadBundle() {
+  const trace = await session();
+  return { pyodide: trace.pyodide, manifest: {}, fallbacks: [], bodies: { loaded: [], refused: [], called: [] }, prefetchBodies: async () => {}, timings: {} };
+}
+
+/**
+ * As loader.mjs's runBundle: runs the app's main file once, onText getting its output.
+ * @param {object} [_options]
+ * @param {(stream: "stdout" | "stderr", text: string) => void} [onText]
+ */
+export async function runBundle(_options = {}, onText = () => {}) {
+  const trace = await session();
+  trace.onText = onText;
+  const outcome = await trace.runMain();
+  const result = { stdout: trace.output.stdout, stderr: trace.output.stderr, outcome, timings: {}, fallbacks: [], bodies: { loaded: [], refused: [], called: [] } };
+  /** @type {any} */ (globalThis).pyodidePackerLastRun = result;
+  return result;
+}
