@@ -56,7 +56,7 @@ export function formatAssets(report: PackReport): string | undefined {
   }
   for (const i of report.installs ?? []) {
     const brought = i.packages.length > 0 ? i.packages.join(", ") : "nothing new";
-    lines.push(`installs: ${i.via}(${i.requested.join(", ")}) while the app ran brought ${brought}; the bundle holds it, so the call needs no download`);
+    lines.push(`installs: ${i.via}(${i.requested.join(", ")}) while the app ran brought ${brought}; the bundle holds what it brought, so the call needs no download`);
   }
   return lines.length > 0 ? lines.join("\n") : undefined;
 }
