@@ -7,6 +7,7 @@ import { describe, expect, it } from "vitest";
 import { bundledDynlibs, packCli } from "../fixtures/e2e-helpers.ts";
 import { ANCHOR_APPS, APPS, WHEELS_029 } from "../fixtures/paths.ts";
 import type { ReportRow } from "./report.ts";
+import { resetCrashInjection } from "../runtime/chromium-host.ts";
 
 const anchor = (name: string) => join(ANCHOR_APPS, name, "app.py");
 const row = (rows: ReportRow[], name: string) => rows.find((r) => r.name.toLowerCase() === name)!;
@@ -68,6 +69,35 @@ describe("bad input on the Chromium runner", () => {
     expect(r.errors).toHaveLength(1);
     expect(r.errors[0]).toMatch(/^pack: the app did not finish within 15 s; last sign of life \d+ s ago: running the app(, importing [\w.]+)?; make it end on its own, or raise --timeout$/);
     expect(readdirSync(r.parent)).toEqual([]);
+  });
+
+  it("runs a trace once more when its page crashes, with one warning", async () => {
+    process.env.PYODIDE_PACKER_CRASH_PAGES = "1";
+    resetCrashInjection();
+    try {
+      const r = await packCli([join(APPS, "hello", "app.py")]);
+      expect(r.code).toBe(0);
+      expect(r.errors).toEqual([expect.stringMatching(/^pack: warning: during the trace, the page crashed \(Chromium's renderer is gone\)(; last sign of life .*)?; running it once more$/)]);
+      expect(r.report().validation.ok).toBe(true);
+    } finally {
+      delete process.env.PYODIDE_PACKER_CRASH_PAGES;
+      resetCrashInjection();
+    }
+  });
+
+  it("fails with one line, exit 2 and nothing written when the page crashes again", async () => {
+    process.env.PYODIDE_PACKER_CRASH_PAGES = "2";
+    resetCrashInjection();
+    try {
+      const r = await packCli([join(APPS, "hello", "app.py")]);
+      expect(r.code).toBe(2);
+      expect(r.errors).toHaveLength(2);
+      expect(r.errors[1]).toMatch(/^pack: Chromium failed twice in a row: the page crashed \(Chromium's renderer is gone\).*; nothing was written/);
+      expect(readdirSync(r.parent)).toEqual([]);
+    } finally {
+      delete process.env.PYODIDE_PACKER_CRASH_PAGES;
+      resetCrashInjection();
+    }
   });
 
   it("names where an app stalled: its stage, and its last line of output", async () => {

@@ -292,7 +292,11 @@ export async function main(world: World): Promise<number> {
       quiet: Boolean(cli.quiet) || reporter !== "console",
       verbose: Boolean(cli.verbose),
     });
-    const result = await pack({ ...options, onStep: (step) => progress.step(step) }).finally(() => progress.done());
+    const result = await pack({
+      ...options,
+      onStep: (step) => progress.step(step),
+      onWarning: (message) => world.stderr.write(`pack: warning: ${message}\n`),
+    }).finally(() => progress.done());
     for (const w of result.report.transforms.warnings) world.stderr.write(`pack: warning: ${w.path}: ${w.detail}\n`);
     for (const w of assetWarnings(result.report)) world.stderr.write(`pack: warning: ${w}\n`);
     const budgets = {

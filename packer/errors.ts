@@ -39,6 +39,8 @@ const MESSAGES = {
   BROWSER_NOT_FOUND: (a: { path: string }) =>
     `Chromium not found at ${a.path}; apt-get install -y chromium, set PYODIDE_PACKER_CHROMIUM, or use --runner node`,
   HOST_FAILED: (a: { runner: string; detail: string }) => `the ${a.runner} runner failed: ${a.detail}`,
+  HOST_CRASHED: (a: { detail: string }) =>
+    `Chromium failed twice in a row: ${a.detail}; nothing was written (rerun; if it persists, check the machine's memory and Chromium's version)`,
   VALIDATION_FAILED: (a: { detail: string }) =>
     `the bundle does not reproduce the traced run: ${a.detail}; nothing was written (use --no-validate to keep it anyway)`,
   CONFIG_INVALID: (a: { source: string; detail: string }) => `bad config in ${a.source}: ${a.detail}`,

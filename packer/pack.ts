@@ -11,7 +11,7 @@ import { traceUsage, type Usage } from "../analyzers/trace-usage.ts";
 import { explainModule } from "./why.ts";
 import { readAsset } from "../runtime/assets.ts";
 import { ChromiumHost } from "../runtime/chromium-host.ts";
-import type { AppRun, CodeKey, Host, RunOutcome, TraceResult } from "../runtime/host.ts";
+import type { AppRun, BundleRunOptions, CodeKey, Host, RunOutcome, TraceResult } from "../runtime/host.ts";
 import { NodeHost } from "../runtime/node-host.ts";
 import { findDist, pythonLayout, type PyodideDist } from "../runtime/pyodide-dist.ts";
 import { runPythonTools } from "../runtime/python-tools.ts";
@@ -78,6 +78,8 @@ export interface PackOptions {
   transforms?: Partial<TransformOptions>;
   /** Called with the name of each step as it starts. */
   onStep?: (step: string) => void;
+  /** Called with each warning as it happens (a crashed page retried). */
+  onWarning?: (message: string) => void;
 }
 
 export interface PackResult {
@@ -117,6 +119,7 @@ interface Settings {
   scenarios: string[];
   pageScenarios: string[];
   step: (step: string) => void;
+  warn: (message: string) => void;
 }
 
 function settings(options: PackOptions): Settings {
@@ -142,6 +145,7 @@ function settings(options: PackOptions): Settings {
     cacheDir: options.cacheDir ? resolve(cwd, options.cacheDir) : defaultCacheDir(),
     timeoutMs: (options.timeoutSeconds ?? 120) * 1000,
     step: options.onStep ?? (() => {}),
+    warn: options.onWarning ?? (() => {}),
   };
 }
 
@@ -201,7 +205,7 @@ export async function analyzeApp(
     s.step("trace");
     const siteDir = join(work, "site");
     writeFiles(siteDir, site);
-    const trace = await host.trace({
+    const trace = await onceMoreIfCrashed(s, "trace", () => host.trace({
       site: siteDir,
       install,
       html: s.html,
@@ -213,7 +217,7 @@ export async function analyzeApp(
       tracerSource: readAsset("tracer.py"),
       monitorSource: readAsset("monitor.py"),
       timeoutMs: s.timeoutMs,
-    });
+    }));
     // An install the app asked for that pack could not resolve: its own error, not the app's.
     if (!trace.outcome.ok && installFailure instanceof PackError) throw installFailure;
     if (!trace.outcome.ok) throw appFailure(trace.outcome);
@@ -271,12 +275,13 @@ export async function pack(options: PackOptions): Promise<PackResult> {
       // The bundle alone, without its fallback and without deferred bodies: what it
       // proves is what a page has before the app's first result.
       const alone = { fallback: false, bodies: false, pageScenarios: s.pageScenarios } as const;
-      let run = await host.runBundle(dir, s.timeoutMs, alone);
+      const runBundle = (options: BundleRunOptions) => onceMoreIfCrashed(s, "validation", () => host.runBundle(dir, s.timeoutMs, options));
+      let run = await runBundle(alone);
       if (run.bodies && run.bodies.refused.length > 0) {
         // The bundle called a function the traced run never did: a transform changed the
         // path (dataclasses builds a class docstring when the docstrings were stripped).
         // One run with bodies on records every such call; they ship whole.
-        const recorded = await host.runBundle(dir, s.timeoutMs, { ...alone, bodies: "record" });
+        const recorded = await runBundle({ ...alone, bodies: "record" });
         const traced = new Set(coverage.ran.map((key) => key.join("\0")));
         // "<frozen …>", "<pyodide-packer …>": code no shipped .pyc holds.
         bundleOnly = (recorded.bodies?.called ?? []).filter((key) => !key[0].startsWith("<") && !traced.has(key.join("\0")));
@@ -284,7 +289,7 @@ export async function pack(options: PackOptions): Promise<PackResult> {
         rmSync(dir, { recursive: true, force: true });
         ({ transformed, written, dir } = await build());
         s.step("validate");
-        run = await host.runBundle(dir, s.timeoutMs, alone);
+        run = await runBundle(alone);
       }
       validation = compareRuns(trace, run);
       if (!validation.ok) throw new PackError("VALIDATION_FAILED", { detail: validation.detail ?? "output differs" });
@@ -349,6 +354,20 @@ export async function moduleGraph(inputs: StagedInputs, dist: PyodideDist, cache
   const graph = await buildGraph(moduleIndex(inputs, pythonLayout(dist.pythonVersion).sitePackages), await pythonParser(), cache, readPyc);
   cache.save();
   return graph;
+}
+
+/**
+ * A page that crashed (or a browser that went away) is no fault of the app's: its job runs
+ * once more, with a warning, and a second crash ends the pack. A slow app is never retried.
+ */
+async function onceMoreIfCrashed<T>(s: Settings, what: string, job: () => Promise<T>): Promise<T> {
+  try {
+    return await job();
+  } catch (error) {
+    if (!(error instanceof PackError && error.code === "HOST_CRASHED")) throw error;
+    s.warn(`during the ${what}, ${(error.args as { detail: string }).detail}; running it once more`);
+    return job();
+  }
 }
 
 /**

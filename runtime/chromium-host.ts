@@ -44,6 +44,28 @@ export async function launchChromium(): Promise<{ browser: Browser; close(): Pro
   };
 }
 
+/**
+ * Fault injection for the tests of crash recovery: PYODIDE_PACKER_CRASH_PAGES=N crashes
+ * the renderer of the next N pages this process opens, a second after they load.
+ */
+let crashesLeft: number | undefined;
+function injectCrash(page: Page): void {
+  crashesLeft ??= Number(process.env.PYODIDE_PACKER_CRASH_PAGES ?? 0) || 0;
+  if (crashesLeft <= 0) return;
+  crashesLeft--;
+  setTimeout(() => {
+    void page
+      .createCDPSession()
+      .then((cdp) => cdp.send("Page.crash"))
+      .catch(() => {}); // the session dies with the page it crashed
+  }, 1000).unref();
+}
+
+/** Resets the fault injection, for a test that sets PYODIDE_PACKER_CRASH_PAGES anew. */
+export function resetCrashInjection(): void {
+  crashesLeft = undefined;
+}
+
 /** The trace page, at the site's root; pack's own files are below OWN. */
 const TRACE_PAGE = "/pyodide-packer-trace.html";
 const OWN = "/.pyodide-packer/";
@@ -256,7 +278,7 @@ export class ChromiumHost implements Host {
       // will never answer: say so now rather than at the timeout.
       let onGone: (reason: string) => void = () => {};
       const gone = new Promise<never>((_, reject) => {
-        onGone = (reason) => reject(new PackError("HOST_FAILED", { runner: "chromium", detail: `${reason}${signs?.describe() ? `; last sign of life ${signs.describe()}` : ""}` }));
+        onGone = (reason) => reject(new PackError("HOST_CRASHED", { detail: `${reason}${signs?.describe() ? `; last sign of life ${signs.describe()}` : ""}` }));
       });
       page.once("error", () => onGone("the page crashed (Chromium's renderer is gone)"));
       const disconnected = () => onGone("Chromium closed the DevTools connection");
@@ -264,6 +286,7 @@ export class ChromiumHost implements Host {
       const run = (async () => {
         await beforeLoad?.(page);
         await page.goto(server.url + path);
+        injectCrash(page);
         return work(page, server.url);
       })();
       // Whichever loses the race below settles later, or never: nobody waits for it.
@@ -276,7 +299,7 @@ export class ChromiumHost implements Host {
       }
     } catch (error) {
       if (error instanceof PackError) {
-        if (error.code === "APP_TIMEOUT" || error.code === "HOST_FAILED") {
+        if (error.code === "APP_TIMEOUT" || error.code === "HOST_CRASHED") {
           browserGone = true;
           await this.close();
         }
