@@ -2,6 +2,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "no
 import { tmpdir } from "node:os";
 import { dirname, isAbsolute, join, relative, resolve } from "node:path";
 import { defaultCacheDir } from "../analyzers/fetch-cache.ts";
+import { readLock } from "../analyzers/lock.ts";
 import { appRequirements, parseRequirement, type Requirement } from "../analyzers/requirements.ts";
 import { defaultIndexURL, resolvePackages, type ResolvedPackage } from "../analyzers/resolve.ts";
 import { buildGraph, ImportCache, moduleIndex, type ModuleFile, type ModuleGraph, type Reach } from "../analyzers/module-graph.ts";
@@ -189,7 +190,10 @@ export async function analyzeApp(
   /** What the app installs while it runs resolves from the same sources as its requirements, and joins them. */
   const install = async (asked: string[], via: string) => {
     try {
-      const found = await resolvePackages(asked.map((r) => parseRequirement(r, via)), sources, dist);
+      // loadPackagesFromImports asks by module name: those the lock knows, by its package's name.
+      const wanted = via === "loadPackagesFromImports" ? packagesForImports(asked, sources.lock ?? dist.lockPath, dist) : asked;
+      if (wanted.length === 0) return [];
+      const found = await resolvePackages(wanted.map((r) => parseRequirement(r, via)), sources, dist);
       const fresh = found.filter((p) => !packages.some((q) => q.key === p.key));
       packages.push(...fresh);
       const staged = stagePackages(dist, fresh);
@@ -354,6 +358,16 @@ export async function moduleGraph(inputs: StagedInputs, dist: PyodideDist, cache
   const graph = await buildGraph(moduleIndex(inputs, pythonLayout(dist.pythonVersion).sitePackages), await pythonParser(), cache, readPyc);
   cache.save();
   return graph;
+}
+
+/**
+ * The lock's packages that provide these modules, as loadPackagesFromImports finds them:
+ * a module no package of the lock provides (the stdlib's, the app's own) asks for none.
+ */
+function packagesForImports(modules: readonly string[], lockPath: string, dist: PyodideDist): string[] {
+  const lock = readLock(lockPath, dist.pythonVersion);
+  const tops = new Set(modules.map((m) => m.split(".")[0]!));
+  return [...lock.packages.values()].filter((p) => p.imports.some((i) => tops.has(i))).map((p) => p.name);
 }
 
 /**

@@ -148,24 +148,26 @@ describe("what the user does: --scenario FILE.mjs", () => {
 describe("installs while the app runs", () => {
   const INSTALLS = join(APPS, "installs", "app.py");
 
-  it.each(["0.29.3", "314"])("micropip.install and loadPackage resolve from --find-links; the bundle makes no install request (%s)", async (version) => {
+  it.each(["0.29.3", "314"])("micropip.install, loadPackage and loadPackagesFromImports resolve from --find-links; the bundle makes no install request (%s)", async (version) => {
     const r = await packCli([INSTALLS, "--pyodide", version, "--find-links", WHEELS_PURE]);
     expect(r.errors).toEqual([]);
     expect(r.code).toBe(0);
     const report = r.report();
     // micropip joined the requirements because the app imports it; six and attrs because it asked.
-    expect(report.packages.map((p) => p.name).sort()).toEqual(["attrs", "micropip", "six"]);
+    expect(report.packages.map((p) => p.name).sort()).toEqual(["attrs", "micropip", "more_itertools", "six"]);
     expect(report.installs).toEqual([
       { requested: ["six"], via: "micropip.install", packages: ["six"] },
       { requested: ["attrs"], via: "loadPackage", packages: ["attrs"] },
+      // By module name: json is the stdlib's and asks for nothing.
+      { requested: ["json", "more_itertools"], via: "loadPackagesFromImports", packages: ["more_itertools"] },
     ]);
-    expect(report.validation).toMatchObject({ ok: true, stdout: "six 1.17.0 attrs Point(x=1, y=2)\n" });
+    expect(report.validation).toMatchObject({ ok: true, stdout: "six 1.17.0 attrs Point(x=1, y=2) chunks [[1, 2], [3]]\n" });
     expect(r.stdout).toContain("installs: micropip.install(six) while the app ran brought six");
     // Run again as a visitor would: every request is one of the bundle's own files.
     const host = new ChromiumHost();
     try {
       const run = await host.runBundle(r.out, 120_000, { fallback: false });
-      expect(run.stdout).toBe("six 1.17.0 attrs Point(x=1, y=2)\n");
+      expect(run.stdout).toBe("six 1.17.0 attrs Point(x=1, y=2) chunks [[1, 2], [3]]\n");
       const paths = run.requests!.map((q) => q.path);
       expect(paths.every((p) => p !== undefined && existsSync(join(r.out, p)))).toBe(true);
       expect(paths.filter((p) => /\.whl$|\/pypi\/|\/simple\//.test(p ?? ""))).toEqual([]);

@@ -121,6 +121,15 @@ export async function openTrace(loadPyodide, request, hooks = {}) {
   tracer.get("watch_imports")((/** @type {string} */ module) => tell({ module }));
   // Pyodide's own installer knows only the lock's packages, which the trace leaves empty.
   pyodide.loadPackage = (/** @type {any} */ names) => install(names, "loadPackage");
+  // The imports of a piece of code, by module name: the host maps them to packages.
+  pyodide.loadPackagesFromImports = async (/** @type {string} */ code) => {
+    const imports = pyodide.pyodide_py.code.find_imports(code);
+    try {
+      await install(imports, "loadPackagesFromImports");
+    } finally {
+      imports.destroy();
+    }
+  };
   const stopWatching = watchFileOpens(pyodide);
   /** @type {import("./loader.mjs").RunOutcome} */
   let outcome = { ok: true, exitCode: 0 };
