@@ -71,33 +71,31 @@ describe("bad input on the Chromium runner", () => {
     expect(readdirSync(r.parent)).toEqual([]);
   });
 
-  it("runs a trace once more when its page crashes, with one warning", async () => {
-    process.env.PYODIDE_PACKER_CRASH_PAGES = "1";
+  /** Packs the hello app with the renderer of the next `pages` pages crashed a second after they load. */
+  async function packCrashing(pages: number) {
+    process.env.PYODIDE_PACKER_CRASH_PAGES = String(pages);
     resetCrashInjection();
     try {
-      const r = await packCli([join(APPS, "hello", "app.py")]);
-      expect(r.code).toBe(0);
-      expect(r.errors).toEqual([expect.stringMatching(/^pack: warning: during the trace, the page crashed \(Chromium's renderer is gone\)(; last sign of life .*)?; running it once more$/)]);
-      expect(r.report().validation.ok).toBe(true);
+      return await packCli([join(APPS, "hello", "app.py")]);
     } finally {
       delete process.env.PYODIDE_PACKER_CRASH_PAGES;
       resetCrashInjection();
     }
+  }
+
+  it("runs a trace once more when its page crashes, with one warning", async () => {
+    const r = await packCrashing(1);
+    expect(r.code).toBe(0);
+    expect(r.errors).toEqual([expect.stringMatching(/^pack: warning: during the trace, the page crashed \(Chromium's renderer is gone\)(; last sign of life .*)?; running it once more$/)]);
+    expect(r.report().validation.ok).toBe(true);
   });
 
   it("fails with one line, exit 2 and nothing written when the page crashes again", async () => {
-    process.env.PYODIDE_PACKER_CRASH_PAGES = "2";
-    resetCrashInjection();
-    try {
-      const r = await packCli([join(APPS, "hello", "app.py")]);
-      expect(r.code).toBe(2);
-      expect(r.errors).toHaveLength(2);
-      expect(r.errors[1]).toMatch(/^pack: Chromium failed twice in a row: the page crashed \(Chromium's renderer is gone\).*; nothing was written/);
-      expect(readdirSync(r.parent)).toEqual([]);
-    } finally {
-      delete process.env.PYODIDE_PACKER_CRASH_PAGES;
-      resetCrashInjection();
-    }
+    const r = await packCrashing(2);
+    expect(r.code).toBe(2);
+    expect(r.errors).toHaveLength(2);
+    expect(r.errors[1]).toMatch(/^pack: Chromium failed twice in a row: the page crashed \(Chromium's renderer is gone\).*; nothing was written/);
+    expect(readdirSync(r.parent)).toEqual([]);
   });
 
   it("names where an app stalled: its stage, and its last line of output", async () => {
