@@ -1,9 +1,13 @@
-/** A path glob: `*` within one segment, `**` across segments, `?` one character. */
+/** A path glob as unanchored regular-expression source: `*` within one segment, `**` across segments, `?` one character. */
+export function globSource(glob: string): string {
+  return glob
+    .replace(/[.+^${}()|[\]\\]/g, "\\$&")
+    .replace(/\*\*\/?|\*|\?/g, (m) => (m === "?" ? "[^/]" : m === "*" ? "[^/]*" : m === "**" ? ".*" : "(?:.*/)?"));
+}
+
+/** A path glob, matching whole paths. */
 export function pathGlob(glob: string): RegExp {
-  const escaped = glob.replace(/[.+^${}()|[\]\\]/g, "\\$&").replace(/\*\*\/?|\*|\?/g, (m) =>
-    m === "?" ? "[^/]" : m === "*" ? "[^/]*" : m === "**" ? ".*" : "(?:.*/)?",
-  );
-  return new RegExp(`^${escaped}$`);
+  return new RegExp(`^${globSource(glob)}$`);
 }
 
 /** A module-name glob: `*` matches anything, dots included ("xml.dom.*"). */

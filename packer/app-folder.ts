@@ -1,5 +1,6 @@
 import { existsSync, lstatSync, readdirSync, readFileSync, realpathSync, statSync, type Stats } from "node:fs";
 import { join, relative, sep } from "node:path";
+import { globSource } from "../analyzers/globs.ts";
 import { PackError } from "./errors.ts";
 
 /**
@@ -19,12 +20,6 @@ interface IgnoreRule {
   negate: boolean;
   dirOnly: boolean;
   test: RegExp;
-}
-
-function globSource(glob: string): string {
-  return glob
-    .replace(/[.+^${}()|[\]\\]/g, "\\$&")
-    .replace(/\*\*\/|\/\*\*$|\*\*|\*|\?/g, (m) => (m === "**/" ? "(?:.*/)?" : m === "/**" ? "/.*" : m === "**" ? ".*" : m === "*" ? "[^/]*" : "[^/]"));
 }
 
 /** The rules of a .gitignore in folder base (relative to the app folder, "" for its root). */

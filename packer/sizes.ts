@@ -32,7 +32,6 @@ export function brotliQuality(): number {
 }
 
 interface Job {
-  id: number;
   bytes: Uint8Array;
   done: (c: Compressed) => void;
   fail: (e: unknown) => void;
@@ -50,11 +49,10 @@ interface Slot {
 class CompressPool {
   #workers: Slot[] = [];
   #queue: Job[] = [];
-  #next = 0;
 
   run(bytes: Uint8Array): Promise<Compressed> {
     return new Promise((done, fail) => {
-      this.#queue.push({ id: this.#next++, bytes, done, fail });
+      this.#queue.push({ bytes, done, fail });
       this.#queue.sort((a, b) => b.bytes.length - a.bytes.length);
       this.#dispatch();
     });
@@ -69,7 +67,7 @@ class CompressPool {
       if (!job) continue;
       slot.job = job;
       slot.worker.ref();
-      slot.worker.postMessage({ id: job.id, bytes: job.bytes, quality: brotliQuality() });
+      slot.worker.postMessage({ bytes: job.bytes, quality: brotliQuality() });
     }
   }
 

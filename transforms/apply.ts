@@ -221,7 +221,12 @@ export async function applyTransforms(
   const lines: LineTable = options.stripLines ? "none" : options.keepColumns ? "full" : "lines";
   const toCompile = options.prefer === "speed" ? [...sources] : [];
   if (options.pycApp) toCompile.push(...appSlots.filter((s) => s.key.endsWith(".py") && s.key !== plan.main));
-  const pycDocstrings = (slot: Slot) => (!options.optimizePyc || keepers.has(slot.unit) ? "keep" : docReaders.has(slot.unit) ? "empty" : "strip");
+  // A .pyc's bytecode says nothing more about __doc__ than pass 1 did: "auto" is "strip" here.
+  const pycDocstrings = (slot: Slot) => {
+    if (!options.optimizePyc) return "keep";
+    const chosen = policy(slot);
+    return chosen === "auto" ? "strip" : chosen;
+  };
   const toStrip = pycs.filter((s) => lines !== "full" || pycDocstrings(s) !== "keep");
   const jobs: ToolJob[] = [
     ...toCompile.map((s): ToolJob => ({ op: "compile", path: s.path, data: s.data, lines })),

@@ -5,7 +5,7 @@
 import { parentPort } from "node:worker_threads";
 import { brotliCompressSync, constants, gzipSync } from "node:zlib";
 
-parentPort?.on("message", (/** @type {{ id: number, bytes: Uint8Array, quality: number }} */ job) => {
+parentPort?.on("message", (/** @type {{ bytes: Uint8Array, quality: number }} */ job) => {
   const gzip = gzipSync(job.bytes, { level: 9 });
   const brotli = brotliCompressSync(job.bytes, {
     params: {
@@ -14,5 +14,5 @@ parentPort?.on("message", (/** @type {{ id: number, bytes: Uint8Array, quality: 
       [constants.BROTLI_PARAM_SIZE_HINT]: job.bytes.length,
     },
   });
-  parentPort?.postMessage({ id: job.id, gzip, brotli }, [gzip.buffer, brotli.buffer]);
+  parentPort?.postMessage({ gzip, brotli }, [gzip.buffer, brotli.buffer]);
 });
