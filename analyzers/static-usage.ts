@@ -1,4 +1,4 @@
-import type { StagedInputs } from "../packer/stage.ts";
+import type { StagedInputs } from "../packer/pipeline/stage.ts";
 import type { TraceResult } from "../runtime/host.ts";
 import { matcher } from "./globs.ts";
 import type { ModuleFile, ModuleGraph, Reach } from "./module-graph.ts";

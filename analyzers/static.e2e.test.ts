@@ -5,7 +5,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { packCli } from "../fixtures/e2e-helpers.ts";
-import { main } from "../packer/cli.ts";
+import { main } from "../packer/cli/cli.ts";
 import { REPO } from "../fixtures/paths.ts";
 import { APPS } from "../fixtures/paths.ts";
 import { tempDir } from "../fixtures/temp.ts";
@@ -46,7 +46,7 @@ describe("strategy", () => {
     expect(report.static.untraced.map((u) => u.module)).toEqual(expect.arrayContaining(["docdemo.extra", "xml.dom.minidom"]));
     expect(entries(r.out, "python_stdlib.zip").some((e) => /^xml\/dom\/minidom\.pyc?$/.test(e))).toBe(false);
     expect(entries(r.out, "bundle.zip").some((e) => /docdemo\/extra\.pyc?$/.test(e))).toBe(false);
-    // The bundle alone; the fallback that would rescue it is in packer/fallback.e2e.test.ts.
+    // The bundle alone; the fallback that would rescue it is in packer/pipeline/fallback.e2e.test.ts.
     const run = await host.runBundle(r.out, 120_000, { search: "?xml", fallback: false });
     expect(run.outcome.ok).toBe(false);
     expect(run.outcome.error).toMatch(/ModuleNotFoundError: No module named 'xml/);

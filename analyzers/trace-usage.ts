@@ -1,4 +1,4 @@
-import type { StagedInputs } from "../packer/stage.ts";
+import type { StagedInputs } from "../packer/pipeline/stage.ts";
 import type { TraceResult } from "../runtime/host.ts";
 
 /** What the traced run used, by input. */

@@ -1,5 +1,5 @@
 import { readFileSync } from "node:fs";
-import { readZip } from "../packer/zip.ts";
+import { readZip } from "../packer/output/zip.ts";
 import type { LockInfo } from "../runtime/pyodide-dist.ts";
 import { normalizeName } from "./requirements.ts";
 

@@ -9,9 +9,9 @@ import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "nod
 import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
 import { pack } from "../dist/packer/index.js";
-import { writeSidecars } from "../dist/packer/bundle.js";
+import { writeSidecars } from "../dist/packer/output/bundle.js";
 import { defaultCacheDir } from "../dist/analyzers/fetch-cache.js";
-import { SizeMeter } from "../dist/packer/sizes.js";
+import { SizeMeter } from "../dist/packer/output/sizes.js";
 import { launchChromium } from "../dist/runtime/chromium-host.js";
 import { findDist } from "../dist/runtime/pyodide-dist.js";
 import { startServer } from "../dist/runtime/server.js";

@@ -34,7 +34,7 @@ function packOnce(spec) {
   const out = mkdtempSync(join(tmpdir(), "soak-"));
   const started = performance.now();
   return new Promise((done) => {
-    const child = spawn(process.execPath, [join(REPO, "dist/packer/bin.js"), ...spec.args, "--out", join(out, "dist"), "--timeout", String(timeout), "-q"], { cwd: REPO });
+    const child = spawn(process.execPath, [join(REPO, "dist/packer/cli/bin.js"), ...spec.args, "--out", join(out, "dist"), "--timeout", String(timeout), "-q"], { cwd: REPO });
     let stderr = "";
     child.stderr.on("data", (chunk) => (stderr += chunk));
     child.stdout.resume();

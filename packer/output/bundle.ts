@@ -1,0 +1,142 @@
+import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { basename, dirname, join } from "node:path";
+import { assetPath } from "../../runtime/assets.ts";
+import type { PyodideDist } from "../../runtime/pyodide-dist.ts";
+import type { BundlePlan } from "../../transforms/select.ts";
+import type { FallbackManifest } from "../pipeline/fallback.ts";
+import { PackError } from "../errors.ts";
+import type { SizeMeter } from "./sizes.ts";
+import { stripSlash } from "../pipeline/stage.ts";
+import { writeStoredZip } from "./zip.ts";
+
+export const MANIFEST_FORMAT = 1;
+export const RUNTIME_DIR = "pyodide/";
+
+/** manifest.json: what loader.mjs needs to boot the bundle. */
+export interface Manifest {
+  format: number;
+  pyodideVersion: string;
+  lockInfo: object;
+  stdlib: string;
+  bundle: string;
+  main: string;
+  runtime: string;
+  packages: { name: string; version: string }[];
+  dynlibs: { path: string; global: boolean }[];
+  fallback?: FallbackManifest;
+  /** Input name → its deferred function bodies (loader/bodies.mjs), when any. */
+  bodies?: Record<string, string>;
+}
+
+/** The files a page downloads besides the runtime, by name in the output folder. */
+export interface WrittenBundle {
+  manifest: Manifest;
+  files: Map<string, Uint8Array>;
+}
+
+/** The loader and what it imports, as every bundle serves them. */
+const SHIPPED_ASSETS = [
+  "loader.mjs",
+  ...["bloom", "bodies", "fallback", "output", "packages", "resources", "run", "zip"].map((part) => `loader/${part}.mjs`),
+  "pyodide-adapter.mjs",
+  "worker.mjs",
+];
+
+/** Where an input's deferred function bodies go in the output folder. */
+export function bodiesFile(input: string): string {
+  return `bodies/${input}.zip`;
+}
+
+/** page: the user's own page (--html), written as index.html in place of pack's. */
+export function writeBundle(plan: BundlePlan, dist: PyodideDist, dir: string, fallback?: FallbackManifest, page?: string): WrittenBundle {
+  const kept = new Map<string, Uint8Array>(plan.app);
+  for (const p of plan.packages) for (const [path, data] of p.kept) kept.set(path, data);
+  // A folder entry ("…/name/") makes the folder, files or not.
+  for (const dir of plan.dirs ?? []) kept.set(`${dir}/`, new Uint8Array());
+  const bodies = [...plan.bodies].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  const manifest: Manifest = {
+    format: MANIFEST_FORMAT,
+    pyodideVersion: dist.version,
+    lockInfo: dist.lockInfo,
+    stdlib: "python_stdlib.zip",
+    bundle: "bundle.zip",
+    main: plan.main,
+    runtime: RUNTIME_DIR,
+    packages: plan.packages.filter((p) => p.kept.size > 0).map((p) => ({ name: p.pkg.name, version: p.pkg.version })),
+    dynlibs: plan.dynlibs,
+    ...(fallback ? { fallback } : {}),
+    ...(bodies.length > 0 ? { bodies: Object.fromEntries(bodies.map(([input]) => [input, bodiesFile(input)])) } : {}),
+  };
+  const files = new Map<string, Uint8Array>([
+    ["python_stdlib.zip", writeStoredZip(plan.stdlib.kept)],
+    ["bundle.zip", writeStoredZip(stripSlash(kept))],
+    ["manifest.json", new TextEncoder().encode(JSON.stringify(manifest, null, 2) + "\n")],
+    ...bodies.map(([input, entries]): [string, Uint8Array] => [bodiesFile(input), writeStoredZip(stripSlash(entries))]),
+    ...SHIPPED_ASSETS.map((name): [string, Uint8Array] => [name, new Uint8Array(readFileSync(assetPath(name)))]),
+  ]);
+  writeFiles(dir, files);
+  copyFileSync(page ?? assetPath("index.html"), join(dir, "index.html"));
+  mkdirSync(join(dir, RUNTIME_DIR));
+  for (const name of dist.runtimeFiles) copyFileSync(join(dist.dir, name), join(dir, RUNTIME_DIR, name));
+  return { manifest, files };
+}
+
+/** Writes files (output-folder name → bytes) into dir, making folders as needed. */
+export function writeFiles(dir: string, files: ReadonlyMap<string, Uint8Array>): void {
+  for (const [name, data] of files) {
+    mkdirSync(dirname(join(dir, name)), { recursive: true });
+    writeFileSync(join(dir, name), data);
+  }
+}
+
+/**
+ * X.br and X.gz beside every file a page downloads, for servers that serve
+ * precompressed files (nginx brotli_static/gzip_static) and for the loader's own
+ * fallback on servers that compress nothing.
+ */
+export async function writeSidecars(dir: string, names: readonly string[], meter: SizeMeter): Promise<void> {
+  await Promise.all(
+    names.map(async (name) => {
+      const path = join(dir, name);
+      const { gzip, brotli } = await meter.compress(new Uint8Array(readFileSync(path)));
+      writeFileSync(`${path}.gz`, gzip);
+      writeFileSync(`${path}.br`, brotli);
+    }),
+  );
+}
+
+/** Every file a page downloads from the output folder: the bundle's and the runtime's. */
+export function servedFiles(written: WrittenBundle, dist: PyodideDist): string[] {
+  return [...written.files.keys(), "index.html", ...dist.runtimeFiles.map((f) => RUNTIME_DIR + f)];
+}
+
+/**
+ * A fresh folder beside `out` to write into; commitOutput renames it into place, so a
+ * failed pack leaves neither a partial folder nor a damaged previous one.
+ */
+export function prepareOutput(out: string): string {
+  if (existsSync(out)) {
+    const previous = readdirSync(out);
+    if (previous.length > 0 && !previous.includes("manifest.json")) {
+      throw new PackError("OUTPUT_NOT_WRITABLE", {
+        path: out,
+        detail: "it exists and is not a pack output; remove it or choose another --out",
+      });
+    }
+  }
+  try {
+    mkdirSync(dirname(out), { recursive: true });
+    const temp = mkdtempSync(join(dirname(out), `.${basename(out)}.tmp-`));
+    chmodSync(temp, 0o755); // mkdtemp makes it private; a web server must read the folder
+    return temp;
+  } catch (error) {
+    throw new PackError("OUTPUT_NOT_WRITABLE", { path: out, detail: (error as Error).message });
+  }
+}
+
+export function commitOutput(temp: string, out: string): void {
+  const old = `${temp}.old`;
+  if (existsSync(out)) renameSync(out, old);
+  renameSync(temp, out);
+  rmSync(old, { recursive: true, force: true });
+}

@@ -1,0 +1,46 @@
+// report.html opened in headless Chromium, served with no other file: the totals and the
+// largest package come from the DOM, and the treemaps hold the package's files.
+import { copyFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { packCli } from "../../fixtures/e2e-helpers.ts";
+import { ANCHOR_APPS, WHEELS_029 } from "../../fixtures/paths.ts";
+import { tempDir } from "../../fixtures/temp.ts";
+import { launchChromium } from "../../runtime/chromium-host.ts";
+import { startServer, type StaticServer } from "../../runtime/server.ts";
+import type { PackReport } from "./report.ts";
+
+describe("report.html", () => {
+  let report: PackReport;
+  let server: StaticServer;
+  let chromium: Awaited<ReturnType<typeof launchChromium>>;
+  const requests: string[] = [];
+  beforeAll(async () => {
+    const r = await packCli([join(ANCHOR_APPS, "jinja2", "app.py"), "--find-links", WHEELS_029, "--runner", "node"]);
+    expect(r.code).toBe(0);
+    report = r.report();
+    const alone = tempDir("report-html");
+    copyFileSync(join(r.out, "report.html"), join(alone, "report.html"));
+    server = await startServer({ "/": alone }, { onRequest: (p) => requests.push(p) });
+    chromium = await launchChromium();
+  });
+  afterAll(async () => {
+    await chromium?.close();
+    await server?.close();
+  });
+
+  it("shows the right totals and the largest package, with nothing fetched but itself", async () => {
+    const page = await chromium.browser.newPage();
+    await page.setViewport({ width: 1400, height: 900 });
+    await page.goto(`${server.url}/report.html`);
+    await page.waitForSelector("html[data-ready]");
+    const text = (id: string) => page.$eval(`#${id}`, (el) => el.textContent);
+    const kB = (n: number) => (n / 1000).toLocaleString("en-US", { minimumFractionDigits: 1, maximumFractionDigits: 1 });
+    expect(await text("total-out")).toBe(kB(report.total.brotli.out));
+    expect(await text("total-in")).toBe(kB(report.total.brotli.in));
+    expect(await text("largest")).toBe("Jinja2");
+    const paths = await page.$$eval("#after .cell", (cells) => cells.map((c) => (c as HTMLElement).dataset.path));
+    expect(paths).toEqual(expect.arrayContaining(["stdlib", "Jinja2", "Jinja2/jinja2"]));
+    expect(requests.filter((p) => p !== "/report.html" && p !== "/favicon.ico")).toEqual([]);
+  });
+});

@@ -1,0 +1,10 @@
+import { readAsset } from "../../runtime/assets.ts";
+import type { PackReport } from "./report.ts";
+import type { SizeTree } from "./size-tree.ts";
+
+/** report.html: the report and both size trees in one page that needs no network. */
+export function renderReportHtml(report: PackReport, trees: { before: SizeTree; after: SizeTree }): string {
+  // Inside <script>, "<" could close the element: JSON allows it escaped.
+  const data = JSON.stringify({ report, trees }).replace(/</g, "\\u003c");
+  return readAsset("report.html").replace("DATA", () => data);
+}

@@ -1,0 +1,210 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import type { CodeKey } from "../../runtime/host.ts";
+import type { PyodideDist } from "../../runtime/pyodide-dist.ts";
+import type { StaticFindings } from "../../analyzers/static-usage.ts";
+import type { TransformOptions, TransformResult } from "../../transforms/apply.ts";
+import { isDynlib, type BundlePlan } from "../../transforms/select.ts";
+import { bodiesFile, type WrittenBundle } from "../output/bundle.ts";
+import type { PageAssets } from "../pipeline/assets.ts";
+import type { FallbackCost } from "../pipeline/fallback.ts";
+import { stripSlash } from "../pipeline/stage.ts";
+import { sumSizes, type SizeMeter, type Sizes } from "../output/sizes.ts";
+import { writeStoredZip } from "../output/zip.ts";
+
+export interface InOut {
+  in: number;
+  out: number;
+}
+
+/** One row: a package, the stdlib, or the total. */
+export interface ReportRow {
+  name: string;
+  version?: string;
+  files: InOut;
+  so: InOut;
+  /** Raw bytes of those .so files. */
+  soBytes: InOut;
+  bytes: InOut;
+  gzip: InOut;
+  brotli: InOut;
+  /**
+   * Lazy bodies: the code of functions that did not run in the traced run, shipped as
+   * stubs above ("out" is what a page downloads before the app's first result) and here
+   * as the archive a page fetches on first call or prefetches after that result.
+   */
+  deferred?: { functions: number; bytes: number; gzip: number; brotli: number };
+}
+
+/** One install the app asked for while it ran, and the packages it brought. */
+export interface RunTimeInstall {
+  requested: string[];
+  /** micropip.install or loadPackage. */
+  via: string;
+  packages: string[];
+}
+
+export interface Validation {
+  ok: boolean;
+  skipped: boolean;
+  outputMatches: boolean;
+  /** What the app printed when run from the bundle (its first 64 KiB). */
+  stdout: string;
+  /** Characters printed in all, when stdout was cut. */
+  stdoutLength?: number;
+  detail?: string;
+}
+
+export interface PackReport {
+  pyodide: { version: string; python: string };
+  runner: string;
+  main: string;
+  stdlib: ReportRow;
+  packages: ReportRow[];
+  /** Everything a page downloads besides the runtime: stock stdlib + wheels vs the bundle's files. */
+  total: ReportRow;
+  /** The runtime files, identical with and without pack. */
+  runtime: { files: string[]; bytes: number; gzip: number; brotli: number };
+  dynlibs: { path: string; global: boolean }[];
+  /** What each transform did, by input, in raw bytes; and what it could not do. */
+  transforms: { options: TransformOptions } & Pick<TransformResult, "savings" | "stubbed" | "warnings"> & {
+    /** Functions the bundle ran that the trace did not (a transform changed the path): shipped whole. */
+    bundleOnly?: CodeKey[];
+  };
+  /** The static witness: what it reaches beyond the trace, what nothing can follow. */
+  static: StaticFindings;
+  /** What fallback/ adds to the deploy folder. */
+  fallback: FallbackCost;
+  /**
+   * The page's own files: what the app fetched from its base URL during the trace (or
+   * --include named), copied beside index.html; other origins it asked, and what failed.
+   * Not in the total: they are the app's data, downloaded when it asks.
+   */
+  assets: {
+    files: { name: string; reason: string; bytes: number; gzip: number; brotli: number }[];
+    external: PageAssets["external"];
+    failed: PageAssets["failed"];
+  };
+  /** What the app installed while it ran (micropip.install, loadPackage), and the packages it brought. */
+  installs: RunTimeInstall[];
+  validation: Validation;
+}
+
+function row(
+  name: string,
+  version: string | undefined,
+  files: InOut,
+  [so, soBytes]: [InOut, InOut],
+  before: Sizes,
+  after: Sizes,
+): ReportRow {
+  return {
+    name,
+    ...(version ? { version } : {}),
+    files,
+    so,
+    soBytes,
+    bytes: { in: before.raw, out: after.raw },
+    gzip: { in: before.gzip, out: after.gzip },
+    brotli: { in: before.brotli, out: after.brotli },
+  };
+}
+
+/** Count and raw bytes of the .so files, before and after. */
+function dynlibSizes(before: ReadonlyMap<string, Uint8Array>, after: ReadonlyMap<string, Uint8Array>): [InOut, InOut] {
+  const of = (files: ReadonlyMap<string, Uint8Array>) => [...files].filter(([path]) => isDynlib(path)).map(([, data]) => data.length);
+  const [b, a] = [of(before), of(after)];
+  const total = (sizes: number[]) => sizes.reduce((n, s) => n + s, 0);
+  return [
+    { in: b.length, out: a.length },
+    { in: total(b), out: total(a) },
+  ];
+}
+
+export async function buildReport(
+  plan: BundlePlan,
+  written: WrittenBundle,
+  dist: PyodideDist,
+  meter: SizeMeter,
+  context: Pick<PackReport, "runner" | "validation" | "transforms" | "static" | "fallback" | "installs"> & { assets: PageAssets },
+): Promise<PackReport> {
+  const read = (path: string) => new Uint8Array(readFileSync(path));
+  const none: Sizes = { raw: 0, gzip: 0, brotli: 0 };
+  const deferredFiles = new Set([...plan.bodies.keys()].map(bodiesFile));
+  const upFront = [...written.files].filter(([name]) => !deferredFiles.has(name)).map(([, data]) => data);
+  // Started together so that the compressions share both cores.
+  const [stdlibIn, stdlibOut, befores, afters, shipped, runtimeSizes, assetSizes] = await Promise.all([
+    meter.measure(read(dist.stdlibZip)),
+    meter.measure(written.files.get("python_stdlib.zip")!),
+    Promise.all(plan.packages.map((p) => meter.measure(read(p.pkg.path)))),
+    Promise.all(plan.packages.map((p) => (p.kept.size > 0 ? meter.measure(writeStoredZip(stripSlash(p.kept))) : none))),
+    Promise.all(upFront.map((data) => meter.measure(data))),
+    Promise.all(dist.runtimeFiles.map((f) => meter.measure(read(join(dist.dir, f))))),
+    Promise.all([...context.assets.files.values()].map((data) => meter.measure(data))),
+  ]);
+  const assetNames = [...context.assets.files.keys()];
+  const assets: PackReport["assets"] = {
+    files: assetNames.map((name, i) => {
+      const { raw, gzip, brotli } = assetSizes[i]!;
+      return { name, reason: context.assets.reasons.get(name)!, bytes: raw, gzip, brotli };
+    }),
+    external: context.assets.external,
+    failed: context.assets.failed,
+  };
+  const deferredSizes = new Map(
+    await Promise.all(
+      [...plan.bodies.keys()].map(async (input): Promise<[string, NonNullable<ReportRow["deferred"]>]> => {
+        const { raw, gzip, brotli } = await meter.measure(written.files.get(bodiesFile(input))!);
+        return [input, { functions: context.transforms.stubbed[input] ?? 0, bytes: raw, gzip, brotli }];
+      }),
+    ),
+  );
+  const withDeferred = (r: ReportRow, input: string): ReportRow => {
+    const deferred = deferredSizes.get(input);
+    return deferred ? { ...r, deferred } : r;
+  };
+  const packages = plan.packages.map((p, i) =>
+    withDeferred(
+      row(p.pkg.name, p.pkg.version, { in: p.files.size, out: p.kept.size }, dynlibSizes(p.files, p.kept), befores[i]!, afters[i]!),
+      p.pkg.name,
+    ),
+  );
+  const runtime = sumSizes(runtimeSizes);
+  const stdlib = withDeferred(row(
+    "stdlib",
+    undefined,
+    { in: plan.stdlib.files.size, out: plan.stdlib.kept.size },
+    [
+      { in: 0, out: 0 },
+      { in: 0, out: 0 },
+    ],
+    stdlibIn,
+    stdlibOut,
+  ), "stdlib");
+  const sum = (pick: (r: ReportRow) => InOut) => ({
+    in: pick(stdlib).in + packages.reduce((n, r) => n + pick(r).in, 0),
+    out: pick(stdlib).out + packages.reduce((n, r) => n + pick(r).out, 0),
+  });
+  const totalRow = row("total", undefined, sum((r) => r.files), [sum((r) => r.so), sum((r) => r.soBytes)], sumSizes([stdlibIn, ...befores]), sumSizes(shipped));
+  const deferred = [...deferredSizes.values()];
+  const sizes = sumSizes(deferred.map((d) => ({ raw: d.bytes, gzip: d.gzip, brotli: d.brotli })));
+  const functions = deferred.reduce((n, d) => n + d.functions, 0);
+  const total: ReportRow =
+    deferred.length === 0 ? totalRow : { ...totalRow, deferred: { functions, bytes: sizes.raw, gzip: sizes.gzip, brotli: sizes.brotli } };
+  return {
+    pyodide: { version: dist.version, python: dist.pythonVersion },
+    runner: context.runner,
+    main: plan.main,
+    stdlib,
+    packages,
+    total,
+    runtime: { files: [...dist.runtimeFiles], bytes: runtime.raw, gzip: runtime.gzip, brotli: runtime.brotli },
+    dynlibs: plan.dynlibs,
+    transforms: context.transforms,
+    static: context.static,
+    fallback: context.fallback,
+    assets,
+    installs: context.installs,
+    validation: context.validation,
+  };
+}
