@@ -3,7 +3,8 @@
 // only, not the internals it is built from (some of which name web-tree-sitter types,
 // which need @types/emscripten). Also copies the tree-sitter-python grammar the package
 // ships in place of that dependency.
-import { copyFileSync, mkdirSync, rmSync } from "node:fs";
+import { copyFileSync, mkdirSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { dirname, join } from "node:path";
 import { createRequire } from "node:module";
 import { dts } from "rollup-plugin-dts";
 
@@ -18,10 +19,36 @@ const finish = {
     copyFileSync(require.resolve("tree-sitter-python/tree-sitter-python.wasm"), "dist/grammars/tree-sitter-python.wasm");
     copyFileSync(require.resolve("tree-sitter-python/LICENSE"), "dist/grammars/tree-sitter-python.LICENSE");
     rmSync(TYPES, { recursive: true, force: true });
+    dropUnimportedAssets();
   },
 };
 
+/**
+ * tsc copies every runtime/assets/*.mjs into dist/, but the package ships runtime/assets
+ * itself and the compiled code imports only a few of them: the copies nothing imports go.
+ */
+function dropUnimportedAssets() {
+  /** @type {(dir: string) => string[]} */
+  const files = (dir) => readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? files(join(dir, e.name)) : [join(dir, e.name)]));
+  const all = files("dist").filter((f) => /\.m?js$/.test(f));
+  const copies = new Set(all.filter((f) => f.startsWith(join("dist", "runtime", "assets"))));
+  const reached = new Set();
+  /** @param {string} file */
+  const visit = (file) => {
+    if (reached.has(file)) return;
+    reached.add(file);
+    for (const [, spec] of readFileSync(file, "utf8").matchAll(/(?:from|import)\s*\(?\s*"(\.{1,2}\/[^"]+)"/g)) visit(join(dirname(file), String(spec)));
+  };
+  for (const file of all) if (!copies.has(file)) visit(file);
+  for (const copy of copies) if (!reached.has(copy)) rmSync(copy);
+}
+
 export default [
   { input: `${TYPES}/packer/index.d.ts`, output: { file: "dist/index.d.ts", format: "es" }, plugins: [dts()] },
+  ...["vite", "webpack", "rollup", "esbuild"].map((name) => ({
+    input: `${TYPES}/packer/plugins/${name}.d.ts`,
+    output: { file: `dist/${name}.d.ts`, format: "es" },
+    plugins: [dts()],
+  })),
   { input: `${TYPES}/runtime/assets/loader.d.mts`, output: { file: "dist/loader.d.mts", format: "es" }, plugins: [dts(), finish] },
 ];

@@ -1,4 +1,4 @@
-import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import { assetPath } from "../../runtime/assets.ts";
 import type { PyodideDist } from "../../runtime/pyodide-dist.ts";
@@ -139,4 +139,18 @@ export function commitOutput(temp: string, out: string): void {
   if (existsSync(out)) renameSync(out, old);
   renameSync(temp, out);
   rmSync(old, { recursive: true, force: true });
+}
+
+/** Every file under dir, by "/"-separated path relative to it, sorted; none when dir is missing. */
+export function readTree(dir: string): Map<string, Buffer> {
+  const files = new Map<string, Buffer>();
+  const walk = (d: string, prefix: string) => {
+    for (const name of readdirSync(d).sort()) {
+      const full = join(d, name);
+      if (statSync(full).isDirectory()) walk(full, `${prefix}${name}/`);
+      else files.set(prefix + name, readFileSync(full));
+    }
+  };
+  if (existsSync(dir)) walk(dir, "");
+  return files;
 }

@@ -8,13 +8,13 @@ import { installBodies } from "./loader/bodies.mjs";
 import { installFallback } from "./loader/fallback.mjs";
 import { captureOutput } from "./loader/output.mjs";
 import { serveBundledPackages } from "./loader/packages.mjs";
-import { readResource } from "./loader/resources.mjs";
+import { bundleLocator, readResource } from "./loader/resources.mjs";
 import { runApp } from "./loader/run.mjs";
 import { installArchive } from "./loader/zip.mjs";
 
 export { bloomTest, makeBloom } from "./loader/bloom.mjs";
 export { captureOutput } from "./loader/output.mjs";
-export { readResource } from "./loader/resources.mjs";
+export { bundleLocator, readResource } from "./loader/resources.mjs";
 export { runApp } from "./loader/run.mjs";
 export { installArchive, readStoredZip, zipDirectory } from "./loader/zip.mjs";
 
@@ -48,15 +48,17 @@ function toRuntimeLocation(url) {
  * bodies were read (options.bodies false: none, and calling a function whose body is
  * deferred fails naming it); prefetchBodies() reads the rest in the background;
  * timings, milliseconds per phase: runtime (Pyodide and the pruned stdlib), bundle (the
- * rest of its fetch, and unpacking), dynlibs (preloading the .so files).
+ * rest of its fetch, and unpacking), dynlibs (preloading the .so files). options.files
+ * maps the bundle's paths to where a bundler put them (see bundleLocator).
  * @param {{ pyodide?: any, loadPyodide?: (options: object) => Promise<any>,
- *   indexURL?: string, baseURL?: string | URL, pyodideOptions?: object, fallback?: boolean,
- *   bodies?: BodiesMode }} [options]
+ *   indexURL?: string, baseURL?: string | URL, files?: Record<string, string>,
+ *   pyodideOptions?: object, fallback?: boolean, bodies?: BodiesMode }} [options]
  * @returns {Promise<{ pyodide: any, manifest: Manifest, fallbacks: FallbackUse[], bodies: BodiesUse,
  *   prefetchBodies: () => Promise<void>, timings: LoadTimings }>}
  */
 export async function loadBundle(options = {}) {
   const base = new URL(options.baseURL ?? ".", import.meta.url);
+  const locate = bundleLocator(base, options.files);
   const decoder = new TextDecoder();
   /** @type {LoadTimings} */
   const timings = { runtime: 0, bundle: 0, dynlibs: 0 };
@@ -67,16 +69,16 @@ export async function loadBundle(options = {}) {
     lapStart = now;
   };
   /** @type {Manifest} */
-  const manifest = JSON.parse(decoder.decode(await readResource(new URL("manifest.json", base))));
-  const bundle = readResource(new URL(manifest.bundle, base));
+  const manifest = JSON.parse(decoder.decode(await readResource(locate("manifest.json"))));
+  const bundle = readResource(locate(manifest.bundle));
   bundle.catch(() => {}); // awaited below; a boot failure must not leave it unhandled
   let pyodide = options.pyodide;
   if (!pyodide) {
-    const indexURL = new URL(options.indexURL ?? manifest.runtime, base);
+    const indexURL = options.indexURL ? new URL(options.indexURL, base) : locate(manifest.runtime);
     const loadPyodide = options.loadPyodide ?? (await import(new URL("pyodide.mjs", indexURL).href)).loadPyodide;
     pyodide = await loadPyodide({
       indexURL: toRuntimeLocation(indexURL),
-      stdLibURL: toRuntimeLocation(new URL(manifest.stdlib, base)),
+      stdLibURL: toRuntimeLocation(locate(manifest.stdlib)),
       lockFileContents: { info: manifest.lockInfo, packages: {} },
       ...options.pyodideOptions,
     });
@@ -90,12 +92,12 @@ export async function loadBundle(options = {}) {
   const fs = base.protocol === "file:" ? await import("node:fs") : undefined;
   /** @type {BodiesUse} */
   const bodies = { loaded: [], refused: [], called: [] };
-  const prefetchBodies = manifest.bodies ? installBodies(pyodide, manifest.bodies, base, { mode: options.bodies ?? true, fs, use: bodies }) : async () => {};
+  const prefetchBodies = manifest.bodies ? installBodies(pyodide, manifest.bodies, locate, { mode: options.bodies ?? true, fs, use: bodies }) : async () => {};
   /** @type {FallbackUse[]} */
   const fallbacks = [];
   if (manifest.fallback) {
     const enabled = options.fallback !== false && manifest.fallback.mode !== "off";
-    installFallback(pyodide, manifest.fallback, base, { enabled, fs, uses: fallbacks });
+    installFallback(pyodide, manifest.fallback, locate, { enabled, fs, uses: fallbacks });
   }
   // The page's own scripts (and pack's page scenarios) reach the app's Pyodide here.
   /** @type {any} */ (globalThis).pyodidePackerPyodide = pyodide;
@@ -120,7 +122,8 @@ function whenIdle(/** @type {() => void} */ work) {
  * app's first result the deferred function bodies are prefetched when the page is idle
  * (options.prefetch false: only when a function needs its own). The result is also left
  * as globalThis.pyodidePackerLastRun, for a host that drives the page.
- * @param {{ fallback?: boolean, bodies?: BodiesMode, prefetch?: boolean }} options
+ * options are loadBundle's (options.files: a bundler plugin's names), and prefetch.
+ * @param {Parameters<typeof loadBundle>[0] & { prefetch?: boolean }} options
  * @param {(stream: "stdout" | "stderr", text: string) => void} [onText]
  * @returns {Promise<BundleRun>}
  */
@@ -130,7 +133,7 @@ export async function runBundle(options = {}, onText = () => {}) {
   const since = (/** @type {number} */ start) => Math.round(performance.now() - start);
   try {
     let start = performance.now();
-    const { pyodide, manifest, fallbacks, bodies, prefetchBodies, timings } = await loadBundle({ fallback: options.fallback, bodies: options.bodies });
+    const { pyodide, manifest, fallbacks, bodies, prefetchBodies, timings } = await loadBundle(options);
     result.fallbacks = fallbacks;
     result.bodies = bodies;
     result.timings = { ...timings, load: since(start) };

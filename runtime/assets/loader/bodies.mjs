@@ -129,11 +129,11 @@ function writeBodies(pyodide, input, archive) {
  * every archive not read yet, in the background.
  * @param {any} pyodide
  * @param {BodiesManifest} bodies
- * @param {URL} base
+ * @param {(path: string) => URL} locate where a bundle file is
  * @param {{ mode: BodiesMode, fs?: typeof import("node:fs"), use: BodiesUse }} options
  * @returns {() => Promise<void>}
  */
-export function installBodies(pyodide, bodies, base, { mode, fs, use }) {
+export function installBodies(pyodide, bodies, locate, { mode, fs, use }) {
   const scope = pyodide.toPy({});
   /** @type {any} */
   let arrived;
@@ -150,7 +150,7 @@ export function installBodies(pyodide, bodies, base, { mode, fs, use }) {
     const fetchSync = (/** @type {string} */ input) => {
       const archive = bodies[input];
       if (!archive) throw new Error(`pyodide-packer: the manifest names no bodies for ${input}`);
-      land(input, readResourceSync(new URL(archive, base), fs));
+      land(input, readResourceSync(locate(archive), fs));
     };
     const seen = new Set();
     const report = (/** @type {"called" | "refused"} */ what, /** @type {string} */ file, /** @type {string} */ qualname, /** @type {number} */ line) => {
@@ -166,7 +166,7 @@ export function installBodies(pyodide, bodies, base, { mode, fs, use }) {
   return async () => {
     for (const [input, archive] of Object.entries(bodies)) {
       if (read.has(input) || mode !== true) continue;
-      const bytes = await readResource(new URL(archive, base));
+      const bytes = await readResource(locate(archive));
       if (read.has(input)) continue; // a stub's call read it meanwhile
       land(input, bytes);
       arrived(input);

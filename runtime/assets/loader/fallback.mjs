@@ -53,13 +53,13 @@ def install(lookup, fetch):
  * bundle that keeps none), importing a pruned module fails with an error naming the fix.
  * @param {any} pyodide
  * @param {FallbackManifest} fallback
- * @param {URL} base
+ * @param {(path: string) => URL} locate where a bundle file is
  * @param {{ enabled: boolean, fs?: typeof import("node:fs"), uses: FallbackUse[] }} options
  */
-export function installFallback(pyodide, fallback, base, { enabled, fs, uses }) {
+export function installFallback(pyodide, fallback, locate, { enabled, fs, uses }) {
   /** @type {FallbackIndex | undefined} */
   let index;
-  const readIndex = () => (index ??= JSON.parse(new TextDecoder().decode(readResourceSync(new URL(fallback.index, base), fs))));
+  const readIndex = () => (index ??= JSON.parse(new TextDecoder().decode(readResourceSync(locate(fallback.index), fs))));
   const installed = new Set();
   const mayBeModule = bloomTest(fallback.modules);
   const mayBeFile = bloomTest(fallback.files);
@@ -81,7 +81,7 @@ export function installFallback(pyodide, fallback, base, { enabled, fs, uses }) 
     installed.add(archive);
     let bytes;
     try {
-      bytes = readResourceSync(new URL(archive, base), fs);
+      bytes = readResourceSync(locate(archive), fs);
     } catch (error) {
       throw new Error(`pyodide-packer: ${wanted} was pruned from this bundle and its fallback ${archive} could not be read (${error}); deploy the fallback/ folder with the bundle`);
     }

@@ -3,6 +3,24 @@
 // precompressed sidecars pack writes beside large files, and a synchronous read for the
 // moment an import needs a file that is not there yet.
 
+/**
+ * Where the bundle's files are: at their paths under base, except those a map moved (a
+ * bundler plugin's content-hashed names, "bundle.zip" to "assets/bundle.1f2e3d4c.zip",
+ * relative to base). A key ending in "/" moves a folder and all it holds.
+ * @param {URL} base
+ * @param {Record<string, string>} [moved]
+ * @returns {(path: string) => URL}
+ */
+export function bundleLocator(base, moved = {}) {
+  const folders = Object.keys(moved).filter((path) => path.endsWith("/"));
+  return (path) => {
+    const to = moved[path];
+    if (to !== undefined) return new URL(to, base);
+    const folder = folders.find((f) => path.startsWith(f));
+    return new URL(folder === undefined ? path : moved[folder] + path.slice(folder.length), base);
+  };
+}
+
 /** Files this small are not worth a second request for a sidecar. */
 const SIDECAR_MIN_BYTES = 16384;
 

@@ -1,0 +1,76 @@
+import { createHash } from "node:crypto";
+import { readFileSync } from "node:fs";
+import { posix } from "node:path";
+import { readTree, RUNTIME_DIR, type Manifest } from "../output/bundle.ts";
+import type { PackReport } from "../report/report.ts";
+
+/** A file the bundler writes into its output: a path under the build's base, and its bytes. */
+export interface BuildAsset {
+  fileName: string;
+  source: Uint8Array;
+}
+
+export interface BuildAssets {
+  assets: BuildAsset[];
+  /** Bundle path → path under the build's base: what the loader's files option takes. */
+  moved: Record<string, string>;
+}
+
+/** The loader's own modules: they import each other by relative URL, so they move as one folder. */
+const LOADER_FILES = /^(loader\.mjs|pyodide-adapter\.mjs|loader\/[^/]+\.mjs)$/;
+/** The standalone page's files, and the reports: the build has its own page, and reports are not deployed. */
+const LEFT_OUT = /^(index\.html|worker\.mjs|report\.json|report\.html)(\.br|\.gz)?$/;
+const SIDECAR = /\.(br|gz)$/;
+
+const hash8 = (...parts: (string | Uint8Array)[]) => {
+  const h = createHash("sha256");
+  for (const part of parts) h.update(part);
+  return h.digest("hex").slice(0, 8);
+};
+
+/**
+ * A pack's output as a bundler's assets under assetsDir, named by content so that they can
+ * be cached for good: "bundle.zip" → "assets/bundle.1f2e3d4c.zip", its sidecars beside it
+ * ("….zip.br"). Pyodide finds its runtime files by name in one folder, and the loader's
+ * modules import each other by relative URL: those move as a folder named by the hash of
+ * all they hold ("assets/pyodide-9a8b7c6d/pyodide.asm.wasm"). The files the app fetched
+ * (report.json assets) stay out: the app asks for them by its own URLs, from the project's
+ * public files.
+ */
+export function buildAssets(outDir: string, assetsDir: string): BuildAssets {
+  const manifest = JSON.parse(readFileSync(posix.join(outDir, "manifest.json"), "utf8")) as Manifest;
+  const report = JSON.parse(readFileSync(posix.join(outDir, "report.json"), "utf8")) as PackReport;
+  const appFiles = new Set(report.assets.files.flatMap((f) => [f.name, `${f.name}.br`, `${f.name}.gz`]));
+  const tree = readTree(outDir);
+  const paths = [...tree.keys()].filter((p) => !LEFT_OUT.test(p) && !appFiles.has(p)).sort();
+  const runtimeDir = manifest.runtime ?? RUNTIME_DIR;
+  const folders: [string, (path: string) => boolean][] = [
+    ["pyodide", (p) => p.startsWith(runtimeDir)],
+    ["pyodide-packer", (p) => LOADER_FILES.test(p.replace(SIDECAR, ""))],
+  ];
+  const assets: BuildAsset[] = [];
+  const moved: Record<string, string> = {};
+  const grouped = new Set<string>();
+  for (const [name, holds] of folders) {
+    const members = paths.filter(holds);
+    const folder = `${name}-${hash8(...members.flatMap((p) => [p, tree.get(p)!]))}/`;
+    const prefix = name === "pyodide" ? runtimeDir : "";
+    for (const p of members) {
+      grouped.add(p);
+      assets.push({ fileName: posix.join(assetsDir, folder, p.slice(prefix.length)), source: tree.get(p)! });
+    }
+    if (name === "pyodide") moved[runtimeDir] = posix.join(assetsDir, folder) + "/";
+    else moved["loader.mjs"] = posix.join(assetsDir, folder, "loader.mjs");
+  }
+  for (const p of paths.filter((p) => !grouped.has(p) && !SIDECAR.test(p))) {
+    const ext = posix.extname(p);
+    const hashed = posix.join(assetsDir, `${p.slice(0, p.length - ext.length)}.${hash8(tree.get(p)!)}${ext}`);
+    moved[p] = hashed;
+    assets.push({ fileName: hashed, source: tree.get(p)! });
+    for (const suffix of [".br", ".gz"]) {
+      const sidecar = tree.get(p + suffix);
+      if (sidecar) assets.push({ fileName: hashed + suffix, source: sidecar });
+    }
+  }
+  return { assets: assets.sort((a, b) => (a.fileName < b.fileName ? -1 : 1)), moved };
+}

@@ -1,0 +1,196 @@
+// The bundler plugins on real bundlers (vite 8.3.8, webpack 5, rollup 4, esbuild): fixture
+// projects built by the tests, served by a static server and opened in real Chromium.
+import { cpSync, readFileSync, statSync } from "node:fs";
+import { join, relative } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { launchChromium } from "../../runtime/chromium-host.ts";
+import { startServer } from "../../runtime/server.ts";
+import { readTree } from "../output/bundle.ts";
+import { tempDir } from "../../fixtures/temp.ts";
+import { REPO } from "../../fixtures/paths.ts";
+import { pyodidePacker as vitePlugin } from "./vite.ts";
+import { pyodidePacker as webpackPlugin } from "./webpack.ts";
+import { pyodidePacker as rollupPlugin } from "./rollup.ts";
+import { pyodidePacker as esbuildPlugin } from "./esbuild.ts";
+
+const EXPECTED = '{"mean": 12.9, "max": 14.2}\n';
+/** A content hash in a name: "bundle.1f2e3d4c.zip", or a folder "pyodide-9a8b7c6d/". */
+const HASHED = /(\.[0-9a-f]{8}\.[a-z]+(\.br|\.gz)?$)|(-[0-9a-f]{8}\/)/;
+
+let chromium: Awaited<ReturnType<typeof launchChromium>>;
+beforeAll(async () => {
+  chromium = await launchChromium();
+});
+afterAll(() => chromium.close());
+
+/** A copy of a fixture project in a fresh folder, so that its pack is new to the cache. */
+function project(name: string): string {
+  const dir = join(tempDir(`plugin-${name}`), name);
+  cpSync(join(REPO, "fixtures", "web", name), dir, { recursive: true });
+  return dir;
+}
+
+/** What the plugin says on stderr while work runs. */
+async function capture(work: () => Promise<unknown>): Promise<string> {
+  const write = process.stderr.write.bind(process.stderr);
+  let said = "";
+  process.stderr.write = ((chunk: string | Uint8Array, ...rest: never[]) => {
+    said += String(chunk);
+    return write(chunk, ...rest);
+  }) as typeof process.stderr.write;
+  try {
+    await work();
+  } finally {
+    process.stderr.write = write;
+  }
+  return said;
+}
+
+/** Opens the built site's page, waits for the app; returns its output and every URL it asked for. */
+async function openSite(dir: string, path = "/") {
+  const server = await startServer({ "/": dir });
+  const page = await chromium.browser.newPage();
+  const urls: string[] = [];
+  page.on("request", (request) => void urls.push(request.url()));
+  try {
+    await page.goto(server.url + path);
+    await page.waitForFunction(() => document.documentElement.dataset.status, { timeout: 120_000 });
+    const output = await page.$eval("#output", (e) => e.textContent);
+    const status = await page.evaluate(() => document.documentElement.dataset.status);
+    return { output, status, urls, origin: server.url };
+  } finally {
+    await page.close();
+    await server.close();
+  }
+}
+
+function expectServedRight(site: Awaited<ReturnType<typeof openSite>>) {
+  expect(site.output).toBe(EXPECTED);
+  expect(site.status).toBe("ok");
+  expect(site.urls.filter((u) => !u.startsWith(site.origin + "/"))).toEqual([]);
+  // The bundle's files came by their hashed names (the page and its own script are the build's).
+  const bundleFiles = site.urls.filter((u) => /pyodide|manifest|bundle|python_stdlib|loader/.test(new URL(u).pathname));
+  expect(bundleFiles.length).toBeGreaterThan(5);
+  expect(bundleFiles.filter((u) => !HASHED.test(new URL(u).pathname))).toEqual([]);
+}
+
+/** The plugin's files in the output: every one named by its content. */
+function expectHashed(out: string, assetsDir: string) {
+  const ours = [...readTree(out).keys()].filter((p) => /pyodide|bundle|manifest|python_stdlib|bodies|fallback/.test(p));
+  expect(ours.length).toBeGreaterThan(10);
+  expect(ours.filter((p) => !p.startsWith(`${assetsDir}/`) || !HASHED.test(p))).toEqual([]);
+}
+
+describe("vite", () => {
+  it("builds a page that runs the app from hashed assets, and a second build reuses the pack", async () => {
+    const { build } = await import("vite");
+    const root = project("vite");
+    const out = join(root, "dist");
+    const viteBuild = () =>
+      build({ root, configFile: false, logLevel: "silent", plugins: [vitePlugin({ app: "py/app.py" })], build: { outDir: out, emptyOutDir: true } });
+    const first = await capture(viteBuild);
+    expect(first).not.toMatch(/reused/);
+    expectHashed(out, "assets");
+    expectServedRight(await openSite(out));
+    const packReport = readTree(out); // the pack's report stays in the cache, not in the build
+    expect([...packReport.keys()].some((p) => p.includes("report"))).toBe(false);
+    const second = await capture(viteBuild);
+    expect(second).toMatch(/reused the pack of py\/app\.py/);
+    expectServedRight(await openSite(out));
+  });
+
+  it("under a base path, with the server config for nginx", async () => {
+    const { build } = await import("vite");
+    const root = project("vite");
+    const site = join(root, "site");
+    await build({
+      root,
+      base: "/app/",
+      configFile: false,
+      logLevel: "silent",
+      plugins: [vitePlugin({ app: "py/app.py", serverConfig: "nginx" })],
+      build: { outDir: join(site, "app"), emptyOutDir: true },
+    });
+    expect(readFileSync(join(site, "app", "nginx.conf"), "utf8")).toMatch(/location \^~ \/assets\/ \{/);
+    expectServedRight(await openSite(site, "/app/"));
+  });
+
+  it("fails the build with pack's one line when the bundle is over its budget", async () => {
+    const { build } = await import("vite");
+    const root = project("vite");
+    const failed = build({ root, configFile: false, logLevel: "silent", plugins: [vitePlugin({ app: "py/app.py", budget: "10kB" })], build: { outDir: join(root, "dist") } });
+    await expect(failed).rejects.toThrow(/pyodide-packer: over budget: total is [\d.,]+ kB brotli, over its budget of 10 kB/);
+  });
+});
+
+describe("webpack", () => {
+  it("builds a page that runs the app from hashed assets, and a second build reuses the pack", async () => {
+    const { webpack } = await import("webpack");
+    const root = project("webpack");
+    const out = join(root, "dist");
+    const run = () =>
+      new Promise<void>((done, fail) => {
+        webpack(
+          {
+            mode: "production",
+            context: root,
+            entry: "./src/main.js",
+            output: { path: out, filename: "main.js", publicPath: "auto", clean: true },
+            plugins: [webpackPlugin({ app: "py/app.py" })],
+            infrastructureLogging: { level: "error" },
+          },
+          (error: Error | null, stats?: { hasErrors(): boolean; toString(o: object): string }) => {
+            if (error) return fail(error);
+            if (stats?.hasErrors()) return fail(new Error(stats.toString({ all: false, errors: true })));
+            done();
+          },
+        );
+      });
+    const first = await capture(run);
+    expect(first).not.toMatch(/reused/);
+    cpSync(join(root, "public", "index.html"), join(out, "index.html"));
+    expectHashed(out, "assets");
+    expectServedRight(await openSite(out));
+    const second = await capture(run);
+    expect(second).toMatch(/reused the pack of py\/app\.py/);
+    cpSync(join(root, "public", "index.html"), join(out, "index.html"));
+    expectServedRight(await openSite(out));
+  });
+});
+
+describe("rollup and esbuild", () => {
+  it("rollup emits the hashed assets and a module that knows their names", async () => {
+    const { rollup } = await import("rollup");
+    const root = project("vite");
+    const bundle = await rollup({ input: join(root, "src", "main.js"), plugins: [rollupPlugin({ app: join(root, "py", "app.py") })] });
+    const out = join(root, "rollup-out");
+    await bundle.write({ dir: out, format: "es" });
+    await bundle.close();
+    const main = readFileSync(join(out, "main.js"), "utf8");
+    const manifest = /"manifest\.json": "(assets\/manifest\.[0-9a-f]{8}\.json)"/.exec(main);
+    expect(manifest).not.toBeNull();
+    expect(readFileSync(join(out, manifest![1]!), "utf8")).toMatch(/"main":/);
+    expectHashed(out, "assets");
+  });
+
+  it("esbuild emits the hashed assets and a module that knows their names", async () => {
+    const esbuild = await import("esbuild");
+    const root = project("vite");
+    const out = join(root, "esbuild-out");
+    await esbuild.build({
+      absWorkingDir: root,
+      entryPoints: ["src/main.js"],
+      bundle: true,
+      format: "esm",
+      outdir: out,
+      logLevel: "silent",
+      plugins: [esbuildPlugin({ app: "py/app.py" })],
+    });
+    const main = readFileSync(join(out, "main.js"), "utf8");
+    const loader = /"loader\.mjs": "(assets\/pyodide-packer-[0-9a-f]{8}\/loader\.mjs)"/.exec(main);
+    expect(loader).not.toBeNull();
+    expect(statSync(join(out, loader![1]!)).isFile()).toBe(true);
+    expectHashed(out, "assets");
+    expect(relative(root, out)).toBe("esbuild-out");
+  });
+});
