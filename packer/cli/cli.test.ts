@@ -36,6 +36,7 @@ describe("pack CLI usage", () => {
     [["a.py", "b.py"], "pack: one app at a time, got a.py b.py; run pack --help for usage\n"],
     [["a.py", "--runner", "firefox"], "pack: --runner must be chromium or node, not firefox; run pack --help for usage\n"],
     [["a.py", "--timeout", "soon"], "pack: --timeout takes seconds > 0, not soon; run pack --help for usage\n"],
+    [["a.py", "--server-config", "iis"], "pack: --server-config takes nginx, netlify, cloudflare, apache or all (comma-separated), not iis; run pack --help for usage\n"],
   ])("%j → exit 2 with one line", async (argv, line) => {
     const r = await run(argv);
     expect(r).toEqual({ code: 2, stdout: "", stderr: line });

@@ -3,6 +3,7 @@ import { dirname, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { PACKAGE_VERSION } from "../../runtime/assets.ts";
 import { checkBudgets, compareReports, growthExceeds, parseSize } from "../report/budgets.ts";
+import { parseServerConfigKinds, SERVER_CONFIG_KINDS } from "../output/server-config.ts";
 import { loadConfig } from "../config/config.ts";
 import { PackError, isPackError } from "../errors.ts";
 import { explain, pack, type PackOptions } from "../pipeline/pack.ts";
@@ -83,6 +84,13 @@ Options:
                          is fetched on first call or prefetched after the first result
   --lazy-bodies          the default, for a config file that turned it off
   --keep-bodies GLOB     modules matching GLOB keep every function's code (repeatable)
+  --server-config NAME   also write what a server needs to send the bundle right
+                         (wasm and module types, the .br/.gz sidecars as encodings,
+                         caching, CORS): nginx (nginx.conf, nginx-brotli.conf),
+                         netlify or cloudflare (_headers), apache (.htaccess), or all;
+                         comma-separated for several
+  --service-worker       also write sw.js, registered by index.html: a second visit
+                         starts from the browser's cache and works offline
   --config FILE          settings (TOML or JSON; default: [tool.pyodide-packer] in the
                          pyproject.toml beside the app); flags override them
   --budget SIZE          fail (exit 1) when the total brotli bytes a page downloads
@@ -157,6 +165,8 @@ function parse(argv: string[]): Parsed {
       "lazy-bodies": { type: "boolean" },
       "no-lazy-bodies": { type: "boolean" },
       "keep-bodies": { type: "string", multiple: true },
+      "server-config": { type: "string" },
+      "service-worker": { type: "boolean" },
       config: { type: "string" },
       budget: { type: "string" },
       "budget-all": { type: "string" },
@@ -183,6 +193,10 @@ function parse(argv: string[]): Parsed {
     if (value !== undefined && parseSize(value) === undefined) {
       throw new PackError("USAGE", { detail: `${flag} takes a size such as 1.5MB, not ${value}` });
     }
+  }
+  const serverConfig = v["server-config"] === undefined ? undefined : parseServerConfigKinds(v["server-config"]);
+  if (v["server-config"] !== undefined && !serverConfig) {
+    throw new PackError("USAGE", { detail: `--server-config takes ${SERVER_CONFIG_KINDS.join(", ")} or all (comma-separated), not ${v["server-config"]}` });
   }
   const reporter = v.json ? "json" : oneOf("--reporter", v.reporter, Object.keys(REPORTERS));
   const transforms = Object.fromEntries(
@@ -220,6 +234,8 @@ function parse(argv: string[]): Parsed {
     validate: v["no-validate"] ? false : undefined,
     fallback: oneOf("--fallback", v.fallback, FALLBACK_MODES),
     transforms: Object.keys(transforms).length > 0 ? transforms : undefined,
+    serverConfig,
+    serviceWorker: v["service-worker"] || undefined,
     why: v.why,
     config: v.config,
     budget: v.budget,

@@ -31,6 +31,12 @@ export const CONFIG_SCHEMA = {
     validate: { type: "boolean" },
     fallback: { enum: ["local", "cdn", "off"], description: "Keep what was pruned for the loader to fetch on need (local), fetch it from the index URL where published (cdn), or not (off)" },
     strategy: { enum: ["trace", "safe"] },
+    "server-config": {
+      type: "array",
+      items: { enum: ["nginx", "netlify", "cloudflare", "apache"] },
+      description: "Also write what these servers need to send the bundle right: types, sidecars as encodings, caching, CORS",
+    },
+    "service-worker": { type: "boolean", description: "Also write sw.js, registered by index.html: later visits start from the cache and work offline" },
     include: { ...strings, description: "Module-name or path globs to add" },
     exclude: { ...strings, description: "Module-name or path globs to leave out" },
     scenarios: { ...strings, description: "Extra .py files traced after the app" },

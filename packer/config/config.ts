@@ -75,6 +75,8 @@ function fromTable(t: Raw, base: string, source: string): Config {
       validate: t.validate as boolean | undefined,
       fallback: t.fallback as PackOptions["fallback"],
       strategy: t.strategy as PackOptions["strategy"],
+      serverConfig: t["server-config"] as PackOptions["serverConfig"],
+      serviceWorker: t["service-worker"] as boolean | undefined,
       include: t.include as string[] | undefined,
       exclude: t.exclude as string[] | undefined,
       scenarios: paths(t.scenarios),

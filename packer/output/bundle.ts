@@ -1,4 +1,5 @@
 import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { createHash } from "node:crypto";
 import { basename, dirname, join } from "node:path";
 import { assetPath } from "../../runtime/assets.ts";
 import type { PyodideDist } from "../../runtime/pyodide-dist.ts";
@@ -153,4 +154,11 @@ export function readTree(dir: string): Map<string, Buffer> {
   };
   if (existsSync(dir)) walk(dir, "");
   return files;
+}
+
+/** Eight hex digits of the sha256 of the parts, in order: a name that changes with the content. */
+export function shortHash(...parts: (string | Uint8Array)[]): string {
+  const hash = createHash("sha256");
+  for (const part of parts) hash.update(part);
+  return hash.digest("hex").slice(0, 8);
 }

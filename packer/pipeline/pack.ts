@@ -27,6 +27,8 @@ import { sizeTrees } from "../report/size-tree.ts";
 import { SizeMeter } from "../output/sizes.ts";
 import { APP_ROOT, stageInputs, stagePackages, writePackageArchives, writeStageArchives, type StagedInputs } from "./stage.ts";
 import { pageAssets } from "./assets.ts";
+import { serverConfigs, type ServerConfigKind } from "../output/server-config.ts";
+import { addServiceWorker } from "../output/service-worker.ts";
 import { listAppFolder, readAppFolder } from "./app-folder.ts";
 
 export type Runner = "chromium" | "node";
@@ -77,6 +79,10 @@ export interface PackOptions {
   scenarios?: string[];
   /** Source and bytecode transforms; unset fields keep DEFAULT_TRANSFORMS. */
   transforms?: Partial<TransformOptions>;
+  /** Also write what these servers need to send the bundle right (output/server-config.ts). */
+  serverConfig?: ServerConfigKind[];
+  /** Also write sw.js, registered by the page, which keeps the app working offline. */
+  serviceWorker?: boolean;
   /** Called with the name of each step as it starts. */
   onStep?: (step: string) => void;
   /** Called with each warning as it happens (a crashed page retried). */
@@ -266,8 +272,11 @@ export async function pack(options: PackOptions): Promise<PackResult> {
       writeFiles(temp, fallback.files);
       writeFiles(temp, assets.files);
       const written = writeBundle(transformed.plan, dist, temp, fallback.manifest, s.html);
+      const served = [...servedFiles(written, dist), ...assets.files.keys()];
+      if (options.serviceWorker) served.push(addServiceWorker(temp, served, fallback.files.keys()));
+      writeFiles(temp, new Map([...serverConfigs(options.serverConfig ?? [])].map(([name, text]) => [name, new TextEncoder().encode(text)])));
       // The fallback's index gets sidecars too; its archives are fetched rarely and whole.
-      await writeSidecars(temp, [...servedFiles(written, dist), FALLBACK_INDEX, ...assets.files.keys()], meter);
+      await writeSidecars(temp, [...served, FALLBACK_INDEX], meter);
       return { transformed, written, dir: temp };
     };
     let { transformed, written, dir } = await build();

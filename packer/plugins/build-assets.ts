@@ -1,7 +1,6 @@
-import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { posix } from "node:path";
-import { readTree, RUNTIME_DIR, type Manifest } from "../output/bundle.ts";
+import { readTree, RUNTIME_DIR, shortHash, type Manifest } from "../output/bundle.ts";
 import type { PackReport } from "../report/report.ts";
 
 /** A file the bundler writes into its output: a path under the build's base, and its bytes. */
@@ -21,12 +20,6 @@ const LOADER_FILES = /^(loader\.mjs|pyodide-adapter\.mjs|loader\/[^/]+\.mjs)$/;
 /** The standalone page's files, and the reports: the build has its own page, and reports are not deployed. */
 const LEFT_OUT = /^(index\.html|worker\.mjs|report\.json|report\.html)(\.br|\.gz)?$/;
 const SIDECAR = /\.(br|gz)$/;
-
-const hash8 = (...parts: (string | Uint8Array)[]) => {
-  const h = createHash("sha256");
-  for (const part of parts) h.update(part);
-  return h.digest("hex").slice(0, 8);
-};
 
 /**
  * A pack's output as a bundler's assets under assetsDir, named by content so that they can
@@ -53,7 +46,7 @@ export function buildAssets(outDir: string, assetsDir: string): BuildAssets {
   const grouped = new Set<string>();
   for (const [name, holds] of folders) {
     const members = paths.filter(holds);
-    const folder = `${name}-${hash8(...members.flatMap((p) => [p, tree.get(p)!]))}/`;
+    const folder = `${name}-${shortHash(...members.flatMap((p) => [p, tree.get(p)!]))}/`;
     const prefix = name === "pyodide" ? runtimeDir : "";
     for (const p of members) {
       grouped.add(p);
@@ -64,7 +57,7 @@ export function buildAssets(outDir: string, assetsDir: string): BuildAssets {
   }
   for (const p of paths.filter((p) => !grouped.has(p) && !SIDECAR.test(p))) {
     const ext = posix.extname(p);
-    const hashed = posix.join(assetsDir, `${p.slice(0, p.length - ext.length)}.${hash8(tree.get(p)!)}${ext}`);
+    const hashed = posix.join(assetsDir, `${p.slice(0, p.length - ext.length)}.${shortHash(tree.get(p)!)}${ext}`);
     moved[p] = hashed;
     assets.push({ fileName: hashed, source: tree.get(p)! });
     for (const suffix of [".br", ".gz"]) {

@@ -13,7 +13,7 @@ import { failureMessages } from "../report/reporters.ts";
 import type { ServerConfigKind } from "../output/server-config.ts";
 
 /** The bundler plugins' options: pack's, a config file, budgets, and where assets go. */
-export interface PluginOptions extends Omit<PackOptions, "out" | "onStep" | "onWarning"> {
+export interface PluginOptions extends Omit<PackOptions, "out" | "onStep" | "onWarning" | "serverConfig" | "serviceWorker"> {
   /** A config file, as `pack --config` takes (default: pyproject.toml beside the app). */
   config?: string;
   /** `--budget`: brotli bytes before the first result ("800kB"); over it, the build fails. */

@@ -22,7 +22,7 @@ export function bundleLocator(base, moved = {}) {
 }
 
 /** Files this small are not worth a second request for a sidecar. */
-const SIDECAR_MIN_BYTES = 16384;
+export const SIDECAR_MIN_BYTES = 16384;
 
 /** Sidecar encodings this runtime's DecompressionStream decodes, best first. */
 function sidecarFormats() {

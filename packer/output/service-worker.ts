@@ -1,0 +1,34 @@
+import { readFileSync, statSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { readAsset } from "../../runtime/assets.ts";
+import { SIDECAR_MIN_BYTES } from "../../runtime/assets/loader/resources.mjs";
+import { shortHash } from "./bundle.ts";
+
+export const SERVICE_WORKER = "sw.js";
+
+/**
+ * Writes sw.js into the output and registers it from index.html (runtime/assets/
+ * service-worker.js says what it caches). served: the files a page downloads; later
+ * ones are the deferred bodies; rest, fetched only on need. Its cache is named by the
+ * hash of what it caches first and later, so that a new bundle replaces it. Returns the
+ * worker's name, a file the page downloads too.
+ */
+export function addServiceWorker(dir: string, served: readonly string[], rest: Iterable<string>): string {
+  const index = join(dir, "index.html");
+  const html = readFileSync(index, "utf8");
+  const register = `<script>navigator.serviceWorker?.register("${SERVICE_WORKER}");</script>\n`;
+  const at = html.lastIndexOf("</html>");
+  writeFileSync(index, at === -1 ? html + register : html.slice(0, at) + register + html.slice(at));
+  const later = served.filter((f) => f.startsWith("bodies/")).sort();
+  const first = ["", ...served.filter((f) => !f.startsWith("bodies/"))].sort();
+  const cached = [...first.filter(Boolean), ...later];
+  const bundle = {
+    cache: `pyodide-packer-${shortHash(...cached.flatMap((f) => [f, readFileSync(join(dir, f))]))}`,
+    first,
+    later,
+    rest: [...rest].sort(),
+    sidecars: cached.filter((f) => statSync(join(dir, f)).size >= SIDECAR_MIN_BYTES),
+  };
+  writeFileSync(join(dir, SERVICE_WORKER), `self.pyodidePackerBundle = ${JSON.stringify(bundle, null, 1)};\n${readAsset("service-worker.js")}`);
+  return SERVICE_WORKER;
+}
