@@ -1,6 +1,6 @@
 // The bundler plugins on real bundlers (vite 8.3.8, webpack 5, rollup 4, esbuild): fixture
 // projects built by the tests, served by a static server and opened in real Chromium.
-import { cpSync, readFileSync, statSync } from "node:fs";
+import { cpSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { launchChromium } from "../../runtime/chromium-host.ts";
@@ -120,6 +120,30 @@ describe("vite", () => {
     const root = project("vite");
     const failed = build({ root, configFile: false, logLevel: "silent", plugins: [vitePlugin({ app: "py/app.py", budget: "10kB" })], build: { outDir: join(root, "dist") } });
     await expect(failed).rejects.toThrow(/pyodide-packer: over budget: total is [\d.,]+ kB brotli, over its budget of 10 kB/);
+  });
+});
+
+describe("vite dev server", () => {
+  it("serves the same module from a pack, and packs again when the app changes", async () => {
+    const { createServer } = await import("vite");
+    const root = project("vite");
+    const server = await createServer({ root, configFile: false, logLevel: "silent", plugins: [vitePlugin({ app: "py/app.py" })], server: { host: "127.0.0.1", port: 0 } });
+    await server.listen();
+    const page = await chromium.browser.newPage();
+    try {
+      const address = server.httpServer!.address() as { port: number };
+      await page.goto(`http://127.0.0.1:${address.port}/`);
+      await page.waitForFunction(() => document.documentElement.dataset.status === "ok", { timeout: 120_000 });
+      expect(await page.$eval("#output", (e) => e.textContent)).toBe(EXPECTED);
+      const app = join(root, "py", "app.py");
+      writeFileSync(app, readFileSync(app, "utf8").replace('"max": max(readings)', '"min": min(readings)'));
+      // The pack reruns, then the page reloads and prints the new output.
+      await page.waitForFunction(() => document.querySelector("#output")?.textContent?.includes('"min"'), { timeout: 120_000, polling: 500 });
+      expect(await page.$eval("#output", (e) => e.textContent)).toBe('{"mean": 12.9, "min": 11.8}\n');
+    } finally {
+      await page.close();
+      await server.close();
+    }
   });
 });
 

@@ -12,7 +12,7 @@ export function virtualModule(base: string, moved: Record<string, string>): stri
 const files = ${JSON.stringify(moved, Object.keys(moved).sort(), 2)};
 const baseURL = new URL(${base}, globalThis.document?.baseURI ?? globalThis.location.href);
 let loader;
-const load = () => (loader ??= import(/* webpackIgnore: true */ /* @vite-ignore */ new URL(files["loader.mjs"], baseURL).href));
+const load = () => (loader ??= import(/* webpackIgnore: true */ /* @vite-ignore */ new URL(files["loader.mjs"] ?? "loader.mjs", baseURL).href));
 /** loader.mjs's loadBundle, for this build's files. */
 export async function loadBundle(options = {}) {
   return (await load()).loadBundle({ baseURL, files, ...options });
