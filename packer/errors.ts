@@ -10,8 +10,8 @@ const MESSAGES = {
     `syntax error in ${a.where}: ${a.detail}; fix the app and pack again`,
   APP_RAISED: (a: { errorType: string; where: string; detail: string }) =>
     `the app raised ${a.errorType} at ${a.where}: ${a.detail}; pack needs an app that runs to completion`,
-  APP_EXITED: (a: { code: number }) =>
-    `the app called sys.exit(${a.code}); pack needs an app that exits with status 0`,
+  APP_EXITED: (a: { code: number; said?: string }) =>
+    `the app called sys.exit(${a.code})${a.said ? ` after printing ${JSON.stringify(a.said)} to stderr` : ""}; pack needs an app that exits with status 0`,
   APP_TIMEOUT: (a: { seconds: number; sign?: string }) =>
     `the app did not finish within ${a.seconds} s${a.sign ? `; last sign of life ${a.sign}` : ""}; make it end on its own, or raise --timeout`,
   UNKNOWN_PACKAGE: (a: { name: string; looked: string }) =>

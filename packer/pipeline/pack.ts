@@ -230,7 +230,7 @@ export async function analyzeApp(
     }));
     // An install the app asked for that pack could not resolve: its own error, not the app's.
     if (!trace.outcome.ok && installFailure instanceof PackError) throw installFailure;
-    if (!trace.outcome.ok) throw appFailure(trace.outcome);
+    if (!trace.outcome.ok) throw appFailure(trace.outcome, trace.stderr);
     const failed = trace.scenarios.find((run) => !run.outcome.ok);
     if (failed?.outcome.errorType === "ScenarioError") throw new PackError("SCENARIO_FAILED", { detail: errorLine(failed.outcome.error ?? "") });
     if (failed) throw appFailure(failed.outcome);
@@ -417,9 +417,11 @@ function siteFiles(inputs: StagedInputs, assetsDir: string | undefined, outDir: 
 }
 
 /** The one-line error for an app that did not run to completion. */
-function appFailure(outcome: RunOutcome): PackError {
+function appFailure(outcome: RunOutcome, stderr = ""): PackError {
   const { errorType = "Error", error = "", exitCode } = outcome;
-  if (errorType === "SystemExit") return new PackError("APP_EXITED", { code: exitCode });
+  // argparse's usage error, for one, says on stderr why it exits.
+  const said = stderr.trim().split("\n").pop()?.trim().slice(0, 200);
+  if (errorType === "SystemExit") return new PackError("APP_EXITED", { code: exitCode, ...(said ? { said } : {}) });
   const lines = error.trim().split("\n");
   const last = lines[lines.length - 1] ?? errorType;
   const detail = last.startsWith(`${errorType}: `) ? last.slice(errorType.length + 2) : last;
