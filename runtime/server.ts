@@ -25,6 +25,11 @@ export interface StaticServer {
 export interface ServerOptions {
   /** Serve X.br for X with Content-Encoding: br when the client accepts it (nginx brotli_static). */
   precompressed?: boolean;
+  /**
+   * Send a requested X.br or X.gz itself as X with Content-Encoding (as sirv, Vite's
+   * preview server, does): the browser decodes it before the page sees it.
+   */
+  sidecarsEncoded?: boolean;
   /** Called with each request's path, the Content-Encoding sent and the bytes of the body. */
   onRequest?: (path: string, encoding: string | undefined, bytes: number) => void;
   /** Send Access-Control-Allow-Origin: *, as Pyodide's CDN does (a stand-in for it in tests). */
@@ -73,8 +78,10 @@ export async function startServer(mounts: Mounts, options: ServerOptions = {}): 
       response.writeHead(404, { "content-type": "text/plain" }).end("not found");
       return;
     }
-    const type = CONTENT_TYPES[extname(file)] ?? "application/octet-stream";
     let encoding: string | undefined;
+    const sidecar = options.sidecarsEncoded ? /\.(br|gz)$/.exec(file) : null;
+    if (sidecar) encoding = sidecar[1] === "br" ? "br" : "gzip";
+    const type = CONTENT_TYPES[extname(sidecar ? file.slice(0, -sidecar[0].length) : file)] ?? "application/octet-stream";
     if (options.precompressed && /\bbr\b/.test(String(request.headers["accept-encoding"] ?? ""))) {
       const br = statSync(`${file}.br`, { throwIfNoEntry: false });
       if (br?.isFile()) {

@@ -45,4 +45,12 @@ describe("sidecars", () => {
     expect(served).toContain("/bundle.zip");
     expect(served.filter((p) => p === "/bundle.zip.br" || p === "/bundle.zip.gz")).toHaveLength(1);
   });
+
+  it("takes a sidecar as it comes from a server that sends it as an encoding of itself (sirv, Vite's preview)", async () => {
+    const served: string[] = [];
+    const run = await host.runBundle(out, 120_000, { server: { sidecarsEncoded: true, onRequest: (p) => served.push(p) } });
+    expect(run.outcome.ok).toBe(true);
+    expect(run.stdout).toBe("<h1>Hi &amp; bye</h1><ul><li>1</li><li>2</li><li>3</li></ul>\n");
+    expect(served.filter((p) => p === "/bundle.zip.br" || p === "/bundle.zip.gz")).toHaveLength(1);
+  });
 });

@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { defaultCacheDir } from "../../analyzers/fetch-cache.ts";
-import { PACKAGE_VERSION } from "../../runtime/assets.ts";
+import { ASSETS_DIR, PACKAGE_VERSION } from "../../runtime/assets.ts";
 import { findDist } from "../../runtime/pyodide-dist.ts";
 import { loadConfig } from "../config/config.ts";
 import { listAppFolder } from "../pipeline/app-folder.ts";
@@ -81,6 +81,8 @@ function inputsKey(options: PackOptions, cwd: string, appFiles: string[], config
   const h = createHash("sha256");
   const add = (label: string, value: string | Uint8Array) => h.update(`${label}\0`).update(value).update("\0");
   add("version", PACKAGE_VERSION);
+  // The loader, tracer and compiler pack writes or runs: a changed install packs anew.
+  addPath(add, ASSETS_DIR);
   add("options", JSON.stringify(options, Object.keys(options).sort()));
   add("transforms", JSON.stringify(options.transforms ?? {}));
   add("runtime", findDist(options.pyodide, cwd).dir);
@@ -90,13 +92,14 @@ function inputsKey(options: PackOptions, cwd: string, appFiles: string[], config
   return h.digest("hex").slice(0, 16);
 }
 
-/** A file by its bytes; a folder by its files' names, sizes and times (find-links folders hold wheels). */
+/** A file by its bytes; a folder by its files' names, sizes and times, its subfolders too (find-links folders hold wheels). */
 function addPath(add: (label: string, value: string | Uint8Array) => void, path: string): void {
   if (!existsSync(path)) return add(path, "missing");
   const stat = statSync(path);
   if (stat.isFile()) return add(path, readFileSync(path));
   for (const name of readdirSync(path).sort()) {
     const s = statSync(join(path, name));
-    add(join(path, name), `${s.size} ${s.mtimeMs}`);
+    if (s.isDirectory()) addPath(add, join(path, name));
+    else add(join(path, name), `${s.size} ${s.mtimeMs}`);
   }
 }

@@ -97,6 +97,18 @@ describe("vite", () => {
     const second = await capture(viteBuild);
     expect(second).toMatch(/reused the pack of py\/app\.py/);
     expectServedRight(await openSite(out));
+    // vite preview (sirv) sends a requested .br or .gz with its Content-Encoding.
+    const { preview } = await import("vite");
+    const server = await preview({ root, configFile: false, logLevel: "silent", build: { outDir: out }, preview: { host: "127.0.0.1", port: 0 } });
+    try {
+      const page = await chromium.browser.newPage();
+      await page.goto(server.resolvedUrls!.local[0]!);
+      await page.waitForFunction(() => document.documentElement.dataset.status, { timeout: 120_000 });
+      expect(await page.$eval("#output", (e) => e.textContent)).toBe(EXPECTED);
+      await page.close();
+    } finally {
+      await server.close();
+    }
   });
 
   it("under a base path, with the server config for nginx", async () => {

@@ -43,8 +43,8 @@ function sidecarFormats() {
 /**
  * Reads a URL: the file system for file: URLs (Node), else fetch. When the server sends
  * a large file without Content-Encoding, the .br or .gz sidecar written beside it is
- * fetched and decoded instead, so a server that compresses nothing still sends
- * compressed bytes.
+ * fetched and decoded instead (unless it comes with a Content-Encoding of its own), so a
+ * server that compresses nothing still sends compressed bytes.
  * @param {URL} url
  * @returns {Promise<Uint8Array>}
  */
@@ -61,6 +61,9 @@ export async function readResource(url) {
       const sidecar = await fetch(url.href + suffix).catch(() => undefined);
       if (!sidecar?.ok || !sidecar.body) continue;
       await response.body?.cancel();
+      // A server that sends the sidecar as an encoding of itself (sirv, Vite's preview):
+      // the browser has decoded it already.
+      if (sidecar.headers.get("content-encoding")) return new Uint8Array(await sidecar.arrayBuffer());
       return new Uint8Array(await new Response(sidecar.body.pipeThrough(new DecompressionStream(format))).arrayBuffer());
     }
   }
