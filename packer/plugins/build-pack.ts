@@ -82,24 +82,30 @@ function inputsKey(options: PackOptions, cwd: string, appFiles: string[], config
   const add = (label: string, value: string | Uint8Array) => h.update(`${label}\0`).update(value).update("\0");
   add("version", PACKAGE_VERSION);
   // The loader, tracer and compiler pack writes or runs: a changed install packs anew.
-  addPath(add, ASSETS_DIR);
+  addPath(add, ASSETS_DIR, true);
   add("options", JSON.stringify(options, Object.keys(options).sort()));
   add("transforms", JSON.stringify(options.transforms ?? {}));
-  add("runtime", findDist(options.pyodide, cwd).dir);
+  const dist = findDist(options.pyodide, cwd);
+  add("runtime", `${dist.version} ${dist.dir}`);
   for (const file of appFiles) add(file, readFileSync(file));
   const paths = [configSource?.split(" ")[0], options.lock, options.html, options.assets, ...(options.scenarios ?? []), ...(options.findLinks ?? [])];
   for (const path of paths) if (path) addPath(add, resolve(cwd, path));
   return h.digest("hex").slice(0, 16);
 }
 
-/** A file by its bytes; a folder by its files' names, sizes and times, its subfolders too (find-links folders hold wheels). */
-function addPath(add: (label: string, value: string | Uint8Array) => void, path: string): void {
+/**
+ * A file by its bytes; a folder by its files, their bytes too when byContent, else their
+ * names and sizes (find-links folders hold wheels, named by version). No times: a fresh
+ * clone or install on a CI runner, with its cache restored, reuses its packs.
+ */
+function addPath(add: (label: string, value: string | Uint8Array) => void, path: string, byContent = false): void {
   if (!existsSync(path)) return add(path, "missing");
   const stat = statSync(path);
   if (stat.isFile()) return add(path, readFileSync(path));
   for (const name of readdirSync(path).sort()) {
-    const s = statSync(join(path, name));
-    if (s.isDirectory()) addPath(add, join(path, name));
-    else add(join(path, name), `${s.size} ${s.mtimeMs}`);
+    const full = join(path, name);
+    const s = statSync(full);
+    if (s.isDirectory()) addPath(add, full, byContent);
+    else add(name, byContent ? readFileSync(full) : String(s.size));
   }
 }
