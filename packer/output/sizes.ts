@@ -73,7 +73,6 @@ class CompressPool {
 
   #start(): Slot {
     const slot: Slot = { worker: new Worker(assetPath("compress-worker.mjs")) };
-    slot.worker.unref();
     slot.worker.on("message", (result: { gzip: Uint8Array; brotli: Uint8Array }) => {
       const job = slot.job;
       slot.job = undefined;
@@ -87,6 +86,9 @@ class CompressPool {
       this.#workers = this.#workers.filter((w) => w !== slot);
       this.#dispatch();
     });
+    // After the listeners: adding a "message" listener refs the worker's port again, and a
+    // worker that never got a job (one job, two cores) then held the process open for good.
+    slot.worker.unref();
     return slot;
   }
 }
