@@ -118,6 +118,10 @@ describe("the published package", () => {
     );
     await sh(bin("tsc"), ["--noEmit", "--strict", "--module", "nodenext", "--target", "es2022", "--types", "node", "check.ts"], project);
 
+    // The plugin entries import without their bundlers installed (this project has none).
+    const plugins = await sh("node", ["--input-type=module", "-e", 'for (const b of ["vite", "webpack", "rollup", "esbuild"]) console.log(b, typeof (await import(`pyodide-packer/${b}`)).pyodidePacker);'], project);
+    expect(plugins.stdout).toBe("vite function\nwebpack function\nrollup function\nesbuild function\n");
+
     copyFileSync(join(APPS, "hello", "app.py"), join(project, "app.py"));
     const packed = await sh("npx", ["pack", "app.py"], project);
     expect(packed.stdout).toMatch(/^wrote .*pack-dist \(validated in chromium\) in [\d.]+ s$/m);
