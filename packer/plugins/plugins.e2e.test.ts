@@ -202,6 +202,7 @@ describe("rollup and esbuild", () => {
     const out = join(root, "rollup-out");
     await bundle.write({ dir: out, format: "es" });
     await bundle.close();
+    expect([...readTree(out).keys()].some((p) => /fallback\/.*\.zip$/.test(p))).toBe(true);
     const main = readFileSync(join(out, "main.js"), "utf8");
     const manifest = /"manifest\.json": "(assets\/manifest\.[0-9a-f]{8}\.json)"/.exec(main);
     expect(manifest).not.toBeNull();
@@ -209,10 +210,11 @@ describe("rollup and esbuild", () => {
     expectHashed(out, "assets");
   });
 
-  it("esbuild emits the hashed assets and a module that knows their names", async () => {
+  it("esbuild emits the hashed assets and a module that knows their names, with the options of a config file", async () => {
     const esbuild = await import("esbuild");
     const root = project("vite");
     const out = join(root, "esbuild-out");
+    writeFileSync(join(root, "pyodide-packer.toml"), 'fallback = "off"\n');
     await esbuild.build({
       absWorkingDir: root,
       entryPoints: ["src/main.js"],
@@ -220,8 +222,10 @@ describe("rollup and esbuild", () => {
       format: "esm",
       outdir: out,
       logLevel: "silent",
-      plugins: [esbuildPlugin({ app: "py/app.py" })],
+      plugins: [esbuildPlugin({ app: "py/app.py", config: "pyodide-packer.toml" })],
     });
+    // The config's fallback = "off": no pruned archive ships.
+    expect([...readTree(out).keys()].filter((p) => /fallback\/.*\.(zip|whl)$/.test(p))).toEqual([]);
     const main = readFileSync(join(out, "main.js"), "utf8");
     const loader = /"loader\.mjs": "(assets\/pyodide-packer-[0-9a-f]{8}\/loader\.mjs)"/.exec(main);
     expect(loader).not.toBeNull();
