@@ -57,8 +57,13 @@ export async function buildPack(plugin: PluginOptions, cwd: string, log: (line: 
   const key = inputsKey(options, cwd, watched, config.source);
   const outDir = join(cacheDir, "builds", key);
   const reused = existsSync(join(outDir, "report.json"));
-  if (!reused) await pack({ ...options, out: outDir, onWarning: (message) => log(`warning: ${message}`) });
-  else log(`reused the pack of ${given.app} (its inputs did not change)`);
+  if (reused) log(`reused the pack of ${given.app} (its inputs did not change)`);
+  else {
+    log(`packing ${given.app}: trace, validate, report (the next build with the same inputs reuses it)`);
+    const started = Date.now();
+    await pack({ ...options, out: outDir, onWarning: (message) => log(`warning: ${message}`) });
+    log(`packed ${given.app} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  }
   const report = JSON.parse(readFileSync(join(outDir, "report.json"), "utf8")) as PackReport;
   const budgets: Budgets = {
     ...config.budgets,
