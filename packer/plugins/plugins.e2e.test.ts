@@ -2,6 +2,7 @@
 // projects built by the tests, served by a static server and opened in real Chromium.
 import { cpSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join, relative } from "node:path";
+import type { RollupWatcherEvent } from "rollup";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { launchChromium } from "../../runtime/chromium-host.ts";
 import { startServer } from "../../runtime/server.ts";
@@ -208,6 +209,40 @@ describe("rollup and esbuild", () => {
     expect(manifest).not.toBeNull();
     expect(readFileSync(join(out, manifest![1]!), "utf8")).toMatch(/"main":/);
     expectHashed(out, "assets");
+  });
+
+  it("rollup's watch mode packs again when an app file changes", async () => {
+    const { watch } = await import("rollup");
+    const root = project("vite");
+    const out = join(root, "watch-out");
+    // The app's files are in bundle.zip: its hashed name changes with them.
+    const bundleName = () => /"bundle\.zip": "(assets\/bundle\.[0-9a-f]{8}\.zip)"/.exec(readFileSync(join(out, "main.js"), "utf8"))![1]!;
+    const watcher = watch({ input: join(root, "src", "main.js"), plugins: [rollupPlugin({ app: join(root, "py", "app.py") })], output: { dir: out, format: "es" }, watch: { buildDelay: 100 } });
+    /** Resolves at the end of the next build; rejects on its error. */
+    const built = () =>
+      new Promise<void>((done, fail) => {
+        const on = (event: RollupWatcherEvent) => {
+          if (event.code === "BUNDLE_END") void event.result?.close();
+          if (event.code === "END") done();
+          else if (event.code === "ERROR") fail(event.error);
+          else return;
+          watcher.off("event", on);
+        };
+        watcher.on("event", on);
+      });
+    try {
+      await built();
+      const first = bundleName();
+      const app = join(root, "py", "app.py");
+      const rebuilt = built();
+      writeFileSync(app, readFileSync(app, "utf8").replace('"max": max(readings)', '"min": min(readings)'));
+      await rebuilt;
+      const second = bundleName();
+      expect(second).not.toBe(first);
+      expect(statSync(join(out, second)).isFile()).toBe(true);
+    } finally {
+      await watcher.close();
+    }
   });
 
   it("esbuild emits the hashed assets and a module that knows their names, with the options of a config file", async () => {
