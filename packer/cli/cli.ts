@@ -4,7 +4,7 @@ import { parseArgs } from "node:util";
 import { PACKAGE_VERSION } from "../../runtime/assets.ts";
 import { checkBudgets, compareReports, growthExceeds, parseSize } from "../report/budgets.ts";
 import { parseServerConfigKinds, SERVER_CONFIG_KINDS } from "../output/server-config.ts";
-import { loadConfig } from "../config/config.ts";
+import { budgetsWith, loadConfig, withConfig } from "../config/config.ts";
 import { PackError, isPackError } from "../errors.ts";
 import { explain, pack, type PackOptions } from "../pipeline/pack.ts";
 import { FALLBACK_MODES } from "../pipeline/fallback.ts";
@@ -291,13 +291,7 @@ export async function main(world: World): Promise<number> {
   try {
     const app = resolve(world.cwd, cli.app!);
     const config = loadConfig(dirname(app), cli.config && resolve(world.cwd, cli.config));
-    const options: PackOptions = {
-      ...config.options,
-      ...cli,
-      app,
-      cwd: world.cwd,
-      transforms: { ...config.options.transforms, ...cli.transforms },
-    };
+    const options: PackOptions = withConfig(config, cli, app, world.cwd);
     if (cli.why) {
       world.stdout.write((await explain(options, cli.why)) + "\n");
       return 0;
@@ -315,11 +309,7 @@ export async function main(world: World): Promise<number> {
     }).finally(() => progress.done());
     for (const w of result.report.transforms.warnings) world.stderr.write(`pack: warning: ${w.path}: ${w.detail}\n`);
     for (const w of assetWarnings(result.report)) world.stderr.write(`pack: warning: ${w}\n`);
-    const budgets = {
-      ...config.budgets,
-      ...(cli.budget ? { total: parseSize(cli.budget)! } : {}),
-      ...(cli.budgetAll ? { all: parseSize(cli.budgetAll)! } : {}),
-    };
+    const budgets = budgetsWith(config, cli.budget ? parseSize(cli.budget) : undefined, cli.budgetAll ? parseSize(cli.budgetAll) : undefined);
     const comparePath = cli.compare ? resolve(world.cwd, cli.compare) : config.compare;
     const deltas = comparePath ? compareReports(readReport(comparePath), result.report) : undefined;
     const maxGrowth = cli.maxGrowth ?? config.maxGrowth;

@@ -17,6 +17,16 @@ export interface Config {
 
 type Raw = Record<string, unknown>;
 
+/** Options given on the command line or in code over a config file's: theirs win, transforms field by field. */
+export function withConfig<T extends Partial<PackOptions>>(config: Config, given: T, app: string, cwd: string): PackOptions & T {
+  return { ...config.options, ...given, app, cwd, transforms: { ...config.options.transforms, ...given.transforms } };
+}
+
+/** The config's budgets, with --budget and --budget-all (bytes) over them. */
+export function budgetsWith(config: Config, total: number | undefined, all: number | undefined): Budgets {
+  return { ...config.budgets, ...(total !== undefined ? { total } : {}), ...(all !== undefined ? { all } : {}) };
+}
+
 /** `--config FILE` (TOML with the table at top level or under [tool.pyodide-packer], or JSON), else pyproject.toml beside the app. */
 export function loadConfig(appDir: string, explicit?: string): Config {
   const file = explicit ?? join(appDir, "pyproject.toml");

@@ -1,4 +1,3 @@
-import { readFileSync } from "node:fs";
 import { posix } from "node:path";
 import { readTree, RUNTIME_DIR, shortHash, type Manifest } from "../output/bundle.ts";
 import type { PackReport } from "../report/report.ts";
@@ -30,11 +29,10 @@ const SIDECAR = /\.(br|gz)$/;
  * (report.json assets) stay out: the app asks for them by its own URLs, from the project's
  * public files.
  */
-export function buildAssets(outDir: string, assetsDir: string): BuildAssets {
-  const manifest = JSON.parse(readFileSync(posix.join(outDir, "manifest.json"), "utf8")) as Manifest;
-  const report = JSON.parse(readFileSync(posix.join(outDir, "report.json"), "utf8")) as PackReport;
+export function buildAssets(outDir: string, report: PackReport, assetsDir: string): BuildAssets {
   const appFiles = new Set(report.assets.files.flatMap((f) => [f.name, `${f.name}.br`, `${f.name}.gz`]));
   const tree = readTree(outDir);
+  const manifest = JSON.parse(tree.get("manifest.json")!.toString("utf8")) as Manifest;
   const paths = [...tree.keys()].filter((p) => !LEFT_OUT.test(p) && !appFiles.has(p)).sort();
   const runtimeDir = manifest.runtime ?? RUNTIME_DIR;
   const folders: [string, (path: string) => boolean][] = [

@@ -4,10 +4,10 @@ import { dirname, join, resolve } from "node:path";
 import { defaultCacheDir } from "../../analyzers/fetch-cache.ts";
 import { ASSETS_DIR, PACKAGE_VERSION } from "../../runtime/assets.ts";
 import { findDist } from "../../runtime/pyodide-dist.ts";
-import { loadConfig } from "../config/config.ts";
+import { budgetsWith, loadConfig, withConfig } from "../config/config.ts";
 import { listAppFolder } from "../pipeline/app-folder.ts";
 import { pack, type PackOptions } from "../pipeline/pack.ts";
-import { checkBudgets, parseSize, type Budgets } from "../report/budgets.ts";
+import { checkBudgets, parseSize } from "../report/budgets.ts";
 import type { PackReport } from "../report/report.ts";
 import { failureMessages } from "../report/reporters.ts";
 import type { ServerConfigKind } from "../output/server-config.ts";
@@ -50,26 +50,24 @@ export async function buildPack(plugin: PluginOptions, cwd: string, log: (line: 
   const { config: configFile, budget, budgetAll, assetsDir: _a, base: _b, serverConfig: _s, ...given } = plugin;
   const app = resolve(cwd, given.app);
   const config = loadConfig(dirname(app), configFile && resolve(cwd, configFile));
-  const options: PackOptions = { ...config.options, ...given, app, cwd, transforms: { ...config.options.transforms, ...given.transforms } };
+  const options: PackOptions = withConfig(config, given, app, cwd);
   const cacheDir = options.cacheDir ? resolve(cwd, options.cacheDir) : defaultCacheDir();
   const appDir = options.appDir ? resolve(cwd, options.appDir) : dirname(app);
   const watched = existsSync(appDir) ? listAppFolder(appDir, join(cacheDir, "builds")).map((f) => f.full) : [];
   const key = inputsKey(options, cwd, watched, config.source);
   const outDir = join(cacheDir, "builds", key);
   const reused = existsSync(join(outDir, "report.json"));
-  if (reused) log(`reused the pack of ${given.app} (its inputs did not change)`);
-  else {
+  let report: PackReport;
+  if (reused) {
+    log(`reused the pack of ${given.app} (its inputs did not change)`);
+    report = JSON.parse(readFileSync(join(outDir, "report.json"), "utf8")) as PackReport;
+  } else {
     log(`packing ${given.app}: trace, validate, report (the next build with the same inputs reuses it)`);
     const started = Date.now();
-    await pack({ ...options, out: outDir, onWarning: (message) => log(`warning: ${message}`) });
+    ({ report } = await pack({ ...options, out: outDir, onWarning: (message) => log(`warning: ${message}`) }));
     log(`packed ${given.app} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
   }
-  const report = JSON.parse(readFileSync(join(outDir, "report.json"), "utf8")) as PackReport;
-  const budgets: Budgets = {
-    ...config.budgets,
-    ...(budget !== undefined ? { total: size("budget", budget) } : {}),
-    ...(budgetAll !== undefined ? { all: size("budgetAll", budgetAll) } : {}),
-  };
+  const budgets = budgetsWith(config, budget === undefined ? undefined : size("budget", budget), budgetAll === undefined ? undefined : size("budgetAll", budgetAll));
   const failures = failureMessages({ report, violations: checkBudgets(report, budgets) });
   if (failures.length > 0) throw new Error(`over budget: ${failures.join("; ")}`);
   return { outDir, report, reused, watched };

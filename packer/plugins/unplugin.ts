@@ -2,6 +2,7 @@ import { existsSync, readFileSync, statSync } from "node:fs";
 import type { ServerResponse } from "node:http";
 import { extname, join, resolve, sep } from "node:path";
 import { createUnplugin, type UnpluginFactory } from "unplugin";
+import { CONTENT_TYPES } from "../../runtime/server.ts";
 import { isPackError } from "../errors.ts";
 import { serverConfigs } from "../output/server-config.ts";
 import { buildAssets } from "./build-assets.ts";
@@ -47,7 +48,7 @@ const factory: UnpluginFactory<PluginOptions> = (options, meta) => {
         code = virtualModule(JSON.stringify(`${base ?? "/"}${DEV_PREFIX}`), {});
         return;
       }
-      const { assets, moved } = buildAssets(result.outDir, assetsDir);
+      const { assets, moved } = buildAssets(result.outDir, result.report, assetsDir);
       for (const asset of assets) this.emitFile({ type: "asset", fileName: asset.fileName, source: asset.source });
       for (const [fileName, text] of serverConfigs(kinds, { immutable: `${assetsDir}/` })) this.emitFile({ type: "asset", fileName, source: text });
       code = virtualModule(baseExpression(), moved);
@@ -118,8 +119,7 @@ function serveFile(response: ServerResponse, dir: string, path: string): void {
     response.end();
     return;
   }
-  const types: Record<string, string> = { ".mjs": "text/javascript", ".js": "text/javascript", ".wasm": "application/wasm", ".json": "application/json", ".zip": "application/zip" };
-  response.setHeader("Content-Type", types[extname(file)] ?? "application/octet-stream");
+  response.setHeader("Content-Type", CONTENT_TYPES[extname(file)] ?? "application/octet-stream");
   response.setHeader("Cache-Control", "no-cache");
   response.end(readFileSync(file));
 }
