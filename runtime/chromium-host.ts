@@ -273,6 +273,9 @@ export class ChromiumHost implements Host {
     let opened: Page | undefined;
     try {
       const page = (opened = await browser.newPage());
+      // A first visit, always: a service worker an earlier bundle (--service-worker) left
+      // on this origin would answer from its cache with that bundle's files.
+      await page.setBypassServiceWorker(true);
       page.on("pageerror", (error) => errors.push(String((error as Error).message ?? error)));
       // A page whose renderer is gone, or a browser that closed the DevTools connection,
       // will never answer: say so now rather than at the timeout.

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { HTTPResponse, Page } from "puppeteer-core";
 import { packCli } from "../../fixtures/e2e-helpers.ts";
 import { tempDir } from "../../fixtures/temp.ts";
-import { launchChromium } from "../../runtime/chromium-host.ts";
+import { ChromiumHost, launchChromium } from "../../runtime/chromium-host.ts";
 import { startServer } from "../../runtime/server.ts";
 
 const HELLO = "fixtures/apps/hello/app.py";
@@ -135,6 +135,22 @@ describe("--service-worker", () => {
     } finally {
       await page.close();
       await server.close();
+    }
+  });
+
+  it("pack's own pages are never answered by a worker an earlier bundle left on the same origin", async () => {
+    // Validation runs on one origin, and a pack may validate twice (lazy bodies recorded):
+    // the second run must see the new files, as a first visit does.
+    const hello = await packCli([HELLO, "--service-worker", "-q"]);
+    const other = await packCli(["fixtures/apps/exits-0/app.py", "--service-worker", "-q"]);
+    expect(hello.code).toBe(0);
+    expect(other.code).toBe(0);
+    const host = new ChromiumHost();
+    try {
+      expect((await host.runBundle(hello.out, 120_000)).stdout).toBe(EXPECTED);
+      expect((await host.runBundle(other.out, 120_000)).stdout).toBe(other.report().validation.stdout);
+    } finally {
+      await host.close();
     }
   });
 
