@@ -16,10 +16,8 @@ export type ToolJob = {
   lines?: LineTable;
   /** strip: what becomes of docstrings (see compiler.py); "strip" when absent. */
   docstrings?: "keep" | "strip" | "empty";
-  /** shake: the code that ran, "filename\tqualname\tfirst line" rows; the stubs' input and entry. */
+  /** shake: the code that ran, "filename\tqualname\tfirst line" rows. */
   ran?: string;
-  input?: string;
-  entry?: string;
 };
 export type ToolResult = { ok: true; data?: Uint8Array } | { ok: false; error: string };
 
@@ -33,8 +31,6 @@ function jobKey(compiler: string, dist: PyodideDist, job: ToolJob): string {
     job.lines ?? "full",
     job.docstrings ?? "strip",
     job.ran ?? "",
-    job.input ?? "",
-    job.entry ?? "",
   ]);
   return createHash("sha256").update(head).update("\0").update(job.data).digest("hex");
 }

@@ -304,10 +304,13 @@ async function shakeFunctions(
   const ranRows = (path: string) => [source(path), source(path.split("/site-packages/")[1] ?? "")].flatMap((f) => byFile.get(f) ?? []);
   const results = await runPythonTools(
     dist,
-    candidates.map(({ slot, key, data }): ToolJob => ({ op: "shake", path: slot.path, data, lines, ran: ranRows(slot.path).join("\n"), input: slot.input, entry: key })),
+    candidates.map(({ slot, data }): ToolJob => ({ op: "shake", path: slot.path, data, lines, ran: ranRows(slot.path).join("\n") })),
     cacheDir,
   );
+  // Bodies are found by the file name their stubs carry (loader/bodies.mjs), so a name
+  // two shipped .pyc share (in one input or two) keeps the second whole.
   const bodies = new Map<string, Map<string, Uint8Array>>();
+  const named = new Set<string>();
   candidates.forEach(({ slot, key, data }, i) => {
     const result = results[i]!;
     if (!result.ok) {
@@ -315,14 +318,19 @@ async function shakeFunctions(
       return;
     }
     const out = result.data!;
-    const header = new DataView(out.buffer, out.byteOffset, 8);
-    const [length, count] = [header.getUint32(0, true), header.getUint32(4, true)];
+    const header = new DataView(out.buffer, out.byteOffset, 12);
+    const [length, count, nameLength] = [0, 4, 8].map((at) => header.getUint32(at, true)) as [number, number, number];
     if (count === 0) return;
-    const pyc = out.subarray(8, 8 + length);
+    const pyc = out.subarray(12, 12 + length);
+    const filename = new TextDecoder().decode(out.subarray(12 + length, 12 + length + nameLength));
+    // The archive and the FS name a file without its leading slash.
+    const entry = filename.replace(/^\/+/, "");
+    if (named.has(entry)) return;
+    named.add(entry);
     slot.map.set(key, pyc);
     save(slot, "shake", data.length, pyc.length);
     const input = bodies.get(slot.input) ?? new Map<string, Uint8Array>();
-    input.set(key, out.subarray(8 + length));
+    input.set(filename, out.subarray(12 + length + nameLength));
     bodies.set(slot.input, input);
     stubbed[slot.input] = (stubbed[slot.input] ?? 0) + count;
   });

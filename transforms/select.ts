@@ -19,8 +19,8 @@ export interface BundlePlan {
   /** Dynamic libraries the loader preloads, in the traced load order. */
   dynlibs: { path: string; global: boolean }[];
   /**
-   * Deferred function bodies (transforms/apply.ts, lazy bodies): input name → .pyc's key
-   * in its map → the marshalled code objects its stubs load.
+   * Deferred function bodies (transforms/apply.ts, lazy bodies): input name → the
+   * co_filename its stubs carry → the marshalled code objects they load.
    */
   bodies: Map<string, Map<string, Uint8Array>>;
   /** Folders the bundle creates even where it keeps nothing inside (listed by the app). */

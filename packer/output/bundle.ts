@@ -9,6 +9,7 @@ import { PackError } from "../errors.ts";
 import type { SizeMeter } from "./sizes.ts";
 import { stripSlash } from "../pipeline/stage.ts";
 import { writeStoredZip } from "./zip.ts";
+import { bodyRoot, type BodiesManifest } from "../../runtime/assets/loader/bodies.mjs";
 
 export const MANIFEST_FORMAT = 1;
 export const RUNTIME_DIR = "pyodide/";
@@ -26,7 +27,7 @@ export interface Manifest {
   dynlibs: { path: string; global: boolean }[];
   fallback?: FallbackManifest;
   /** Input name → its deferred function bodies (loader/bodies.mjs), when any. */
-  bodies?: Record<string, string>;
+  bodies?: BodiesManifest;
 }
 
 /** The files a page downloads besides the runtime, by name in the output folder. */
@@ -42,6 +43,11 @@ const SHIPPED_ASSETS = [
   "pyodide-adapter.mjs",
   "worker.mjs",
 ];
+
+/** The roots (loader/bodies.mjs bodyRoot) of an input's bodies entries, sorted. */
+function bodyRoots(filenames: Iterable<string>): string[] {
+  return [...new Set([...filenames].map(bodyRoot))].sort();
+}
 
 /** Where an input's deferred function bodies go in the output folder. */
 export function bodiesFile(input: string): string {
@@ -66,7 +72,7 @@ export function writeBundle(plan: BundlePlan, dist: PyodideDist, dir: string, fa
     packages: plan.packages.filter((p) => p.kept.size > 0).map((p) => ({ name: p.pkg.name, version: p.pkg.version })),
     dynlibs: plan.dynlibs,
     ...(fallback ? { fallback } : {}),
-    ...(bodies.length > 0 ? { bodies: Object.fromEntries(bodies.map(([input]) => [input, bodiesFile(input)])) } : {}),
+    ...(bodies.length > 0 ? { bodies: Object.fromEntries(bodies.map(([input, entries]) => [input, { archive: bodiesFile(input), roots: bodyRoots(entries.keys()) }])) } : {}),
   };
   const files = new Map<string, Uint8Array>([
     ["python_stdlib.zip", writeStoredZip(plan.stdlib.kept)],

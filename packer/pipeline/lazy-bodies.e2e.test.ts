@@ -17,7 +17,7 @@ import type { AppRun } from "../../runtime/host.ts";
 const app = (name: string) => join(APPS, "lazy-bodies", name);
 
 /** Every function of lazydemo the check calls, except used() (traced) and agen (an async generator). */
-const STUBS = "Child.double, Child.hello, Child.make, boom, coro, counter, decorated, defaults, fact, gen, gen_throw, kwonly, make_adder, make_nested, plain, posonly, star";
+const STUBS = "Child.double, Child.hello, Child.make, boom, coro, counter, decorated, decorated.__wrapped__, defaults, fact, gen, gen_throw, kwonly, make_adder, make_nested, plain, posonly, star";
 
 /** The check branch's output, which differs between the two bundles only in its first line. */
 function split(run: AppRun) {

@@ -198,6 +198,10 @@ def line_numbers_only(table):
 # a stub with the same outside (names, arguments, flags, free variables, first line, so
 # inspect and the enclosing code that builds its closure see no difference); its first
 # call loads the real code object from the bundle's deferred bodies (loader/bodies.mjs).
+# A stub's body is the same for every function, `return __pyodide_packer_body__()()`: the
+# helper finds the real code by the stub's (co_filename, co_qualname, co_firstlineno) and
+# its arguments in the stub's frame, so a stub carries no key and brotli takes its body
+# for next to nothing.
 BODY_HELPER = "__pyodide_packer_body__"
 _CO_VARARGS, _CO_VARKEYWORDS = 0x4, 0x8
 _CO_GENERATOR, _CO_COROUTINE, _CO_ITERABLE_COROUTINE, _CO_ASYNC_GENERATOR = 0x20, 0x80, 0x100, 0x200
@@ -212,7 +216,7 @@ def _docstring(code):
     return consts[0] if sys.version_info < (3, 14) or code.co_flags & _CO_HAS_DOCSTRING else None
 
 
-def _stub_source(code, key):
+def _stub_source(code):
     """Source of a function with code's signature that calls the loader's helper; None
     when code cannot be written as one (an async generator, a generator expression's .0)."""
     flags = code.co_flags
@@ -230,9 +234,9 @@ def _stub_source(code, key):
     signature = [*names[:positional], *(["/"] if positional else []), *names[positional:plain]]
     signature += [f"*{star}"] if star else (["*"] if keyword else [])
     signature += [*names[plain:end - bool(star)], *([f"**{double}"] if double else [])]
-    call = [*names[:plain], *([f"*{star}"] if star else []), *(f"{n}={n}" for n in names[plain:plain + keyword]), *([f"**{double}"] if double else [])]
-    cells = f"lambda: ({', '.join(code.co_freevars)},)" if code.co_freevars else "None"
-    target = f"{BODY_HELPER}({key!r}, {cells})({', '.join(call)})"
+    # The helper takes the free variables' cells from this lambda's closure.
+    cells = f"lambda: ({', '.join(code.co_freevars)},)" if code.co_freevars else ""
+    target = f"{BODY_HELPER}({cells})()"
     head, body = "def", f"return {target}"
     if flags & _CO_GENERATOR:
         body = f"return (yield from {target})"
@@ -249,8 +253,8 @@ def _stub_source(code, key):
     return "\n".join(["def outer():", *outer, *lines, "    return f"]) + "\n"
 
 
-def _stub(code, key):
-    source = _stub_source(code, key)
+def _stub(code):
+    source = _stub_source(code)
     if source is None:
         return None
     outer = next(c for c in compile(source, code.co_filename, "exec", dont_inherit=True).co_consts if isinstance(c, types.CodeType))
@@ -266,39 +270,60 @@ def _marshalled_size(code, shared):
     return len(marshal.dumps(code)) - len(marshal.dumps(shared))
 
 
-def _shake(code, ran, input_name, entry, bodies):
+def _code_keys(code, counts):
+    """How many code objects in the tree have each (qualname, first line): a stub is found
+    by that pair (in its file), so only a unique one can be a stub."""
+    key = (code.co_qualname, code.co_firstlineno)
+    counts[key] = counts.get(key, 0) + 1
+    for const in code.co_consts:
+        if isinstance(const, types.CodeType):
+            _code_keys(const, counts)
+    return counts
+
+
+def _shake(code, ran, unique, bodies):
     consts = list(code.co_consts)
     for i, const in enumerate(consts):
         if not isinstance(const, types.CodeType):
             continue
-        if (const.co_filename, const.co_qualname, const.co_firstlineno) not in ran:
-            stub = _stub(const, (input_name, entry, len(bodies)))
-            shared = (const.co_filename, input_name, entry)
-            if stub is not None and _marshalled_size(stub, shared) < _marshalled_size(const, shared[:1]):
+        key = (const.co_filename, const.co_qualname, const.co_firstlineno)
+        if key not in ran and unique(const):
+            stub = _stub(const)
+            shared = (const.co_filename,)
+            if stub is not None and _marshalled_size(stub, shared) < _marshalled_size(const, shared):
                 bodies.append(const)
                 consts[i] = stub
                 continue
         # It ran, or it cannot be a stub (a class body that did not run, a generator
         # expression): what it holds may still be.
-        consts[i] = _shake(const, ran, input_name, entry, bodies)
+        consts[i] = _shake(const, ran, unique, bodies)
     return code.replace(co_consts=tuple(consts))
 
 
-def shake_pyc(data, ran, input_name, entry, lines="full"):
+def shake_pyc(data, ran, lines="full"):
     """The .pyc with every function that never ran (per ran: "filename\\tqualname\\tline"
-    rows) replaced by a stub, and the real code objects as one marshalled tuple. The
-    stubs' key is (input_name, entry, index in that tuple). Returns the .pyc's length and
-    the number of stubs (4 bytes each, little-endian), the .pyc, then the bodies (both
-    empty when nothing was stubbed)."""
+    rows) replaced by a stub, and the real code objects as one marshalled tuple. Returns
+    three little-endian u32 (the .pyc's length, the number of stubs, the length of the
+    file name the stubs carry), then the .pyc, that name (UTF-8) and the bodies; only
+    the zeros when nothing was stubbed."""
     if data[:4] != importlib.util.MAGIC_NUMBER:
         raise ValueError("built for another Python (magic number differs)")
     ran = {(f, q, int(n)) for f, q, n in (row.split("\t") for row in ran.split("\n") if row)}
+    module = marshal.loads(data[16:])
+    counts = _code_keys(module, {})
+    filename = module.co_filename
+
+    def unique(code):
+        return code.co_filename == filename and counts[(code.co_qualname, code.co_firstlineno)] == 1
+
     bodies = []
-    code = _shake(marshal.loads(data[16:]), ran, input_name, entry, bodies)
+    code = _shake(module, ran, unique, bodies)
     if not bodies:
-        return bytes(8)
+        return bytes(12)
     if lines != "full":
         # Stubs are compiled here with columns; keep the bundle's choice.
         code = _strip(code, docstrings="keep", lines=lines)
     pyc = data[:16] + marshal.dumps(code)
-    return len(pyc).to_bytes(4, "little") + len(bodies).to_bytes(4, "little") + pyc + marshal.dumps(tuple(bodies))
+    name = filename.encode()
+    header = b"".join(n.to_bytes(4, "little") for n in (len(pyc), len(bodies), len(name)))
+    return header + pyc + name + marshal.dumps(tuple(bodies))

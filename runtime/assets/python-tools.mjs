@@ -3,7 +3,7 @@
 
 /**
  * @typedef {{ op: "check" | "compile" | "strip" | "reads-doc" | "imports" | "shake", path: string, data: Uint8Array,
- *   lines?: "full" | "lines" | "none", docstrings?: "keep" | "strip" | "empty", ran?: string, input?: string, entry?: string }} ToolJob
+ *   lines?: "full" | "lines" | "none", docstrings?: "keep" | "strip" | "empty", ran?: string }} ToolJob
  * @typedef {{ ok: true, data?: Uint8Array } | { ok: false, error: string }} ToolResult
  */
 
@@ -43,7 +43,7 @@ export async function runPythonTools(loadPyodide, request) {
           : job.op === "imports"
             ? fns.imports(data)
             : job.op === "shake"
-              ? fns.shake(data, job.ran ?? "", job.input, job.entry, lines)
+              ? fns.shake(data, job.ran ?? "", lines)
               : fns.strip(data, lines, job.docstrings ?? "strip");
       const result = out.toJs();
       out.destroy();

@@ -1,18 +1,21 @@
 // @ts-check
 // Deferred function bodies. pack ships each function that did not run in the traced run
-// as a stub (runtime/assets/compiler.py, shake_pyc) that calls __pyodide_packer_body__
-// with its key (input, entry, index). The first such call of an input reads that
-// input's bodies archive (synchronously: the call is waiting), and one walk over the
-// heap then gives every function still holding one of its stubs the real code, so later
-// calls run it directly. prefetchBodies reads the archives in the background instead
-// (and walks then); a stub created after a walk, by a module imported since, walks again
-// on its first call.
+// as a stub (runtime/assets/compiler.py, shake_pyc) whose body is
+// `return __pyodide_packer_body__()()`. The helper knows the function by the stub's
+// (co_filename, co_qualname, co_firstlineno) and takes its arguments from the stub's
+// frame. The first call into a file reads the bodies archive of the input that holds it
+// (synchronously: the call is waiting), and one walk over the heap then gives every
+// function still holding a stub of that input the real code, so later calls run it
+// directly. prefetchBodies reads the archives in the background instead (and walks
+// then); a stub created after a walk, by a module imported since, walks again on its
+// first call.
 import { readResource, readResourceSync } from "./resources.mjs";
 import { readStoredZip } from "./zip.mjs";
 
 /**
- * input name → its bodies archive, relative to the bundle.
- * @typedef {Record<string, string>} BodiesManifest
+ * input name → its bodies archive (relative to the bundle) and the roots (bodyRoot) of
+ * the files it holds bodies for.
+ * @typedef {Record<string, { archive: string, roots: string[] }>} BodiesManifest
  * @typedef {[string, string, number]} CodeKey co_filename, co_qualname, co_firstlineno
  * @typedef {{ loaded: string[], refused: CodeKey[], called: CodeKey[] }} BodiesUse loaded:
  *   the inputs whose bodies were read, in order; refused: stubs called while bodies were
@@ -21,77 +24,114 @@ import { readStoredZip } from "./zip.mjs";
  *   "record": read bodies, keep every stub, and report every code object that starts
  */
 
-/** Where an input's bodies are written in the Emscripten FS: one file per entry. */
+/** Where bodies are written in the Emscripten FS: one file per stubbed file, by its co_filename less a leading slash. */
 const BODIES_DIR = "/lib/pyodide-packer-bodies";
+
+/**
+ * What tells, with no archive read, which input holds a file's bodies: a package's
+ * folder (or module) in site-packages, or for other absolute names their first two
+ * folders (the stdlib's zip, the app's home).
+ * @param {string} filename co_filename
+ * @returns {string}
+ */
+export function bodyRoot(filename) {
+  const upTo = (/** @type {string} */ name, /** @type {number} */ from) => {
+    const end = name.indexOf("/", from);
+    return end < 0 ? name : name.slice(0, end);
+  };
+  const site = filename.lastIndexOf("site-packages/");
+  if (site >= 0) return upTo(filename, site + 14);
+  // "/lib/python313.zip/json/decoder.py" → "/lib/python313.zip"; "jinja2/utils.py" → "jinja2".
+  return filename.startsWith("/") ? upTo(filename, filename.indexOf("/", 1) + 1) : upTo(filename, 0);
+}
 
 const BODY_LOADER = `
 import builtins
+import functools
 import gc
 import marshal
+import os
 import sys
 import types
 
 HELPER = "__pyodide_packer_body__"
+VARARGS, VARKEYWORDS = 0x4, 0x8
 
 
 def install(directory, fetch, enabled, report):
-    codes = {}
-    entries = {}
-    loaded = set()
+    files = {}  # co_filename → {(qualname, first line): real code}, once on disk
 
-    def read_entry(input_name, entry):
-        found = entries.get((input_name, entry))
+    def bodies_of(filename):
+        found = files.get(filename)
         if found is None:
-            with open(f"{directory}/{input_name}/{entry.lstrip('/')}", "rb") as file:
-                found = entries[(input_name, entry)] = marshal.loads(file.read())
+            path = f"{directory}/{filename.lstrip('/')}"
+            if not os.path.exists(path):
+                return None
+            with open(path, "rb") as file:
+                found = files[filename] = {(c.co_qualname, c.co_firstlineno): c for c in marshal.loads(file.read())}
         return found
 
-    def stub_key(code):
-        for const in code.co_consts:
-            if type(const) is tuple and len(const) == 3 and type(const[2]) is int:
-                return const
-        return None
+    def is_stub(code):
+        return code.co_names == (HELPER,)
 
-    def swap(input_name):
-        # One walk over the heap per input, not one per function.
+    def swap():
+        # One walk over the heap per archive read, not one per function.
+        absent = set()
         for obj in gc.get_objects():
-            if type(obj) is types.FunctionType and HELPER in obj.__code__.co_names:
-                key = stub_key(obj.__code__)
-                if key is not None and key[0] == input_name:
-                    code = codes.setdefault(key, read_entry(key[0], key[1])[key[2]])
-                    # A stub whose flags were changed since (types.coroutine) stays one.
-                    if obj.__code__.co_flags == code.co_flags:
-                        obj.__code__ = code
+            if type(obj) is types.FunctionType and is_stub(stub := obj.__code__) and stub.co_filename not in absent:
+                found = bodies_of(stub.co_filename)
+                if found is None:
+                    absent.add(stub.co_filename)
+                    continue
+                code = found.get((stub.co_qualname, stub.co_firstlineno))
+                # A stub whose flags were changed since (types.coroutine) stays one.
+                if code is not None and code.co_flags == stub.co_flags:
+                    obj.__code__ = code
 
-    def arrived(input_name):
-        loaded.add(input_name)
-        swap(input_name)
+    def arguments(stub, frame):
+        names, plain, keyword = stub.co_varnames, stub.co_argcount, stub.co_kwonlyargcount
+        local = frame.f_locals
+        args = [local[n] for n in names[:plain]]
+        kwargs = {n: local[n] for n in names[plain:plain + keyword]}
+        end = plain + keyword
+        if stub.co_flags & VARARGS:
+            args.extend(local[names[end]])
+            end += 1
+        if stub.co_flags & VARKEYWORDS:
+            kwargs.update(local[names[end]])
+        return args, kwargs
 
-    def body(key, cells):
-        code = codes.get(key)
+    called = set()  # stubs called once: a walk has had its chance at them
+
+    def body(cells=None):
         caller = sys._getframe(1)
         stub = caller.f_code
-        if code is None:
-            input_name, entry, index = key
-            if input_name not in loaded:
+        key = (stub.co_filename, stub.co_qualname, stub.co_firstlineno)
+        if key not in called:
+            if bodies_of(stub.co_filename) is None:
                 if not enabled:
-                    report("refused", stub.co_filename, stub.co_qualname, stub.co_firstlineno)
+                    report("refused", *key)
                     raise RuntimeError(
                         f"pyodide-packer: {stub.co_qualname} ({stub.co_filename}:{stub.co_firstlineno}) did not run "
                         "when pack traced the app, and this run loads no deferred bodies; re-pack with a --scenario "
                         "that calls it, or --keep-bodies for its module"
                     )
-                fetch(input_name)
-                loaded.add(input_name)
+                fetch(stub.co_filename)
+            called.add(key)
             if enabled != "record":
                 # Also after a prefetch: stubs of modules imported since it get theirs.
-                swap(input_name)
-            code = codes.setdefault(key, read_entry(input_name, entry)[index])
+                swap()
+        found = bodies_of(stub.co_filename)
+        code = found and found.get(key[1:])
+        if code is None:
+            raise RuntimeError(f"pyodide-packer: the bundle holds no body for {stub.co_qualname} ({stub.co_filename}:{stub.co_firstlineno})")
         closure = None
         if cells is not None:
             by_name = dict(zip(cells.__code__.co_freevars, cells.__closure__))
             closure = tuple(by_name[name] for name in code.co_freevars)
-        return types.FunctionType(code, caller.f_globals, code.co_name, None, closure)
+        args, kwargs = arguments(stub, caller)
+        # The stub calls what this returns at once; partial adds no frame to a traceback.
+        return functools.partial(types.FunctionType(code, caller.f_globals, code.co_name, None, closure), *args, **kwargs)
 
     if enabled == "record":
         # As the trace's monitor.py does: every code object that starts, stubs, the
@@ -106,18 +146,17 @@ def install(directory, fetch, enabled, report):
         monitoring.register_callback(5, monitoring.events.PY_START, started)
         monitoring.set_events(5, monitoring.events.PY_START)
     setattr(builtins, HELPER, body)
-    return arrived
+    return swap
 `;
 
 /**
- * Writes an input's bodies archive into the FS, one file per entry.
+ * Writes an input's bodies archive into the FS, one file per stubbed file.
  * @param {any} pyodide
- * @param {string} input
  * @param {Uint8Array} archive
  */
-function writeBodies(pyodide, input, archive) {
+function writeBodies(pyodide, archive) {
   for (const { name, data } of readStoredZip(archive)) {
-    const path = `${BODIES_DIR}/${input}/${name.replace(/^\/+/, "")}`;
+    const path = `${BODIES_DIR}/${name}`;
     pyodide.FS.mkdirTree(path.slice(0, path.lastIndexOf("/")));
     pyodide.FS.writeFile(path, data);
   }
@@ -136,21 +175,22 @@ function writeBodies(pyodide, input, archive) {
 export function installBodies(pyodide, bodies, locate, { mode, fs, use }) {
   const scope = pyodide.toPy({});
   /** @type {any} */
-  let arrived;
+  let swap;
   const read = new Set();
   /** @param {string} input @param {Uint8Array} archive */
   const land = (input, archive) => {
     if (read.has(input)) return;
     read.add(input);
-    writeBodies(pyodide, input, archive);
+    writeBodies(pyodide, archive);
     use.loaded.push(input);
   };
   try {
     pyodide.runPython(BODY_LOADER, { globals: scope, filename: "<pyodide-packer bodies>" });
-    const fetchSync = (/** @type {string} */ input) => {
-      const archive = bodies[input];
-      if (!archive) throw new Error(`pyodide-packer: the manifest names no bodies for ${input}`);
-      land(input, readResourceSync(locate(archive), fs));
+    const fetchSync = (/** @type {string} */ filename) => {
+      const root = bodyRoot(filename);
+      const inputs = Object.entries(bodies).filter(([, { roots }]) => roots.includes(root));
+      if (inputs.length === 0) throw new Error(`pyodide-packer: the manifest names no bodies for ${filename}`);
+      for (const [input, { archive }] of inputs) if (!read.has(input)) land(input, readResourceSync(locate(archive), fs));
     };
     const seen = new Set();
     const report = (/** @type {"called" | "refused"} */ what, /** @type {string} */ file, /** @type {string} */ qualname, /** @type {number} */ line) => {
@@ -159,17 +199,17 @@ export function installBodies(pyodide, bodies, locate, { mode, fs, use }) {
       seen.add(id);
       use[what].push([file, qualname, line]);
     };
-    arrived = scope.get("install")(BODIES_DIR, fetchSync, mode, report);
+    swap = scope.get("install")(BODIES_DIR, fetchSync, mode, report);
   } finally {
     scope.destroy();
   }
   return async () => {
-    for (const [input, archive] of Object.entries(bodies)) {
+    for (const [input, { archive }] of Object.entries(bodies)) {
       if (read.has(input) || mode !== true) continue;
       const bytes = await readResource(locate(archive));
       if (read.has(input)) continue; // a stub's call read it meanwhile
       land(input, bytes);
-      arrived(input);
+      swap();
     }
   };
 }
