@@ -2,19 +2,21 @@
 // declarations (dist/.types/) rolled up so that users' TypeScript sees the public API
 // only, not the internals it is built from (some of which name web-tree-sitter types,
 // which need @types/emscripten). Also copies the tree-sitter-python grammar the package
-// ships in place of that dependency.
+// ships in place of that dependency, and builds the loader bundles ship (runtime/build-loader.mjs).
 import { copyFileSync, mkdirSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { createRequire } from "node:module";
 import { dts } from "rollup-plugin-dts";
+import { buildLoader } from "./runtime/build-loader.mjs";
 
 const require = createRequire(import.meta.url);
 const TYPES = "dist/.types";
 
-/** After the last entry: the grammar into dist/grammars/, the per-file declarations gone. */
+/** After the last entry: the loader built, the grammar into dist/grammars/, the per-file declarations gone. */
 const finish = {
   name: "pyodide-packer-finish",
-  closeBundle() {
+  async closeBundle() {
+    await buildLoader();
     mkdirSync("dist/grammars", { recursive: true });
     copyFileSync(require.resolve("tree-sitter-python/tree-sitter-python.wasm"), "dist/grammars/tree-sitter-python.wasm");
     copyFileSync(require.resolve("tree-sitter-python/LICENSE"), "dist/grammars/tree-sitter-python.LICENSE");

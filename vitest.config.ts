@@ -5,6 +5,8 @@ import { defineConfig } from "vitest/config";
 export default defineConfig({
   test: {
     setupFiles: ["fixtures/setup.ts"],
+    // Builds the loader bundles ship from the sources under test.
+    globalSetup: ["fixtures/global-setup.ts"],
     // Reports and sidecars at brotli quality 5: no test depends on quality 11, and it
     // costs minutes of CPU on a cold cache. benchmarks/ measure at 11.
     env: { PYODIDE_PACKER_BROTLI_QUALITY: "5" },

@@ -20,6 +20,16 @@ export const PACKAGE_VERSION = PACKAGE.version;
 /** Folder of the files that run inside Pyodide's host (browser page, worker) as they are. */
 export const ASSETS_DIR = join(PACKAGE.root, "runtime", "assets");
 
+/**
+ * The loader a bundle ships: runtime/assets/loader.mjs and its modules as one minified
+ * file, built by runtime/build-loader.mjs (the package build, the test setup).
+ */
+export function loaderBundle(): Uint8Array {
+  const path = join(PACKAGE.root, "dist", "assets", "loader.mjs");
+  if (!existsSync(path)) throw new Error(`pyodide-packer: ${path} is missing; build the package (npm run build)`);
+  return readFileSync(path);
+}
+
 export function assetPath(name: string): string {
   return join(ASSETS_DIR, name);
 }

@@ -1,7 +1,7 @@
 import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { createHash } from "node:crypto";
 import { basename, dirname, join } from "node:path";
-import { assetPath } from "../../runtime/assets.ts";
+import { assetPath, loaderBundle } from "../../runtime/assets.ts";
 import type { PyodideDist } from "../../runtime/pyodide-dist.ts";
 import type { BundlePlan } from "../../transforms/select.ts";
 import type { FallbackManifest } from "../pipeline/fallback.ts";
@@ -36,13 +36,8 @@ export interface WrittenBundle {
   files: Map<string, Uint8Array>;
 }
 
-/** The loader and what it imports, as every bundle serves them. */
-const SHIPPED_ASSETS = [
-  "loader.mjs",
-  ...["bloom", "bodies", "fallback", "output", "packages", "resources", "run", "zip"].map((part) => `loader/${part}.mjs`),
-  "pyodide-adapter.mjs",
-  "worker.mjs",
-];
+/** Beside the loader (one file, loaderBundle), what every bundle serves as it is. */
+const SHIPPED_ASSETS = ["worker.mjs"];
 
 /** The roots (loader/bodies.mjs bodyRoot) of an input's bodies entries, sorted. */
 function bodyRoots(filenames: Iterable<string>): string[] {
@@ -79,6 +74,7 @@ export function writeBundle(plan: BundlePlan, dist: PyodideDist, dir: string, fa
     ["bundle.zip", writeStoredZip(stripSlash(kept))],
     ["manifest.json", new TextEncoder().encode(JSON.stringify(manifest, null, 2) + "\n")],
     ...bodies.map(([input, entries]): [string, Uint8Array] => [bodiesFile(input), writeStoredZip(stripSlash(entries))]),
+    ["loader.mjs", loaderBundle()],
     ...SHIPPED_ASSETS.map((name): [string, Uint8Array] => [name, new Uint8Array(readFileSync(assetPath(name)))]),
   ]);
   writeFiles(dir, files);
