@@ -26,7 +26,7 @@ export interface AppRun {
   /** What the loader's fallback put back, with the warning it logged for each. */
   fallbacks?: { wanted: string; archive: string; warning: string }[];
   /** Deferred function bodies (runtime/assets/loader/bodies.mjs BodiesUse). */
-  bodies?: { loaded: string[]; refused: CodeKey[]; called: CodeKey[] };
+  bodies?: { loaded: string[]; functions: number; refused: CodeKey[]; called: CodeKey[] };
 }
 
 /** [co_filename, co_qualname, co_firstlineno]: a code object, as a .pyc's can be matched. */

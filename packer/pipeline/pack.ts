@@ -21,7 +21,7 @@ import { planBundle } from "../../transforms/select.ts";
 import { commitOutput, prepareOutput, servedFiles, writeBundle, writeFiles, writeSidecars } from "../output/bundle.ts";
 import { FALLBACK_INDEX, fallbackCost, planFallback, type FallbackMode } from "./fallback.ts";
 import { PackError } from "../errors.ts";
-import { buildReport, type PackReport, type RunTimeInstall, type Validation } from "../report/report.ts";
+import { appFolderSum, buildReport, type PackReport, type RunTimeInstall, type Validation } from "../report/report.ts";
 import { renderReportHtml } from "../report/report-html.ts";
 import { sizeTrees } from "../report/size-tree.ts";
 import { SizeMeter } from "../output/sizes.ts";
@@ -317,6 +317,8 @@ export async function pack(options: PackOptions): Promise<PackResult> {
       fallback: fallbackCost(fallback),
       assets,
       installs,
+      // The page's own files come from the app folder unless --assets names another.
+      appFolder: appFolderSum(inputs.app, (path) => selected.app.has(path) || (!options.assets && assets.files.has(path.slice(APP_ROOT.length + 1)))),
     });
     meter.save();
     writeFileSync(join(dir, "report.json"), JSON.stringify(report, null, 2) + "\n");

@@ -34,6 +34,9 @@ describe("the page's own files", () => {
     ]);
     expect(report.assets.external).toEqual([]);
     expect(report.assets.failed).toEqual([]);
+    // app.py, the two fetched files and data/unused.csv were staged; the last one alone did not ship.
+    expect(report.appFolder).toEqual({ staged: { files: 4, bytes: expect.any(Number) }, unused: { files: 1, bytes: size("data/unused.csv") } });
+    expect(r.stdout).toContain(`app folder: 1 file staged beside the app (${(size("data/unused.csv") / 1000).toFixed(1)} kB) did not run or open; left out`);
     expect(r.stdout).toMatch(/^assets: 2 files the page fetched, copied beside index\.html, [\d.]+ kB brotli \(data\/points\.csv [\d.]+, info\.json [\d.]+\)/m);
   });
 

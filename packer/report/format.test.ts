@@ -31,6 +31,7 @@ const report: PackReport = {
   },
   assets: { files: [], external: [], failed: [] },
   installs: [],
+  appFolder: { staged: { files: 14, bytes: 2_400_000 }, unused: { files: 12, bytes: 2_345_600 } },
   static: {
     strategy: "trace",
     untraced: [
@@ -61,6 +62,11 @@ describe("console views", () => {
     );
   });
 
+  it("sums the app folder's unused files, and says nothing when it used them all", () => {
+    const all = { ...report, appFolder: { staged: { files: 2, bytes: 900 }, unused: { files: 0, bytes: 0 } } };
+    expect(formatFindings(all)).not.toContain("app folder");
+  });
+
   it("summarises the static witness and the transforms", () => {
     expect(formatFindings(report)).toBe(
       [
@@ -71,6 +77,7 @@ describe("console views", () => {
         "  /lib/python313.zip/pkgutil.py:77  importlib.import_module(name)",
         "warning: /x/numpy/broken.py does not parse; kept as it is, its imports only partly known",
         "transforms (raw bytes): minify -600.0 kB in 100 files, pyc +40.0 kB in 3 files, pyc-strip -1.0 kB in 2 files",
+        "app folder: 12 files staged beside the app (2,345.6 kB) did not run or open; left out (--files GLOB stages fewer)",
         "fallback: 9,500.0 kB in fallback/ (2 archives), fetched only if the app needs a pruned piece; --fallback off drops it",
       ].join("\n"),
     );

@@ -122,6 +122,11 @@ export function formatFindings(report: PackReport): string {
   if (bundleOnly > 0) {
     lines.push(`lazy bodies: ${bundleOnly} functions ran in the bundle but not in the trace (a transform changed their path); shipped whole`);
   }
+  const unused = report.appFolder?.unused;
+  if (unused && unused.files > 0) {
+    const files = `${unused.files.toLocaleString("en-US")} file${unused.files === 1 ? "" : "s"}`;
+    lines.push(`app folder: ${files} staged beside the app (${kB(unused.bytes)} kB) did not run or open; left out (--files GLOB stages fewer)`);
+  }
   const { fallback } = report;
   if (fallback && fallback.mode !== "off" && fallback.archives.length + fallback.remote.length > 0) {
     const remote = fallback.remote.length > 0 ? ` and ${fallback.remote.length} from the index URL` : "";

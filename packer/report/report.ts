@@ -87,7 +87,18 @@ export interface PackReport {
   };
   /** What the app installed while it ran (micropip.install, loadPackage), and the packages it brought. */
   installs: RunTimeInstall[];
+  /**
+   * The app folder, in sum: what was staged beside the app (the main file included), and
+   * what of it the run did not use and so does not ship (files, raw bytes as staged).
+   */
+  appFolder: { staged: { files: number; bytes: number }; unused: { files: number; bytes: number } };
   validation: Validation;
+}
+
+/** The app folder in sum: staged (FS path → bytes) against what ships of it, in the bundle or as the page's own files. */
+export function appFolderSum(staged: ReadonlyMap<string, Uint8Array>, ships: (path: string) => boolean): PackReport["appFolder"] {
+  const sum = (files: Uint8Array[]) => ({ files: files.length, bytes: files.reduce((n, d) => n + d.length, 0) });
+  return { staged: sum([...staged.values()]), unused: sum([...staged].filter(([path]) => !ships(path)).map(([, data]) => data)) };
 }
 
 function row(
@@ -126,7 +137,7 @@ export async function buildReport(
   written: WrittenBundle,
   dist: PyodideDist,
   meter: SizeMeter,
-  context: Pick<PackReport, "runner" | "validation" | "transforms" | "static" | "fallback" | "installs"> & { assets: PageAssets },
+  context: Pick<PackReport, "runner" | "validation" | "transforms" | "static" | "fallback" | "installs" | "appFolder"> & { assets: PageAssets },
 ): Promise<PackReport> {
   const read = (path: string) => new Uint8Array(readFileSync(path));
   const none: Sizes = { raw: 0, gzip: 0, brotli: 0 };
@@ -205,6 +216,7 @@ export async function buildReport(
     fallback: context.fallback,
     assets,
     installs: context.installs,
+    appFolder: context.appFolder,
     validation: context.validation,
   };
 }

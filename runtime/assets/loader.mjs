@@ -91,7 +91,7 @@ export async function loadBundle(options = {}) {
   serveBundledPackages(pyodide, manifest.packages ?? []);
   const fs = base.protocol === "file:" ? await import("node:fs") : undefined;
   /** @type {BodiesUse} */
-  const bodies = { loaded: [], refused: [], called: [] };
+  const bodies = { loaded: [], functions: 0, refused: [], called: [] };
   const prefetchBodies = manifest.bodies ? installBodies(pyodide, manifest.bodies, locate, { mode: options.bodies ?? true, fs, use: bodies }) : async () => {};
   /** @type {FallbackUse[]} */
   const fallbacks = [];
@@ -129,7 +129,7 @@ function whenIdle(/** @type {() => void} */ work) {
  */
 export async function runBundle(options = {}, onText = () => {}) {
   /** @type {BundleRun} */
-  const result = { stdout: "", stderr: "", outcome: { ok: false, exitCode: 1 }, timings: {}, fallbacks: [], bodies: { loaded: [], refused: [], called: [] } };
+  const result = { stdout: "", stderr: "", outcome: { ok: false, exitCode: 1 }, timings: {}, fallbacks: [], bodies: { loaded: [], functions: 0, refused: [], called: [] } };
   const since = (/** @type {number} */ start) => Math.round(performance.now() - start);
   try {
     let start = performance.now();

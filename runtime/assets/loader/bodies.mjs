@@ -17,9 +17,10 @@ import { readStoredZip } from "./zip.mjs";
  * the files it holds bodies for.
  * @typedef {Record<string, { archive: string, roots: string[] }>} BodiesManifest
  * @typedef {[string, string, number]} CodeKey co_filename, co_qualname, co_firstlineno
- * @typedef {{ loaded: string[], refused: CodeKey[], called: CodeKey[] }} BodiesUse loaded:
- *   the inputs whose bodies were read, in order; refused: stubs called while bodies were
- *   off; called: every code object that started (mode "record" only)
+ * @typedef {{ loaded: string[], functions: number, refused: CodeKey[], called: CodeKey[] }} BodiesUse
+ *   loaded: the inputs whose bodies were read, in order; functions: how many functions
+ *   got their real code (at their first call, or by a walk after a read); refused: stubs
+ *   called while bodies were off; called: every code object that started (mode "record" only)
  * @typedef {boolean | "record"} BodiesMode false: read no body (a stub's call fails);
  *   "record": read bodies, keep every stub, and report every code object that starts
  */
@@ -58,8 +59,9 @@ HELPER = "__pyodide_packer_body__"
 VARARGS, VARKEYWORDS = 0x4, 0x8
 
 
-def install(directory, fetch, enabled, report):
+def install(directory, fetch, enabled, report, tally):
     files = {}  # co_filename → {(qualname, first line): real code}, once on disk
+    given = set()  # the stubs (file, qualname, first line) whose real code ran or was swapped in
 
     def bodies_of(filename):
         found = files.get(filename)
@@ -87,6 +89,8 @@ def install(directory, fetch, enabled, report):
                 # A stub whose flags were changed since (types.coroutine) stays one.
                 if code is not None and code.co_flags == stub.co_flags:
                     obj.__code__ = code
+                    given.add((stub.co_filename, stub.co_qualname, stub.co_firstlineno))
+        tally(len(given))
 
     def arguments(stub, frame):
         names, plain, keyword = stub.co_varnames, stub.co_argcount, stub.co_kwonlyargcount
@@ -129,6 +133,9 @@ def install(directory, fetch, enabled, report):
         if cells is not None:
             by_name = dict(zip(cells.__code__.co_freevars, cells.__closure__))
             closure = tuple(by_name[name] for name in code.co_freevars)
+        if key not in given:
+            given.add(key)
+            tally(len(given))
         args, kwargs = arguments(stub, caller)
         # The stub calls what this returns at once; partial adds no frame to a traceback.
         return functools.partial(types.FunctionType(code, caller.f_globals, code.co_name, None, closure), *args, **kwargs)
@@ -199,7 +206,8 @@ export function installBodies(pyodide, bodies, locate, { mode, fs, use }) {
       seen.add(id);
       use[what].push([file, qualname, line]);
     };
-    swap = scope.get("install")(BODIES_DIR, fetchSync, mode, report);
+    const tally = (/** @type {number} */ n) => void (use.functions = n);
+    swap = scope.get("install")(BODIES_DIR, fetchSync, mode, report, tally);
   } finally {
     scope.destroy();
   }
