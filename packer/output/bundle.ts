@@ -9,7 +9,8 @@ import { PackError } from "../errors.ts";
 import type { SizeMeter } from "./sizes.ts";
 import { stripSlash } from "../pipeline/stage.ts";
 import { writeStoredZip } from "./zip.ts";
-import { bodyRoot, type BodiesManifest } from "../../runtime/assets/loader/bodies.mjs";
+import type { BodiesManifest } from "../../runtime/assets/loader/bodies.mjs";
+import { bodyRoot } from "../../runtime/assets/loader/body-root.mjs";
 
 export const MANIFEST_FORMAT = 1;
 export const RUNTIME_DIR = "pyodide/";
@@ -39,7 +40,7 @@ export interface WrittenBundle {
 /** Beside the loader (one file, loaderBundle), what every bundle serves as it is. */
 const SHIPPED_ASSETS = ["worker.mjs"];
 
-/** The roots (loader/bodies.mjs bodyRoot) of an input's bodies entries, sorted. */
+/** The roots (loader/body-root.mjs) of an input's bodies entries, sorted. */
 function bodyRoots(filenames: Iterable<string>): string[] {
   return [...new Set([...filenames].map(bodyRoot))].sort();
 }

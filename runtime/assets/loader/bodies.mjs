@@ -10,6 +10,7 @@
 // then); a stub created after a walk, by a module imported since, walks again on its
 // first call.
 import { readResource, readResourceSync } from "./resources.mjs";
+import { bodyRoot } from "./body-root.mjs";
 import { readStoredZip } from "./zip.mjs";
 
 /**
@@ -27,24 +28,6 @@ import { readStoredZip } from "./zip.mjs";
 
 /** Where bodies are written in the Emscripten FS: one file per stubbed file, by its co_filename less a leading slash. */
 const BODIES_DIR = "/lib/pyodide-packer-bodies";
-
-/**
- * What tells, with no archive read, which input holds a file's bodies: a package's
- * folder (or module) in site-packages, or for other absolute names their first two
- * folders (the stdlib's zip, the app's home).
- * @param {string} filename co_filename
- * @returns {string}
- */
-export function bodyRoot(filename) {
-  const upTo = (/** @type {string} */ name, /** @type {number} */ from) => {
-    const end = name.indexOf("/", from);
-    return end < 0 ? name : name.slice(0, end);
-  };
-  const site = filename.lastIndexOf("site-packages/");
-  if (site >= 0) return upTo(filename, site + 14);
-  // "/lib/python313.zip/json/decoder.py" → "/lib/python313.zip"; "jinja2/utils.py" → "jinja2".
-  return filename.startsWith("/") ? upTo(filename, filename.indexOf("/", 1) + 1) : upTo(filename, 0);
-}
 
 const BODY_LOADER = `
 import builtins
