@@ -14,8 +14,6 @@ export interface BuildAssets {
   moved: Record<string, string>;
 }
 
-/** The loader's own modules: they import each other by relative URL, so they move as one folder. */
-const LOADER_FILES = /^(loader\.mjs|pyodide-adapter\.mjs|loader\/[^/]+\.mjs)$/;
 /** The standalone page's files, and the reports: the build has its own page, and reports are not deployed. */
 const LEFT_OUT = /^(index\.html|worker\.mjs|report\.json|report\.html)(\.br|\.gz)?$/;
 const SIDECAR = /\.(br|gz)$/;
@@ -23,9 +21,9 @@ const SIDECAR = /\.(br|gz)$/;
 /**
  * A pack's output as a bundler's assets under assetsDir, named by content so that they can
  * be cached for good: "bundle.zip" → "assets/bundle.1f2e3d4c.zip", its sidecars beside it
- * ("….zip.br"). Pyodide finds its runtime files by name in one folder, and the loader's
- * modules import each other by relative URL: those move as a folder named by the hash of
- * all they hold ("assets/pyodide-9a8b7c6d/pyodide.asm.wasm"). The files the app fetched
+ * ("….zip.br"). Pyodide finds its runtime files by name in one folder: those move as a
+ * folder named by the hash of all they hold ("assets/pyodide-9a8b7c6d/pyodide.asm.wasm").
+ * The loader is one module, hashed like the rest. The files the app fetched
  * (report.json assets) stay out: the app asks for them by its own URLs, from the project's
  * public files.
  */
@@ -35,24 +33,13 @@ export function buildAssets(outDir: string, report: PackReport, assetsDir: strin
   const manifest = JSON.parse(tree.get("manifest.json")!.toString("utf8")) as Manifest;
   const paths = [...tree.keys()].filter((p) => !LEFT_OUT.test(p) && !appFiles.has(p)).sort();
   const runtimeDir = manifest.runtime ?? RUNTIME_DIR;
-  const folders: [string, (path: string) => boolean][] = [
-    ["pyodide", (p) => p.startsWith(runtimeDir)],
-    ["pyodide-packer", (p) => LOADER_FILES.test(p.replace(SIDECAR, ""))],
-  ];
   const assets: BuildAsset[] = [];
   const moved: Record<string, string> = {};
-  const grouped = new Set<string>();
-  for (const [name, holds] of folders) {
-    const members = paths.filter(holds);
-    const folder = `${name}-${shortHash(...members.flatMap((p) => [p, tree.get(p)!]))}/`;
-    const prefix = name === "pyodide" ? runtimeDir : "";
-    for (const p of members) {
-      grouped.add(p);
-      assets.push({ fileName: posix.join(assetsDir, folder, p.slice(prefix.length)), source: tree.get(p)! });
-    }
-    if (name === "pyodide") moved[runtimeDir] = posix.join(assetsDir, folder) + "/";
-    else moved["loader.mjs"] = posix.join(assetsDir, folder, "loader.mjs");
-  }
+  const runtime = paths.filter((p) => p.startsWith(runtimeDir));
+  const folder = posix.join(assetsDir, `pyodide-${shortHash(...runtime.flatMap((p) => [p, tree.get(p)!]))}`);
+  for (const p of runtime) assets.push({ fileName: posix.join(folder, p.slice(runtimeDir.length)), source: tree.get(p)! });
+  moved[runtimeDir] = folder + "/";
+  const grouped = new Set(runtime);
   for (const p of paths.filter((p) => !grouped.has(p) && !SIDECAR.test(p))) {
     const ext = posix.extname(p);
     const hashed = posix.join(assetsDir, `${p.slice(0, p.length - ext.length)}.${shortHash(tree.get(p)!)}${ext}`);

@@ -262,7 +262,7 @@ describe("rollup and esbuild", () => {
     // The config's fallback = "off": no pruned archive ships.
     expect([...readTree(out).keys()].filter((p) => /fallback\/.*\.(zip|whl)$/.test(p))).toEqual([]);
     const main = readFileSync(join(out, "main.js"), "utf8");
-    const loader = /"loader\.mjs": "(assets\/pyodide-packer-[0-9a-f]{8}\/loader\.mjs)"/.exec(main);
+    const loader = /"loader\.mjs": "(assets\/loader\.[0-9a-f]{8}\.mjs)"/.exec(main);
     expect(loader).not.toBeNull();
     expect(statSync(join(out, loader![1]!)).isFile()).toBe(true);
     expectHashed(out, "assets");
