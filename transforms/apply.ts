@@ -323,7 +323,7 @@ async function shakeFunctions(
     if (count === 0) return;
     const pyc = out.subarray(12, 12 + length);
     const filename = new TextDecoder().decode(out.subarray(12 + length, 12 + length + nameLength));
-    // The archive and the FS name a file without its leading slash.
+    // The archive and the FS name a file without its leading slash (as stripSlash writes it).
     const entry = filename.replace(/^\/+/, "");
     if (named.has(entry)) return;
     named.add(entry);

@@ -39,8 +39,7 @@ export function buildAssets(outDir: string, report: PackReport, assetsDir: strin
   const folder = posix.join(assetsDir, `pyodide-${shortHash(...runtime.flatMap((p) => [p, tree.get(p)!]))}`);
   for (const p of runtime) assets.push({ fileName: posix.join(folder, p.slice(runtimeDir.length)), source: tree.get(p)! });
   moved[runtimeDir] = folder + "/";
-  const grouped = new Set(runtime);
-  for (const p of paths.filter((p) => !grouped.has(p) && !SIDECAR.test(p))) {
+  for (const p of paths.filter((p) => !p.startsWith(runtimeDir) && !SIDECAR.test(p))) {
     const ext = posix.extname(p);
     const hashed = posix.join(assetsDir, `${p.slice(0, p.length - ext.length)}.${shortHash(tree.get(p)!)}${ext}`);
     moved[p] = hashed;
