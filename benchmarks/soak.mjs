@@ -2,6 +2,9 @@
 // optionally beside a CPU hog, to find a pack that hangs: each pack's wall time and
 // outcome (exit code, last stderr line), then a summary. Not in the test suite.
 // Usage: npm run build && node benchmarks/soak.mjs [--packs N] [--parallel K] [--hog] [--timeout S]
+//   [--cold-every M]   every Mth pack gets an empty cache (a CI runner's first pack)
+// A pack still running 60 s past its own --timeout is killed and counted as a hang: the
+// one kind pack's own timer cannot report (its output written, its process never exiting).
 import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { availableParallelism, loadavg, tmpdir } from "node:os";
@@ -17,6 +20,7 @@ const packs = option("--packs", 50);
 const parallel = option("--parallel", 1);
 const timeout = option("--timeout", 120);
 const hog = args.includes("--hog");
+const coldEvery = option("--cold-every", 0);
 
 const SPECS = [
   ...[...ANCHOR_APPS, APPS_314.stdlib_only, APPS_314.plotly, APPS_314.docutils].map((a) => ({
@@ -30,18 +34,26 @@ const SPECS = [
 ];
 
 /** One pack in its own process: wall seconds, exit code, its last stderr line. */
-function packOnce(spec) {
+function packOnce(spec, cold) {
   const out = mkdtempSync(join(tmpdir(), "soak-"));
+  const cache = cold ? ["--cache-dir", join(out, "cache")] : [];
   const started = performance.now();
   return new Promise((done) => {
-    const child = spawn(process.execPath, [join(REPO, "dist/packer/cli/bin.js"), ...spec.args, "--out", join(out, "dist"), "--timeout", String(timeout), "-q"], { cwd: REPO });
+    const child = spawn(process.execPath, [join(REPO, "dist/packer/cli/bin.js"), ...spec.args, "--out", join(out, "dist"), ...cache, "--timeout", String(timeout), "-q"], { cwd: REPO, detached: true });
     let stderr = "";
+    let killed = false;
+    const guard = setTimeout(() => {
+      killed = true;
+      process.kill(-child.pid, "SIGKILL");
+    }, (timeout + 60) * 1000);
     child.stderr.on("data", (chunk) => (stderr += chunk));
     child.stdout.resume();
     child.on("close", (code) => {
+      clearTimeout(guard);
       rmSync(out, { recursive: true, force: true });
-      const last = stderr.trim().split("\n").filter((l) => !/^pack: \w+…$/.test(l)).pop() ?? "";
-      done({ name: spec.name, seconds: (performance.now() - started) / 1000, code, last, load: loadavg()[0] });
+      const lines = stderr.trim().split("\n").filter((l) => !/^pack: \w+…$/.test(l));
+      const last = killed ? `killed ${timeout + 60} s in (still running; stderr ended: ${lines.pop() ?? ""})` : (lines.pop() ?? "");
+      done({ name: spec.name, cold, seconds: (performance.now() - started) / 1000, code: killed ? "hung" : code, last, load: loadavg()[0] });
     });
   });
 }
@@ -56,10 +68,11 @@ const results = [];
 let next = 0;
 const worker = async () => {
   while (next < packs) {
-    const spec = SPECS[next++ % SPECS.length];
-    const result = await packOnce(spec);
+    const at = next++;
+    const spec = SPECS[at % SPECS.length];
+    const result = await packOnce(spec, coldEvery > 0 && at % coldEvery === coldEvery - 1);
     results.push(result);
-    console.log(`${String(results.length).padStart(4)} ${result.name.padEnd(22)} ${result.seconds.toFixed(1).padStart(6)} s  exit ${result.code}  load ${result.load.toFixed(1)}${result.code === 0 ? "" : `  ${result.last}`}`);
+    console.log(`${String(results.length).padStart(4)} ${(result.name + (result.cold ? " (cold)" : "")).padEnd(29)} ${result.seconds.toFixed(1).padStart(6)} s  exit ${result.code}  load ${result.load.toFixed(1)}${result.code === 0 ? "" : `  ${result.last}`}`);
   }
 };
 const started = Date.now();
@@ -67,9 +80,9 @@ await Promise.all(Array.from({ length: parallel }, worker));
 for (const h of hogs) h.kill();
 
 const failed = results.filter((r) => r.code !== 0);
-const hangs = failed.filter((r) => /did not finish within/.test(r.last));
-console.log(`\n${results.length} packs, ${parallel} at a time${hog ? ", beside a CPU hog" : ""}, on ${availableParallelism()} cores, in ${((Date.now() - started) / 60000).toFixed(1)} min`);
-console.log(`failed: ${failed.length} (timeouts: ${hangs.length})`);
+const hangs = failed.filter((r) => r.code === "hung" || /did not finish within/.test(r.last));
+console.log(`\n${results.length} packs (${results.filter((r) => r.cold).length} cold), ${parallel} at a time${hog ? ", beside a CPU hog" : ""}, on ${availableParallelism()} cores, in ${((Date.now() - started) / 60000).toFixed(1)} min`);
+console.log(`failed: ${failed.length} (timeouts or hangs: ${hangs.length})`);
 console.log("| app | packs | wall s median (min–max) | failed |");
 console.log("|---|---:|---:|---:|");
 for (const spec of SPECS) {

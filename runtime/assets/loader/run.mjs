@@ -13,6 +13,7 @@ import { onFatalError } from "../pyodide-adapter.mjs";
 const RUNNER = `
 import ast
 import io
+import sys
 import tokenize
 
 import pyodide.code
@@ -30,6 +31,11 @@ def decode(data, filename):
 
 async def run(data, filename, namespace):
     source = decode(data.to_bytes(), filename)
+    # As \`python app.py\` sets them: the main file's path in __main__ and in sys.argv[0].
+    namespace["__file__"] = filename
+    namespace["__cached__"] = None
+    if not sys.argv or not sys.argv[0]:
+        sys.argv[:1] = [filename]
     try:
         await pyodide.code.eval_code_async(source, namespace, filename=filename)
     except SystemExit as exit:
