@@ -3,13 +3,15 @@
 // outcome (exit code, last stderr line), then a summary. Not in the test suite.
 // Usage: npm run build && node benchmarks/soak.mjs [--packs N] [--parallel K] [--hog] [--timeout S]
 //   [--cold-every M]   every Mth pack gets an empty cache (a CI runner's first pack)
+//   [--extra-314 APP.py]...  more apps, on 314 with the pure wheels (e.g. one that runs
+//                      traitlets' own examples, where the first unexplained stall was seen)
 // A pack still running 60 s past its own --timeout is killed and counted as a hang: the
 // one kind pack's own timer cannot report (its output written, its process never exiting).
 import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { availableParallelism, loadavg, tmpdir } from "node:os";
-import { join } from "node:path";
-import { ANCHOR_APPS, APPS_314, REPO, median } from "./apps.mjs";
+import { basename, dirname, join } from "node:path";
+import { ANCHOR_APPS, APPS_314, REPO, WHEELS_PURE, median } from "./apps.mjs";
 
 const args = process.argv.slice(2);
 const option = (name, fallback) => {
@@ -21,6 +23,7 @@ const parallel = option("--parallel", 1);
 const timeout = option("--timeout", 120);
 const hog = args.includes("--hog");
 const coldEvery = option("--cold-every", 0);
+const extra = args.flatMap((a, i) => (a === "--extra-314" ? [args[i + 1]] : []));
 
 const SPECS = [
   ...[...ANCHOR_APPS, APPS_314.stdlib_only, APPS_314.plotly, APPS_314.docutils].map((a) => ({
@@ -31,6 +34,7 @@ const SPECS = [
     name: "click (page scenario)",
     args: [join(REPO, "fixtures/apps/click/app.py"), "--scenario", join(REPO, "fixtures/apps/click/click.mjs")],
   },
+  ...extra.map((app) => ({ name: `${basename(dirname(app))} (314)`, args: [app, "--pyodide", "314", "--find-links", WHEELS_PURE] })),
 ];
 
 /** One pack in its own process: wall seconds, exit code, its last stderr line. */
