@@ -4,11 +4,12 @@
 // `return __pyodide_packer_body__()()`. The helper knows the function by the stub's
 // (co_filename, co_qualname, co_firstlineno) and takes its arguments from the stub's
 // frame. The first call into a file reads the bodies archive of the input that holds it
-// (synchronously: the call is waiting), and one walk over the heap then gives every
-// function still holding a stub of that input the real code, so later calls run it
-// directly. prefetchBodies reads the archives in the background instead (and walks
-// then); a stub created after a walk, by a module imported since, walks again on its
-// first call.
+// (synchronously: the call is waiting); one walk over the heap finds every function
+// still holding a stub, and those of the called file get their real code (one file
+// unmarshalled), so later calls run it directly; a first call into another file gives
+// that file's. prefetchBodies reads the archives in the background instead (and gives
+// every file's then); a stub created after a walk, by a module imported since, walks
+// again on its first call.
 import { readResource, readResourceSync } from "./resources.mjs";
 import { bodyRoot } from "./body-root.mjs";
 import { readStoredZip } from "./zip.mjs";
@@ -37,8 +38,10 @@ import marshal
 import os
 import sys
 import types
+import weakref
 
 HELPER = "__pyodide_packer_body__"
+STUB_NAMES = (HELPER,)
 VARARGS, VARKEYWORDS = 0x4, 0x8
 
 
@@ -57,23 +60,42 @@ def install(directory, fetch, enabled, report, tally):
         return found
 
     def is_stub(code):
-        return code.co_names == (HELPER,)
+        return code.co_names == STUB_NAMES
+
+    pending = {}  # co_filename → the functions holding its stubs that the last walk found
+    walked = set()  # the stubs (file, qualname, first line) the last walk found
+
+    def walk():
+        # One walk over the heap finds every stub; a file's are given their code when
+        # its first one is called, so a call unmarshals only the file it is in.
+        pending.clear()
+        walked.clear()
+        for function in [o for o in gc.get_objects() if type(o) is types.FunctionType]:
+            stub = function.__code__
+            if stub.co_names == STUB_NAMES:
+                pending.setdefault(stub.co_filename, []).append(weakref.ref(function))
+                walked.add((stub.co_filename, stub.co_qualname, stub.co_firstlineno))
+
+    def give(filename):
+        found = bodies_of(filename)
+        if found is None:
+            return
+        for ref in pending.pop(filename, ()):
+            function = ref()
+            if function is None or not is_stub(stub := function.__code__):
+                continue
+            code = found.get((stub.co_qualname, stub.co_firstlineno))
+            # A stub whose flags were changed since (types.coroutine) stays one.
+            if code is not None and code.co_flags == stub.co_flags:
+                function.__code__ = code
+                given.add((filename, stub.co_qualname, stub.co_firstlineno))
+        tally(len(given))
 
     def swap():
-        # One walk over the heap per archive read, not one per function.
-        absent = set()
-        for obj in gc.get_objects():
-            if type(obj) is types.FunctionType and is_stub(stub := obj.__code__) and stub.co_filename not in absent:
-                found = bodies_of(stub.co_filename)
-                if found is None:
-                    absent.add(stub.co_filename)
-                    continue
-                code = found.get((stub.co_qualname, stub.co_firstlineno))
-                # A stub whose flags were changed since (types.coroutine) stays one.
-                if code is not None and code.co_flags == stub.co_flags:
-                    obj.__code__ = code
-                    given.add((stub.co_filename, stub.co_qualname, stub.co_firstlineno))
-        tally(len(given))
+        # After a prefetch: every stub whose file has bodies on disk.
+        walk()
+        for filename in list(pending):
+            give(filename)
 
     def arguments(stub, frame):
         names, plain, keyword = stub.co_varnames, stub.co_argcount, stub.co_kwonlyargcount
@@ -106,8 +128,10 @@ def install(directory, fetch, enabled, report, tally):
                 fetch(stub.co_filename)
             called.add(key)
             if enabled != "record":
-                # Also after a prefetch: stubs of modules imported since it get theirs.
-                swap()
+                # A stub no walk has seen yet: made by a module imported since the last.
+                if key not in walked:
+                    walk()
+                give(stub.co_filename)
         found = bodies_of(stub.co_filename)
         code = found and found.get(key[1:])
         if code is None:
