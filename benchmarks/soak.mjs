@@ -5,8 +5,9 @@
 //   [--cold-every M]   every Mth pack gets an empty cache (a CI runner's first pack)
 //   [--extra-314 APP.py]...  more apps, on 314 with the pure wheels (e.g. one that runs
 //                      traitlets' own examples, where the first unexplained stall was seen)
-// A pack still running 60 s past its own --timeout is killed and counted as a hang: the
-// one kind pack's own timer cannot report (its output written, its process never exiting).
+// A pack still running after --guard S (default 3 × --timeout: a cold pack under load
+// takes minutes) is killed and counted as a hang, with the last stage it printed: the kind
+// pack's own timer cannot report (its output written, its process never exiting).
 import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { availableParallelism, loadavg, tmpdir } from "node:os";
@@ -23,6 +24,7 @@ const parallel = option("--parallel", 1);
 const timeout = option("--timeout", 120);
 const hog = args.includes("--hog");
 const coldEvery = option("--cold-every", 0);
+const guardSeconds = option("--guard", 3 * timeout);
 const extra = args.flatMap((a, i) => (a === "--extra-314" ? [args[i + 1]] : []));
 
 const SPECS = [
@@ -43,20 +45,21 @@ function packOnce(spec, cold) {
   const cache = cold ? ["--cache-dir", join(out, "cache")] : [];
   const started = performance.now();
   return new Promise((done) => {
-    const child = spawn(process.execPath, [join(REPO, "dist/packer/cli/bin.js"), ...spec.args, "--out", join(out, "dist"), ...cache, "--timeout", String(timeout), "-q"], { cwd: REPO, detached: true });
+    const child = spawn(process.execPath, [join(REPO, "dist/packer/cli/bin.js"), ...spec.args, "--out", join(out, "dist"), ...cache, "--timeout", String(timeout)], { cwd: REPO, detached: true });
     let stderr = "";
     let killed = false;
     const guard = setTimeout(() => {
       killed = true;
       process.kill(-child.pid, "SIGKILL");
-    }, (timeout + 60) * 1000);
+    }, guardSeconds * 1000);
     child.stderr.on("data", (chunk) => (stderr += chunk));
     child.stdout.resume();
     child.on("close", (code) => {
       clearTimeout(guard);
       rmSync(out, { recursive: true, force: true });
-      const lines = stderr.trim().split("\n").filter((l) => !/^pack: \w+…$/.test(l));
-      const last = killed ? `killed ${timeout + 60} s in (still running; stderr ended: ${lines.pop() ?? ""})` : (lines.pop() ?? "");
+      const lines = stderr.trim().split("\n");
+      const stage = lines.filter((l) => /^pack: \w+…$/.test(l)).pop() ?? "before its first stage";
+      const last = killed ? `killed ${guardSeconds} s in, still running; last stage: ${stage}` : (lines.filter((l) => !/^pack: \w+…$/.test(l)).pop() ?? "");
       done({ name: spec.name, cold, seconds: (performance.now() - started) / 1000, code: killed ? "hung" : code, last, load: loadavg()[0] });
     });
   });
