@@ -40,12 +40,15 @@ const SPECS = [
 ];
 
 /** One pack in its own process: wall seconds, exit code, its last stderr line. */
+const running = new Set(); // the packs' process groups, killed with the soak
+
 function packOnce(spec, cold) {
   const out = mkdtempSync(join(tmpdir(), "soak-"));
   const cache = cold ? ["--cache-dir", join(out, "cache")] : [];
   const started = performance.now();
   return new Promise((done) => {
     const child = spawn(process.execPath, [join(REPO, "dist/packer/cli/bin.js"), ...spec.args, "--out", join(out, "dist"), ...cache, "--timeout", String(timeout)], { cwd: REPO, detached: true });
+    running.add(child.pid);
     let stderr = "";
     let killed = false;
     const guard = setTimeout(() => {
@@ -55,6 +58,7 @@ function packOnce(spec, cold) {
     child.stderr.on("data", (chunk) => (stderr += chunk));
     child.stdout.resume();
     child.on("close", (code) => {
+      running.delete(child.pid);
       clearTimeout(guard);
       rmSync(out, { recursive: true, force: true });
       const lines = stderr.trim().split("\n");
@@ -71,6 +75,20 @@ function startHog() {
 }
 
 const hogs = hog ? [startHog()] : [];
+// Stopped early (^C, kill): the hog and the packs in flight go too, not on as orphans.
+for (const signal of ["SIGINT", "SIGTERM"]) {
+  process.on(signal, () => {
+    for (const h of hogs) h.kill("SIGKILL");
+    for (const pid of running) {
+      try {
+        process.kill(-pid, "SIGKILL");
+      } catch {
+        // already gone
+      }
+    }
+    process.exit(130);
+  });
+}
 const results = [];
 let next = 0;
 const worker = async () => {
