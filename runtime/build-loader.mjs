@@ -4,7 +4,7 @@
 // 5.8 kB brotli instead of 14.2 kB. The package build (rollup.config.mjs) and the test
 // setup (fixtures/global-setup.ts) run it; pack reads the result (runtime/assets.ts
 // LOADER_BUNDLE). Needs esbuild, a dev dependency: users get the built file in dist/.
-import { mkdirSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
@@ -25,4 +25,8 @@ export async function buildLoader() {
     external: ["node:*"],
     logLevel: "warning",
   });
+  // The Python the loader runs is in template strings, which minifying keeps as written:
+  // its comment lines go too (a line of minified JS only ever starts inside one).
+  const code = readFileSync(LOADER_BUNDLE, "utf8");
+  writeFileSync(LOADER_BUNDLE, code.replace(/\n[ \t]*#[^\n]*(?=\n)/g, ""));
 }

@@ -296,7 +296,7 @@ export class ChromiumHost implements Host {
       run.catch(() => {});
       gone.catch(() => {});
       try {
-        return await withTimeout(Promise.race([run, gone]), timeoutMs, () => new PackError("APP_TIMEOUT", { seconds: timeoutMs / 1000, sign: signs?.describe() }));
+        return await withTimeout(Promise.race([run, gone]), timeoutMs, () => new PackError("APP_TIMEOUT", { seconds: timeoutMs / 1000, sign: signs?.describe() }), signs?.appStarted);
       } finally {
         browser.off("disconnected", disconnected);
       }

@@ -134,12 +134,19 @@ export interface Progress {
   module?: string;
 }
 
+/** The stage session.mjs reports when the app's main file starts. */
+export const APP_RUNNING = "running the app";
+
 /** The last sign of life of a run, and when it came: what a timeout names. */
 export class SignsOfLife {
   #last: { sign: Progress; at: number } | undefined;
+  #appStarted: () => void = () => {};
+  /** Settles at the first sign of the app itself running: booting and installing are done. */
+  readonly appStarted = new Promise<void>((done) => (this.#appStarted = done));
 
   note(sign: Progress): void {
     this.#last = { sign, at: Date.now() };
+    if (sign.stage === APP_RUNNING) this.#appStarted();
   }
 
   /** "7 s ago: running the app, importing fractions after printing "step 2"", or undefined before any sign. */
@@ -151,11 +158,17 @@ export class SignsOfLife {
   }
 }
 
-/** Rejects with onTimeout() unless work settles within ms. */
-export async function withTimeout<T>(work: Promise<T>, ms: number, onTimeout: () => Error): Promise<T> {
+/** Rejects with onTimeout() unless work settles within ms. With restartAt, the clock starts
+ * again when it settles: --timeout is the app's own time, and a runtime that boots slowly
+ * on a loaded machine does not spend it (booting gets ms of its own, so nothing waits forever). */
+export async function withTimeout<T>(work: Promise<T>, ms: number, onTimeout: () => Error, restartAt?: Promise<unknown>): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, fail) => {
     timer = setTimeout(() => fail(onTimeout()), ms);
+    restartAt?.then(() => {
+      clearTimeout(timer);
+      timer = setTimeout(() => fail(onTimeout()), ms);
+    });
   });
   try {
     return await Promise.race([work, timeout]);

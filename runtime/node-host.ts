@@ -60,7 +60,7 @@ export async function runInWorker<T>(workerData: object, timeoutMs: number): Pro
     );
   });
   try {
-    return await withTimeout(done, timeoutMs, () => new PackError("APP_TIMEOUT", { seconds: timeoutMs / 1000, sign: signs.describe() }));
+    return await withTimeout(done, timeoutMs, () => new PackError("APP_TIMEOUT", { seconds: timeoutMs / 1000, sign: signs.describe() }), signs.appStarted);
   } finally {
     await worker.terminate();
   }

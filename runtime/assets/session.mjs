@@ -142,6 +142,7 @@ export async function openTrace(loadPyodide, request, hooks = {}) {
       onText = listener;
     },
     async runMain() {
+      // The host's --timeout clock starts again here (host.ts APP_RUNNING).
       tell({ stage: "running the app" });
       outcome = await runApp(pyodide, request.main);
       mainOutput = output.stdout;
