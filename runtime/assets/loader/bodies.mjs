@@ -128,8 +128,9 @@ def install(directory, fetch, enabled, report, tally):
                 fetch(stub.co_filename)
             called.add(key)
             if enabled != "record":
-                # A stub no walk has seen yet: made by a module imported since the last.
-                if key not in walked:
+                # A stub the last walk did not find, or whose file's were given since: it
+                # was made after that walk (a module imported or reloaded since).
+                if key not in walked or stub.co_filename not in pending:
                     walk()
                 give(stub.co_filename)
         found = bodies_of(stub.co_filename)
