@@ -62,8 +62,9 @@ function packOnce(spec, cold) {
       clearTimeout(guard);
       rmSync(out, { recursive: true, force: true });
       const lines = stderr.trim().split("\n");
-      const stage = lines.filter((l) => /^pack: \w+…$/.test(l)).pop() ?? "before its first stage";
-      const last = killed ? `killed ${guardSeconds} s in, still running; last stage: ${stage}` : (lines.filter((l) => !/^pack: \w+…$/.test(l)).pop() ?? "");
+      const isStage = (l) => /^pack: \w+…$/.test(l);
+      const stage = lines.filter(isStage).pop() ?? "before its first stage";
+      const last = killed ? `killed ${guardSeconds} s in, still running; last stage: ${stage}` : (lines.filter((l) => !isStage(l)).pop() ?? "");
       done({ name: spec.name, cold, seconds: (performance.now() - started) / 1000, code: killed ? "hung" : code, last, load: loadavg()[0] });
     });
   });

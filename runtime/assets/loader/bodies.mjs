@@ -72,7 +72,7 @@ def install(directory, fetch, enabled, report, tally):
         walked.clear()
         for function in [o for o in gc.get_objects() if type(o) is types.FunctionType]:
             stub = function.__code__
-            if stub.co_names == STUB_NAMES:
+            if is_stub(stub):
                 pending.setdefault(stub.co_filename, []).append(weakref.ref(function))
                 walked.add((stub.co_filename, stub.co_qualname, stub.co_firstlineno))
 
