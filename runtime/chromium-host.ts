@@ -173,6 +173,7 @@ export class ChromiumHost implements Host {
       pageScenarios: job.pageScenarios ?? [],
       tracerSource: job.tracerSource,
       monitorSource: job.monitorSource,
+      lazyAsyncio: job.lazyAsyncio,
     });
     const record = async (page: Page) => {
       recorder = recordRequests(page, requests);

@@ -96,6 +96,8 @@ export interface TraceJob {
   pageScenarios?: string[];
   tracerSource: string;
   monitorSource: string;
+  /** asyncio and Pyodide's event loop wait until the app uses them (loader/startup.mjs). */
+  lazyAsyncio: boolean;
   timeoutMs: number;
   /** Folder served at the page's base URL, as it will be deployed (Chromium). */
   site?: string;

@@ -23,6 +23,7 @@ export class NodeHost implements Host {
           scenarios: job.scenarios,
           tracerSource: job.tracerSource,
           monitorSource: job.monitorSource,
+          lazyAsyncio: job.lazyAsyncio,
         },
       },
       job.timeoutMs,

@@ -84,6 +84,10 @@ Options:
                          is fetched on first call or prefetched after the first result
   --lazy-bodies          the default, for a config file that turned it off
   --keep-bodies GLOB     modules matching GLOB keep every function's code (repeatable)
+  --eager-asyncio        import asyncio and start Pyodide's event loop at start-up,
+                         as stock Pyodide does; by default both wait until the app
+                         first uses them (a main file that imports asyncio or awaits
+                         at top level runs in the event loop either way)
   --server-config NAME   also write what a server needs to send the bundle right
                          (wasm and module types, the .br/.gz sidecars as encodings,
                          caching, CORS): nginx (nginx.conf, nginx-brotli.conf),
@@ -167,6 +171,7 @@ function parse(argv: string[]): Parsed {
       "keep-bodies": { type: "string", multiple: true },
       "server-config": { type: "string" },
       "service-worker": { type: "boolean" },
+      "eager-asyncio": { type: "boolean" },
       config: { type: "string" },
       budget: { type: "string" },
       "budget-all": { type: "string" },
@@ -236,6 +241,7 @@ function parse(argv: string[]): Parsed {
     transforms: Object.keys(transforms).length > 0 ? transforms : undefined,
     serverConfig,
     serviceWorker: v["service-worker"] || undefined,
+    eagerAsyncio: v["eager-asyncio"] || undefined,
     why: v.why,
     config: v.config,
     budget: v.budget,

@@ -37,6 +37,7 @@ export const CONFIG_SCHEMA = {
       description: "Also write what these servers need to send the bundle right: types, sidecars as encodings, caching, CORS",
     },
     "service-worker": { type: "boolean", description: "Also write sw.js, registered by index.html: later visits start from the cache and work offline" },
+    "eager-asyncio": { type: "boolean", description: "Import asyncio and start Pyodide's event loop at start-up, as stock Pyodide does (default: when the app first uses them)" },
     include: { ...strings, description: "Module-name or path globs to add" },
     exclude: { ...strings, description: "Module-name or path globs to leave out" },
     scenarios: { ...strings, description: "Extra .py files traced after the app" },

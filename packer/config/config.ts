@@ -87,6 +87,7 @@ function fromTable(t: Raw, base: string, source: string): Config {
       strategy: t.strategy as PackOptions["strategy"],
       serverConfig: t["server-config"] as PackOptions["serverConfig"],
       serviceWorker: t["service-worker"] as boolean | undefined,
+      eagerAsyncio: t["eager-asyncio"] as boolean | undefined,
       include: t.include as string[] | undefined,
       exclude: t.exclude as string[] | undefined,
       scenarios: paths(t.scenarios),

@@ -29,6 +29,8 @@ export interface Manifest {
   fallback?: FallbackManifest;
   /** Input name → its deferred function bodies (loader/bodies.mjs), when any. */
   bodies?: BodiesManifest;
+  /** asyncio and Pyodide's event loop wait until the app uses them (loader/startup.mjs). */
+  lazyAsyncio?: boolean;
 }
 
 /** The files a page downloads besides the runtime, by name in the output folder. */
@@ -50,8 +52,11 @@ export function bodiesFile(input: string): string {
   return `bodies/${input}.zip`;
 }
 
-/** page: the user's own page (--html), written as index.html in place of pack's. */
-export function writeBundle(plan: BundlePlan, dist: PyodideDist, dir: string, fallback?: FallbackManifest, page?: string): WrittenBundle {
+/**
+ * page: the user's own page (--html), written as index.html in place of pack's;
+ * lazyAsyncio: the bundle boots with asyncio waiting, as it was traced.
+ */
+export function writeBundle(plan: BundlePlan, dist: PyodideDist, dir: string, { fallback, page, lazyAsyncio }: { fallback?: FallbackManifest; page?: string; lazyAsyncio: boolean }): WrittenBundle {
   const kept = new Map<string, Uint8Array>(plan.app);
   for (const p of plan.packages) for (const [path, data] of p.kept) kept.set(path, data);
   // A folder entry ("…/name/") makes the folder, files or not.
@@ -68,6 +73,7 @@ export function writeBundle(plan: BundlePlan, dist: PyodideDist, dir: string, fa
     packages: plan.packages.filter((p) => p.kept.size > 0).map((p) => ({ name: p.pkg.name, version: p.pkg.version })),
     dynlibs: plan.dynlibs,
     ...(fallback ? { fallback } : {}),
+    ...(lazyAsyncio ? { lazyAsyncio } : {}),
     ...(bodies.length > 0 ? { bodies: Object.fromEntries(bodies.map(([input, entries]) => [input, { archive: bodiesFile(input), roots: bodyRoots(entries.keys()) }])) } : {}),
   };
   const files = new Map<string, Uint8Array>([

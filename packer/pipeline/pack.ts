@@ -83,6 +83,11 @@ export interface PackOptions {
   serverConfig?: ServerConfigKind[];
   /** Also write sw.js, registered by the page, which keeps the app working offline. */
   serviceWorker?: boolean;
+  /**
+   * Import asyncio and start Pyodide's event loop at start-up, as stock Pyodide does; by
+   * default both wait until the app first uses them (runtime/assets/loader/startup.mjs).
+   */
+  eagerAsyncio?: boolean;
   /** Called with the name of each step as it starts. */
   onStep?: (step: string) => void;
   /** Called with each warning as it happens (a crashed page retried). */
@@ -226,6 +231,7 @@ export async function analyzeApp(
       pageScenarios,
       tracerSource: readAsset("tracer.py"),
       monitorSource: readAsset("monitor.py"),
+      lazyAsyncio: !options.eagerAsyncio,
       timeoutMs: s.timeoutMs,
     }));
     // An install the app asked for that pack could not resolve: its own error, not the app's.
@@ -271,7 +277,7 @@ export async function pack(options: PackOptions): Promise<PackResult> {
       temp = prepareOutput(s.out);
       writeFiles(temp, fallback.files);
       writeFiles(temp, assets.files);
-      const written = writeBundle(transformed.plan, dist, temp, fallback.manifest, s.html);
+      const written = writeBundle(transformed.plan, dist, temp, { fallback: fallback.manifest, page: s.html, lazyAsyncio: !options.eagerAsyncio });
       const served = [...servedFiles(written, dist), ...assets.files.keys()];
       if (options.serviceWorker) served.push(addServiceWorker(temp, served, fallback.files.keys()));
       writeFiles(temp, new Map([...serverConfigs(options.serverConfig ?? [])].map(([name, text]) => [name, new TextEncoder().encode(text)])));

@@ -10,6 +10,7 @@ import { captureOutput } from "./loader/output.mjs";
 import { serveBundledPackages } from "./loader/packages.mjs";
 import { bundleLocator, readResource } from "./loader/resources.mjs";
 import { runApp } from "./loader/run.mjs";
+import { startupFsInit } from "./loader/startup.mjs";
 import { installArchive } from "./loader/zip.mjs";
 
 export { bloomTest, makeBloom } from "./loader/bloom.mjs";
@@ -32,7 +33,7 @@ export { installArchive, readStoredZip, zipDirectory } from "./loader/zip.mjs";
  * @typedef {import("./loader/bodies.mjs").BodiesMode} BodiesMode
  * @typedef {{ format: number, pyodideVersion: string, lockInfo: object, stdlib: string,
  *   bundle: string, main: string, runtime: string, dynlibs: Dynlib[], packages?: { name: string, version: string }[],
- *   fallback?: FallbackManifest, bodies?: BodiesManifest }} Manifest
+ *   fallback?: FallbackManifest, bodies?: BodiesManifest, lazyAsyncio?: boolean }} Manifest
  * @typedef {{ runtime: number, bundle: number, dynlibs: number }} LoadTimings
  */
 
@@ -76,11 +77,14 @@ export async function loadBundle(options = {}) {
   if (!pyodide) {
     const indexURL = options.indexURL ? new URL(options.indexURL, base) : locate(manifest.runtime);
     const loadPyodide = options.loadPyodide ?? (await import(new URL("pyodide.mjs", indexURL).href)).loadPyodide;
+    const pyodideOptions = /** @type {any} */ (options.pyodideOptions ?? {});
     pyodide = await loadPyodide({
       indexURL: toRuntimeLocation(indexURL),
       stdLibURL: toRuntimeLocation(locate(manifest.stdlib)),
       lockFileContents: { info: manifest.lockInfo, packages: {} },
-      ...options.pyodideOptions,
+      ...pyodideOptions,
+      // As in the traced run: asyncio waits unless the bundle was packed with --eager-asyncio.
+      fsInit: startupFsInit(manifest.lazyAsyncio === true, pyodideOptions.fsInit),
     });
   }
   lap("runtime");

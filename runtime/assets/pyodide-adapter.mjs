@@ -89,6 +89,18 @@ export function onFatalError(pyodide, callback) {
   };
 }
 
+/**
+ * Calls fn with stack switching where the runtime has it (JSPI: Chromium), so that the
+ * Python it runs can suspend (run_sync, time.sleep) as a task in the event loop can; a
+ * plain call elsewhere (Node 20).
+ * @param {any} pyodide
+ * @param {any} fn a PyProxy of a callable
+ * @returns {Promise<any>}
+ */
+export async function callMaybePromising(pyodide, fn) {
+  return pyodide._module.jspiSupported ? await fn.callPromising() : fn();
+}
+
 const ENOENT = 44;
 
 /**

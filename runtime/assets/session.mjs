@@ -3,10 +3,12 @@
 // and in the Node worker; the host only supplies loadPyodide and the URLs to read.
 import { assertSupported, loadedDynlibs, watchFileOpens } from "./pyodide-adapter.mjs";
 import { captureOutput, installArchive, readResource, runApp } from "./loader.mjs";
+import { startupFsInit } from "./loader/startup.mjs";
 
 /**
  * @typedef {{ indexURL: string, lockInfo: object, archives: string[], main: string,
- *   scenarios?: string[], pageScenarios?: string[], tracerSource: string, monitorSource: string }} TraceRequest
+ *   scenarios?: string[], pageScenarios?: string[], tracerSource: string, monitorSource: string,
+ *   lazyAsyncio?: boolean }} TraceRequest
  * @typedef {{
  *   runPageScenario?: (path: string, pyodide: any) => Promise<import("./loader.mjs").RunOutcome>,
  *   install?: (requirements: string[], via: string) => Promise<string[]>,
@@ -78,14 +80,15 @@ export async function openTrace(loadPyodide, request, hooks = {}) {
     lockFileContents: { info: request.lockInfo, packages: {} },
     // Before the interpreter starts: site runs this .pth line, so monitor.py records
     // Pyodide's own start-up code too.
-    fsInit: async (/** @type {any} */ FS, /** @type {{ sitePackages: string }} */ info) => {
+    // asyncio waits as it will in the bundle (startup.mjs).
+    fsInit: startupFsInit(request.lazyAsyncio === true, (/** @type {any} */ FS, /** @type {{ sitePackages: string }} */ info) => {
       FS.mkdirTree(MONITOR_DIR);
       FS.writeFile(`${MONITOR_DIR}/monitor.py`, request.monitorSource);
       FS.writeFile(
         `${info.sitePackages}/pyodide-packer-trace.pth`,
         `import sys; exec(compile(open("${MONITOR_DIR}/monitor.py").read(), "<pyodide-packer monitor>", "exec"), {})\n`,
       );
-    },
+    }),
   });
   assertSupported(pyodide);
   lap("boot");

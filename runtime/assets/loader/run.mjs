@@ -1,22 +1,26 @@
 // @ts-check
 // Running the app's main file as Python's own command line would.
-import { onFatalError } from "../pyodide-adapter.mjs";
+import { callMaybePromising, onFatalError } from "../pyodide-adapter.mjs";
 
 /**
  * @typedef {{ ok: boolean, exitCode: number, errorType?: string, error?: string }} RunOutcome
  */
 
-// SystemExit raised inside runPythonAsync escapes through Pyodide's event loop as an
-// uncaught error, so the app runs through this fixed coroutine, which turns it into a
-// status. The app's source is an argument, never part of this code; it arrives as bytes
-// and is decoded as Python would (coding cookie, else UTF-8, which must be valid).
+// The app runs through this fixed code; its source is an argument, never part of it. It
+// arrives as bytes and is decoded as Python would (coding cookie, else UTF-8, which must
+// be valid). A main file with top-level await, or one that imports asyncio, runs as a
+// coroutine in Pyodide's event loop (SystemExit would escape that loop as an uncaught
+// error, so it becomes a status here); any other runs as `python app.py` runs it, with
+// no event loop running, so that asyncio waits until something uses it (startup.mjs).
 const RUNNER = `
 import ast
 import io
 import sys
 import tokenize
 
-import pyodide.code
+from pyodide.code import CodeRunner
+
+CO_COROUTINE = 0x80
 
 
 def decode(data, filename):
@@ -29,18 +33,38 @@ def decode(data, filename):
         raise
 
 
-async def run(data, filename, namespace):
+def prepare(data, filename, namespace):
+    global app, scope
     source = decode(data.to_bytes(), filename)
+    app = CodeRunner(source, filename=filename, flags=ast.PyCF_ALLOW_TOP_LEVEL_AWAIT).compile()
+    scope = namespace
     # As \`python app.py\` sets them: the main file's path in __main__ and in sys.argv[0].
     namespace["__file__"] = filename
     namespace["__cached__"] = None
     if not sys.argv or not sys.argv[0]:
         sys.argv[:1] = [filename]
+    code = app.code
+    return code is not None and bool(code.co_flags & CO_COROUTINE or "asyncio" in code.co_names)
+
+
+def status(exit):
+    code = exit.code
+    return 0 if code is None else code if isinstance(code, int) else 1
+
+
+def run():
     try:
-        await pyodide.code.eval_code_async(source, namespace, filename=filename)
+        app.run(scope)
     except SystemExit as exit:
-        code = exit.code
-        return 0 if code is None else code if isinstance(code, int) else 1
+        return status(exit)
+    return 0
+
+
+async def run_async():
+    try:
+        await app.run_async(scope)
+    except SystemExit as exit:
+        return status(exit)
     return 0
 `;
 
@@ -58,7 +82,11 @@ export async function runApp(pyodide, main) {
   const fatal = new Promise((_, reject) => onFatalError(pyodide, (error) => reject(Object.assign(new Error(`Pyodide fatal error: ${describe(error)}`), { name: "PyodideFatalError" }))));
   try {
     pyodide.runPython(RUNNER, { globals: scope, filename: "<pyodide-packer runner>" });
-    const exitCode = Number(await Promise.race([scope.get("run")(source, main, pyodide.globals), fatal]));
+    const inEventLoop = scope.get("prepare")(source, main, pyodide.globals);
+    // Where the runtime can suspend WebAssembly (JSPI), the plain run can too, as a task
+    // in the event loop could: time.sleep and run_sync yield to the page.
+    const run = inEventLoop ? scope.get("run_async")() : callMaybePromising(pyodide, scope.get("run"));
+    const exitCode = Number(await Promise.race([run, fatal]));
     if (exitCode === 0) return { ok: true, exitCode };
     return { ok: false, exitCode, errorType: "SystemExit", error: `SystemExit: ${exitCode}` };
   } catch (e) {

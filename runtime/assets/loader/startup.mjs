@@ -1,0 +1,123 @@
+// @ts-check
+// What runs in Python's own start-up, before Pyodide imports anything: asyncio and
+// Pyodide's event loop made to wait until something uses them. The trace and every
+// bundle boot through this, so both import the same modules.
+
+// Pyodide's start-up imports asyncio (its core keeps the module) and starts its event
+// loop (pyodide.webloop): some 40 modules that an app which never awaits does not need.
+// Here both are modules whose body runs on the first read of an attribute they lack, the
+// import of an asyncio submodule, or a time.sleep that could suspend; then the event loop
+// starts as Pyodide's start-up would have started it.
+const LAZY_ASYNCIO = `
+import sys
+import time
+from importlib.machinery import ModuleSpec, PathFinder
+from importlib.util import module_from_spec
+
+LAZY = ("asyncio", "pyodide.webloop")
+# name: (module, its real spec) for a lazy module whose body has not run
+waiting = {}
+state = {"loop": False, "active": False}
+sleep = time.sleep
+
+
+def start_loop_later():
+    state["loop"] = True
+
+
+def activate():
+    if state["active"] or not waiting:
+        return
+    state["active"] = True
+    # webloop keeps the time.sleep it finds to fall back on
+    time.sleep = sleep
+    for name in LAZY:
+        module, spec = waiting.pop(name, (None, None))
+        if module is not None:
+            del module.__getattr__
+            spec.loader.exec_module(module)
+    if state["loop"]:
+        sys.modules["pyodide.webloop"]._initialize_event_loop()
+
+
+class Adopt:
+    # The loader of a spec for a module that exists already: the import system takes it
+    # as it is, and the module keeps its own spec.
+    def __init__(self, module, spec):
+        self.module, self.spec = module, spec
+
+    def create_module(self, spec):
+        return self.module
+
+    def exec_module(self, module):
+        module.__spec__ = self.spec
+
+
+def adopt(name, module, spec):
+    return ModuleSpec(name, Adopt(module, spec), origin=spec.origin, is_package=spec.submodule_search_locations is not None)
+
+
+def waiting_module(name, path):
+    spec = PathFinder.find_spec(name, path)
+    if spec is None:
+        return None
+    module = module_from_spec(spec)
+
+    def __getattr__(attr):
+        # the import system asks every module it imports whether it is a package
+        if attr == "__path__":
+            raise AttributeError(attr)
+        activate()
+        return getattr(module, attr)
+
+    module.__getattr__ = __getattr__
+    if name == "pyodide.webloop":
+        module._initialize_event_loop = start_loop_later
+    waiting[name] = (module, spec)
+    return adopt(name, module, spec)
+
+
+class LazyAsyncio:
+    @staticmethod
+    def find_spec(name, path=None, target=None):
+        if name in LAZY and name not in waiting and name not in sys.modules:
+            return waiting_module(name, path)
+        if name.startswith("asyncio.") and "asyncio" in waiting and not state["active"]:
+            activate()
+            module = sys.modules.get(name)
+            if module is not None:
+                # asyncio's body imported it, and the import system takes the spec of a
+                # module found in sys.modules by then
+                module.__spec__ = adopt(name, module, module.__spec__)
+                return module.__spec__
+        return None
+
+
+def sleep_or_suspend(seconds):
+    from pyodide.ffi import can_run_sync
+
+    if can_run_sync():
+        activate()
+    return (sleep if time.sleep is sleep_or_suspend else time.sleep)(seconds)
+
+
+sys.meta_path.insert(0, LazyAsyncio)
+time.sleep = sleep_or_suspend
+`;
+
+/**
+ * loadPyodide's fsInit for a run with asyncio made to wait (lazy) or as Pyodide starts
+ * it; then fsInit, the caller's own.
+ * @param {boolean} lazy
+ * @param {((FS: any, info: { sitePackages: string }) => Promise<void> | void) | undefined} [fsInit]
+ */
+export function startupFsInit(lazy, fsInit) {
+  return async (/** @type {any} */ FS, /** @type {{ sitePackages: string }} */ info) => {
+    if (lazy) {
+      // site runs a .pth line that starts with "import" before Pyodide's start-up; a JSON
+      // string is a Python string literal too.
+      FS.writeFile(`${info.sitePackages}/pyodide-packer-lazy-asyncio.pth`, `import sys; exec(compile(${JSON.stringify(LAZY_ASYNCIO)}, "<pyodide-packer start-up>", "exec"), {})\n`);
+    }
+    await fsInit?.(FS, info);
+  };
+}
