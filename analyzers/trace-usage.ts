@@ -18,6 +18,11 @@ export interface Usage {
    * folder the app listed, so that the listing names them as stock does.
    */
   dirs: string[];
+  /**
+   * Stdlib zip entry names of what starting asyncio imported where it waited through the
+   * run (TraceResult.asyncioStart): shipped apart, read when the app starts asyncio.
+   */
+  asyncioStart: Set<string>;
 }
 
 /**
@@ -35,6 +40,7 @@ export function traceUsage(trace: TraceResult, inputs: StagedInputs): Usage {
     dynlibs: [],
     unowned: [],
     dirs: [],
+    asyncioStart: new Set(),
   };
   const scenarios = new Set(inputs.scenarios);
   const use = (path: string): boolean => {
@@ -51,16 +57,25 @@ export function traceUsage(trace: TraceResult, inputs: StagedInputs): Usage {
   for (const path of listing.files) use(path);
   usage.dirs = listing.dirs;
   const zipPrefix = inputs.stdlibMount + "/";
-  for (const [name, file, origin] of trace.modules) {
+  const stdlibEntry = (file: string | null, origin: string | null): string | undefined => {
     // Frozen code never reads its file; importlib points __file__ of its frozen
     // _bootstrap modules at the zip all the same.
+    if (!file || origin === "frozen" || !file.startsWith(zipPrefix)) return undefined;
+    const entry = file.slice(zipPrefix.length);
+    return inputs.stdlib.has(entry) ? entry : undefined;
+  };
+  for (const [name, file, origin] of trace.modules) {
     if (!file || origin === "frozen") continue;
-    if (file.startsWith(zipPrefix)) {
-      const entry = file.slice(zipPrefix.length);
-      if (inputs.stdlib.has(entry)) usage.stdlib.add(entry);
-    } else if (!use(file) && !isFrozenStdlibPath(file, inputs.stdlibMount)) {
+    const entry = stdlibEntry(file, origin);
+    if (entry) usage.stdlib.add(entry);
+    else if (file.startsWith(zipPrefix)) continue;
+    else if (!use(file) && !isFrozenStdlibPath(file, inputs.stdlibMount)) {
       usage.unowned.push(name);
     }
+  }
+  for (const [, file, origin] of trace.asyncioStart ?? []) {
+    const entry = stdlibEntry(file, origin);
+    if (entry) usage.asyncioStart.add(entry);
   }
   for (const lib of trace.dynlibs) {
     const key = owner.get(lib.path);

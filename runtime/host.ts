@@ -78,6 +78,11 @@ export interface TraceResult extends AppRun {
   earlyModules: string[];
   /** Directories the app listed (os.listdir, os.scandir and what uses them), real paths. */
   listed: string[];
+  /**
+   * Where asyncio waited through the whole run: the modules starting it afterwards
+   * imported, as in modules (empty otherwise, or with --eager-asyncio).
+   */
+  asyncioStart?: [string, string | null, string | null][];
   /** Milliseconds spent in boot, install and run inside the host. */
   phases: Record<string, number>;
   /** What the page fetched besides pack's own files, in request order. */

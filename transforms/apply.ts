@@ -96,9 +96,13 @@ function topLevel(relative: string): string {
 
 function slotsOf(plan: BundlePlan, stdlibMount: string) {
   const stdlib = new Map(plan.stdlib.kept);
+  // What starting asyncio imports, written apart, is stdlib like the rest.
+  const asyncioStart = new Map(plan.stdlib.asyncioStart ?? []);
   const packages = plan.packages.map((p) => ({ ...p, kept: new Map(p.kept) }));
   const slots: Slot[] = [
-    ...[...stdlib].map(([key, data]) => ({ input: "stdlib", unit: `stdlib:${topLevel(key)}`, key, path: `${stdlibMount}/${key}`, data, map: stdlib })),
+    ...[stdlib, asyncioStart].flatMap((map) =>
+      [...map].map(([key, data]) => ({ input: "stdlib", unit: `stdlib:${topLevel(key)}`, key, path: `${stdlibMount}/${key}`, data, map })),
+    ),
     ...packages.flatMap((p) =>
       [...p.kept].map(([key, data]) => ({
         input: p.pkg.name,
@@ -110,7 +114,7 @@ function slotsOf(plan: BundlePlan, stdlibMount: string) {
       })),
     ),
   ];
-  return { stdlib, packages, slots };
+  return { stdlib, asyncioStart, packages, slots };
 }
 
 /** Bump when minify's output changes for the same input. */
@@ -157,7 +161,7 @@ export async function applyTransforms(
   cacheDir?: string,
   coverage?: CodeCoverage,
 ): Promise<TransformResult> {
-  const { stdlib, packages, slots } = slotsOf(plan, stdlibMount);
+  const { stdlib, asyncioStart, packages, slots } = slotsOf(plan, stdlibMount);
   const app = new Map(plan.app);
   const appSlots: Slot[] = [...app].map(([key, data]) => ({ input: "app", unit: "app", key, path: key, data, map: app }));
   const savings: TransformResult["savings"] = {};
@@ -266,7 +270,7 @@ export async function applyTransforms(
   const { bodies, stubbed } = options.lazyBodies && coverage ? await shakeFunctions([...shipped.values()], dist, lines, options, coverage, cacheDir, warnings, save) : { bodies: new Map(), stubbed: {} };
 
   return {
-    plan: { ...plan, stdlib: { ...plan.stdlib, kept: stdlib }, packages, app, bodies },
+    plan: { ...plan, stdlib: { ...plan.stdlib, kept: stdlib, asyncioStart }, packages, app, bodies },
     savings,
     stubbed,
     warnings: warnings.sort((a, b) => a.path.localeCompare(b.path)),

@@ -12,7 +12,15 @@ export interface PackagePlan {
 
 /** What the bundle will hold. */
 export interface BundlePlan {
-  stdlib: { files: Map<string, Uint8Array>; kept: Map<string, Uint8Array> };
+  stdlib: {
+    files: Map<string, Uint8Array>;
+    kept: Map<string, Uint8Array>;
+    /**
+     * What starting asyncio imports where the run never started it (Usage.asyncioStart),
+     * none of it kept: written apart, for the loader to put back when asyncio starts.
+     */
+    asyncioStart?: Map<string, Uint8Array>;
+  };
   packages: PackagePlan[];
   app: Map<string, Uint8Array>;
   main: string;
@@ -38,7 +46,11 @@ function pick(files: ReadonlyMap<string, Uint8Array>, keep: ReadonlySet<string>)
 /** Keeps what the trace used from each input; unused .so files go with the rest. */
 export function planBundle(inputs: StagedInputs, usage: Usage): BundlePlan {
   return {
-    stdlib: { files: inputs.stdlib, kept: pick(inputs.stdlib, usage.stdlib) },
+    stdlib: {
+      files: inputs.stdlib,
+      kept: pick(inputs.stdlib, usage.stdlib),
+      asyncioStart: pick(inputs.stdlib, new Set([...usage.asyncioStart].filter((entry) => !usage.stdlib.has(entry)))),
+    },
     packages: inputs.packages.map(({ pkg, files }) => ({
       pkg,
       files,

@@ -29,8 +29,11 @@ export interface Manifest {
   fallback?: FallbackManifest;
   /** Input name → its deferred function bodies (loader/bodies.mjs), when any. */
   bodies?: BodiesManifest;
-  /** asyncio and Pyodide's event loop wait until the app uses them (loader/startup.mjs). */
-  lazyAsyncio?: boolean;
+  /**
+   * asyncio and Pyodide's event loop wait until the app uses them (loader/startup.mjs);
+   * archive: the stdlib modules starting them imports that the bundle does not hold.
+   */
+  lazyAsyncio?: { archive?: string };
 }
 
 /** The files a page downloads besides the runtime, by name in the output folder. */
@@ -47,6 +50,9 @@ function bodyRoots(filenames: Iterable<string>): string[] {
   return [...new Set([...filenames].map(bodyRoot))].sort();
 }
 
+/** Where the modules that starting asyncio imports go (Manifest.lazyAsyncio). */
+export const ASYNCIO_START = "startup/asyncio.zip";
+
 /** Where an input's deferred function bodies go in the output folder. */
 export function bodiesFile(input: string): string {
   return `bodies/${input}.zip`;
@@ -61,6 +67,7 @@ export function writeBundle(plan: BundlePlan, dist: PyodideDist, dir: string, { 
   for (const p of plan.packages) for (const [path, data] of p.kept) kept.set(path, data);
   // A folder entry ("…/name/") makes the folder, files or not.
   for (const dir of plan.dirs ?? []) kept.set(`${dir}/`, new Uint8Array());
+  const asyncioStart = plan.stdlib.asyncioStart ?? new Map<string, Uint8Array>();
   const bodies = [...plan.bodies].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
   const manifest: Manifest = {
     format: MANIFEST_FORMAT,
@@ -73,7 +80,7 @@ export function writeBundle(plan: BundlePlan, dist: PyodideDist, dir: string, { 
     packages: plan.packages.filter((p) => p.kept.size > 0).map((p) => ({ name: p.pkg.name, version: p.pkg.version })),
     dynlibs: plan.dynlibs,
     ...(fallback ? { fallback } : {}),
-    ...(lazyAsyncio ? { lazyAsyncio } : {}),
+    ...(lazyAsyncio ? { lazyAsyncio: asyncioStart.size > 0 ? { archive: ASYNCIO_START } : {} } : {}),
     ...(bodies.length > 0 ? { bodies: Object.fromEntries(bodies.map(([input, entries]) => [input, { archive: bodiesFile(input), roots: bodyRoots(entries.keys()) }])) } : {}),
   };
   const files = new Map<string, Uint8Array>([
@@ -81,6 +88,7 @@ export function writeBundle(plan: BundlePlan, dist: PyodideDist, dir: string, { 
     ["bundle.zip", writeStoredZip(stripSlash(kept))],
     ["manifest.json", new TextEncoder().encode(JSON.stringify(manifest, null, 2) + "\n")],
     ...bodies.map(([input, entries]): [string, Uint8Array] => [bodiesFile(input), writeStoredZip(stripSlash(entries))]),
+    ...(lazyAsyncio && asyncioStart.size > 0 ? [[ASYNCIO_START, writeStoredZip(asyncioStart)] as [string, Uint8Array]] : []),
     ["loader.mjs", loaderBundle()],
     ...SHIPPED_ASSETS.map((name): [string, Uint8Array] => [name, new Uint8Array(readFileSync(assetPath(name)))]),
   ]);

@@ -1,19 +1,23 @@
 // asyncio and Pyodide's event loop wait until the app uses them (runtime/assets/loader/
 // startup.mjs), on both runtimes: an app that never does ships without the ~40 modules
 // they would have loaded; one that does gets them started as Pyodide's start-up would
-// have started them; a main file with top-level await runs in the event loop.
-import { readFileSync } from "node:fs";
+// have started them; a main file with top-level await runs in the event loop; and one
+// that starts asyncio only later (a click) reads what that needs from startup/asyncio.zip.
+import { readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { packCli } from "../../fixtures/e2e-helpers.ts";
 import { APPS } from "../../fixtures/paths.ts";
+import { ChromiumHost } from "../../runtime/chromium-host.ts";
 import { readZip } from "../output/zip.ts";
 
 const app = (name: string) => join(APPS, "lazy-asyncio", name);
 
-function stdlibEntries(out: string): string[] {
-  return [...readZip(new Uint8Array(readFileSync(join(out, "python_stdlib.zip"))), "python_stdlib.zip").keys()];
+function stdlibEntries(out: string, zip = "python_stdlib.zip"): string[] {
+  return [...readZip(new Uint8Array(readFileSync(join(out, zip))), zip).keys()];
 }
+
+const STARTED = "before: False\npolicy: WebLoopPolicy\nsame module: True asyncio.events\nloop: WebLoop\ncoroutine function: True\n";
 
 describe.each([
   ["0.29.3", "chromium"],
@@ -35,6 +39,12 @@ describe.each([
       expect(lazyZip).not.toContain(name);
     }
     expect(lazy.report().total.brotli.out).toBeLessThan(eager.report().total.brotli.out - 30_000);
+    // What starting asyncio would import waits apart, out of the total.
+    expect(stdlibEntries(lazy.out, "startup/asyncio.zip")).toEqual(expect.arrayContaining(["asyncio/base_events.pyc", "selectors.pyc"]));
+    expect(lazy.report().lazyAsyncio).toMatchObject({ modules: expect.any(Number), brotli: expect.any(Number) });
+    expect(lazy.report().lazyAsyncio!.modules).toBeGreaterThan(30);
+    expect(lazy.stdout).toMatch(/^lazy asyncio: the run never started asyncio; \d+ modules starting it imports, [\d.]+ kB brotli, wait in startup\/asyncio\.zip/m);
+    expect(eager.report().lazyAsyncio).toBeUndefined();
   });
 
   it("a module that uses asyncio, a submodule first, starts it and the event loop as start-up would", async () => {
@@ -42,7 +52,7 @@ describe.each([
     expect(r.errors).toEqual([]);
     expect(r.report().validation).toMatchObject({
       ok: true,
-      stdout: "before: False\npolicy: WebLoopPolicy\nsame module: True asyncio.events\nloop: WebLoop\ncoroutine function: True\n",
+      stdout: STARTED,
     });
   });
 
@@ -50,5 +60,41 @@ describe.each([
     const r = await pack("awaits.py");
     expect(r.errors).toEqual([]);
     expect(r.report().validation).toMatchObject({ ok: true, stdout: "running loop: WebLoop\n" });
+  });
+});
+
+describe("asyncio started after the traced run", () => {
+  const host = new ChromiumHost();
+  afterAll(() => host.close());
+
+  it("on a page, reads startup/asyncio.zip as it starts: no fallback", async () => {
+    const r = await packCli([app("later.py")]);
+    expect(r.errors).toEqual([]);
+    expect(r.report().validation).toMatchObject({ ok: true, stdout: "asyncio waits\n" });
+    const run = await host.runBundle(r.out, 120_000, { search: "?later" });
+    expect(run.outcome).toEqual({ ok: true, exitCode: 0 });
+    expect(run.stdout).toBe(STARTED.replace("before: False\n", ""));
+    expect(run.fallbacks).toEqual([]);
+  });
+
+  it("in Node, prefetched, needs nothing more when it starts", async () => {
+    const r = await packCli([app("later.py"), "--runner", "node", "--pyodide", "314"]);
+    expect(r.errors).toEqual([]);
+    const { loadBundle } = (await import(join(r.out, "loader.mjs"))) as typeof import("../../runtime/assets/loader.mjs");
+    const { runApp } = await import("../../runtime/assets/loader/run.mjs");
+    const { pyodide, manifest, fallbacks, prefetchBodies } = await loadBundle({ baseURL: `file://${r.out}/` });
+    await prefetchBodies();
+    // Gone from the deploy folder: a start that needed a read now would fail.
+    rmSync(join(r.out, "startup"), { recursive: true });
+    let stdout = "";
+    pyodide.setStdout({ batched: (line: string) => (stdout += line + "\n") });
+    process.env.LAZY_ASYNCIO_BRANCH = "later";
+    try {
+      expect(await runApp(pyodide, manifest.main)).toEqual({ ok: true, exitCode: 0 });
+    } finally {
+      delete process.env.LAZY_ASYNCIO_BRANCH;
+    }
+    expect(stdout).toBe(STARTED.replace("before: False\n", ""));
+    expect(fallbacks).toEqual([]);
   });
 });

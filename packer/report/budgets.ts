@@ -42,7 +42,7 @@ export function checkBudgets(report: PackReport, budgets: Budgets): BudgetViolat
     if (limit !== undefined && actual > limit) violations.push({ code: "BUDGET_EXCEEDED", path, args: { limit, actual } });
   };
   check("total", report.total.brotli.out, budgets.total);
-  check("total with deferred bodies", report.total.brotli.out + (report.total.deferred?.brotli ?? 0), budgets.all);
+  check("total with deferred bodies", report.total.brotli.out + (report.total.deferred?.brotli ?? 0) + (report.lazyAsyncio?.brotli ?? 0), budgets.all);
   check("stdlib", report.stdlib.brotli.out, budgets.stdlib);
   for (const [name, limit] of Object.entries(budgets.packages ?? {})) {
     const row = report.packages.find((p) => p.name.toLowerCase() === name.toLowerCase());

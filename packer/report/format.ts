@@ -77,6 +77,16 @@ export function formatDeferred(report: PackReport): string | undefined {
   );
 }
 
+/** Lazy asyncio: the modules that wait apart until the app starts asyncio. */
+export function formatLazyAsyncio(report: PackReport): string | undefined {
+  const a = report.lazyAsyncio;
+  if (!a) return undefined;
+  return (
+    `lazy asyncio: the run never started asyncio; ${a.modules} modules starting it imports, ${kB(a.brotli)} kB brotli, ` +
+    `wait in startup/asyncio.zip, read when the app starts it or prefetched after the first result, and are not in the table above (--eager-asyncio loads them at start-up)`
+  );
+}
+
 /** What the static witness and the transforms found, a few lines under the table. */
 export function formatFindings(report: PackReport): string {
   const lines: string[] = [];
@@ -118,6 +128,8 @@ export function formatFindings(report: PackReport): string {
   }
   const deferred = formatDeferred(report);
   if (deferred) lines.push(deferred);
+  const lazyAsyncio = formatLazyAsyncio(report);
+  if (lazyAsyncio) lines.push(lazyAsyncio);
   const bundleOnly = report.transforms.bundleOnly?.length ?? 0;
   if (bundleOnly > 0) {
     lines.push(`lazy bodies: ${bundleOnly} functions ran in the bundle but not in the trace (a transform changed their path); shipped whole`);

@@ -5,7 +5,7 @@ import type { PyodideDist } from "../../runtime/pyodide-dist.ts";
 import type { StaticFindings } from "../../analyzers/static-usage.ts";
 import type { TransformOptions, TransformResult } from "../../transforms/apply.ts";
 import { isDynlib, type BundlePlan } from "../../transforms/select.ts";
-import { bodiesFile, type WrittenBundle } from "../output/bundle.ts";
+import { ASYNCIO_START, bodiesFile, type WrittenBundle } from "../output/bundle.ts";
 import type { PageAssets } from "../pipeline/assets.ts";
 import type { FallbackCost } from "../pipeline/fallback.ts";
 import { stripSlash } from "../pipeline/stage.ts";
@@ -92,6 +92,12 @@ export interface PackReport {
    * what of it the run did not use and so does not ship (files, raw bytes as staged).
    */
   appFolder: { staged: { files: number; bytes: number }; unused: { files: number; bytes: number } };
+  /**
+   * Where asyncio waits until the app uses it (the default) and the run never used it:
+   * the stdlib modules starting it imports, shipped apart (startup/asyncio.zip), read
+   * when asyncio starts or prefetched after the first result. Not in the total.
+   */
+  lazyAsyncio?: { modules: number; bytes: number; gzip: number; brotli: number };
   validation: Validation;
 }
 
@@ -142,9 +148,11 @@ export async function buildReport(
   const read = (path: string) => new Uint8Array(readFileSync(path));
   const none: Sizes = { raw: 0, gzip: 0, brotli: 0 };
   const deferredFiles = new Set([...plan.bodies.keys()].map(bodiesFile));
+  const asyncioStart = written.files.get(ASYNCIO_START);
+  if (asyncioStart) deferredFiles.add(ASYNCIO_START);
   const upFront = [...written.files].filter(([name]) => !deferredFiles.has(name)).map(([, data]) => data);
   // Started together so that the compressions share both cores.
-  const [stdlibIn, stdlibOut, befores, afters, shipped, runtimeSizes, assetSizes] = await Promise.all([
+  const [stdlibIn, stdlibOut, befores, afters, shipped, runtimeSizes, assetSizes, asyncioSizes] = await Promise.all([
     meter.measure(read(dist.stdlibZip)),
     meter.measure(written.files.get("python_stdlib.zip")!),
     Promise.all(plan.packages.map((p) => meter.measure(read(p.pkg.path)))),
@@ -152,6 +160,7 @@ export async function buildReport(
     Promise.all(upFront.map((data) => meter.measure(data))),
     Promise.all(dist.runtimeFiles.map((f) => meter.measure(read(join(dist.dir, f))))),
     Promise.all([...context.assets.files.values()].map((data) => meter.measure(data))),
+    asyncioStart ? meter.measure(asyncioStart) : undefined,
   ]);
   const assetNames = [...context.assets.files.keys()];
   const assets: PackReport["assets"] = {
@@ -217,6 +226,9 @@ export async function buildReport(
     assets,
     installs: context.installs,
     appFolder: context.appFolder,
+    ...(asyncioSizes
+      ? { lazyAsyncio: { modules: plan.stdlib.asyncioStart?.size ?? 0, bytes: asyncioSizes.raw, gzip: asyncioSizes.gzip, brotli: asyncioSizes.brotli } }
+      : {}),
     validation: context.validation,
   };
 }

@@ -10,7 +10,7 @@ import { captureOutput } from "./loader/output.mjs";
 import { serveBundledPackages } from "./loader/packages.mjs";
 import { bundleLocator, readResource } from "./loader/resources.mjs";
 import { runApp } from "./loader/run.mjs";
-import { startupFsInit } from "./loader/startup.mjs";
+import { installAsyncioStart, startupFsInit } from "./loader/startup.mjs";
 import { installArchive } from "./loader/zip.mjs";
 
 export { bloomTest, makeBloom } from "./loader/bloom.mjs";
@@ -33,7 +33,7 @@ export { installArchive, readStoredZip, zipDirectory } from "./loader/zip.mjs";
  * @typedef {import("./loader/bodies.mjs").BodiesMode} BodiesMode
  * @typedef {{ format: number, pyodideVersion: string, lockInfo: object, stdlib: string,
  *   bundle: string, main: string, runtime: string, dynlibs: Dynlib[], packages?: { name: string, version: string }[],
- *   fallback?: FallbackManifest, bodies?: BodiesManifest, lazyAsyncio?: boolean }} Manifest
+ *   fallback?: FallbackManifest, bodies?: BodiesManifest, lazyAsyncio?: { archive?: string } }} Manifest
  * @typedef {{ runtime: number, bundle: number, dynlibs: number }} LoadTimings
  */
 
@@ -84,7 +84,7 @@ export async function loadBundle(options = {}) {
       lockFileContents: { info: manifest.lockInfo, packages: {} },
       ...pyodideOptions,
       // As in the traced run: asyncio waits unless the bundle was packed with --eager-asyncio.
-      fsInit: startupFsInit(manifest.lazyAsyncio === true, pyodideOptions.fsInit),
+      fsInit: startupFsInit(manifest.lazyAsyncio !== undefined, pyodideOptions.fsInit),
     });
   }
   lap("runtime");
@@ -96,7 +96,12 @@ export async function loadBundle(options = {}) {
   const fs = base.protocol === "file:" ? await import("node:fs") : undefined;
   /** @type {BodiesUse} */
   const bodies = { loaded: [], functions: 0, refused: [], called: [] };
-  const prefetchBodies = manifest.bodies ? installBodies(pyodide, manifest.bodies, locate, { mode: options.bodies ?? true, fs, use: bodies }) : async () => {};
+  const prefetchFunctions = manifest.bodies ? installBodies(pyodide, manifest.bodies, locate, { mode: options.bodies ?? true, fs, use: bodies }) : async () => {};
+  const asyncioStart = manifest.lazyAsyncio?.archive;
+  const prefetchAsyncio = asyncioStart ? installAsyncioStart(pyodide, locate(asyncioStart), { enabled: options.bodies !== false, fs }) : async () => {};
+  const prefetchBodies = async () => {
+    await Promise.all([prefetchFunctions(), prefetchAsyncio()]);
+  };
   /** @type {FallbackUse[]} */
   const fallbacks = [];
   if (manifest.fallback) {

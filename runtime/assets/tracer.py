@@ -28,6 +28,18 @@ def imported_modules():
     return rows
 
 
+def start_asyncio():
+    """Where asyncio waited through the whole run (loader/startup.mjs): starts it, as a page
+    would on a later click, and gives what that imported, as imported_modules() does. The
+    bundle ships those apart, for the loader to put back when asyncio starts."""
+    lazy = getattr(sys, "_pyodide_packer_lazy_asyncio", None)
+    if lazy is None or not lazy.is_waiting():
+        return []
+    before = set(sys.modules)
+    lazy.activate()
+    return [row for row in imported_modules() if row[0] not in before]
+
+
 def code_that_ran():
     """(filename, qualname, first line) of every code object that started, sorted, and
     the modules imported before monitor.py could record (empty without it)."""

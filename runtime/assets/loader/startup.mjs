@@ -1,7 +1,10 @@
 // @ts-check
 // What runs in Python's own start-up, before Pyodide imports anything: asyncio and
 // Pyodide's event loop made to wait until something uses them. The trace and every
-// bundle boot through this, so both import the same modules.
+// bundle boot through this, so both import the same modules. A bundle ships what
+// starting them imports apart, and puts it back first when they start.
+import { readResource, readResourceSync } from "./resources.mjs";
+import { joinZips } from "./zip.mjs";
 
 // Pyodide's start-up imports asyncio (its core keeps the module) and starts its event
 // loop (pyodide.webloop): some 40 modules that an app which never awaits does not need.
@@ -19,6 +22,8 @@ LAZY = ("asyncio", "pyodide.webloop")
 waiting = {}
 state = {"loop": False, "active": False}
 sleep = time.sleep
+# called first when asyncio starts: the loader's, which puts back the modules it imports
+before = []
 
 
 def start_loop_later():
@@ -28,6 +33,8 @@ def start_loop_later():
 def activate():
     if state["active"] or not waiting:
         return
+    for hook in before:
+        hook()
     state["active"] = True
     # webloop keeps the time.sleep it finds to fall back on
     time.sleep = sleep
@@ -78,6 +85,10 @@ def waiting_module(name, path):
 
 
 class LazyAsyncio:
+    before = before
+    activate = staticmethod(activate)
+    is_waiting = staticmethod(lambda: bool(waiting) and not state["active"])
+
     @staticmethod
     def find_spec(name, path=None, target=None):
         if name in LAZY and name not in waiting and name not in sys.modules:
@@ -102,6 +113,7 @@ def sleep_or_suspend(seconds):
 
 
 sys.meta_path.insert(0, LazyAsyncio)
+sys._pyodide_packer_lazy_asyncio = LazyAsyncio
 time.sleep = sleep_or_suspend
 `;
 
@@ -119,5 +131,57 @@ export function startupFsInit(lazy, fsInit) {
       FS.writeFile(`${info.sitePackages}/pyodide-packer-lazy-asyncio.pth`, `import sys; exec(compile(${JSON.stringify(LAZY_ASYNCIO)}, "<pyodide-packer start-up>", "exec"), {})\n`);
     }
     await fsInit?.(FS, info);
+  };
+}
+
+// The loader's hook first in asyncio's start (absent where the page booted Pyodide
+// itself, loadBundle's options.pyodide), and the stdlib zip it adds to.
+const ASYNCIO_START_HOOK = `
+import sys
+
+
+def before_asyncio(hook):
+    lazy = getattr(sys, "_pyodide_packer_lazy_asyncio", None)
+    if lazy is not None:
+        lazy.before.append(hook)
+    return next(path for path in sys.path if path.endswith(".zip"))
+
+
+def reread(mount):
+    # importlib.invalidate_caches() would import importlib.metadata
+    for importer in list(sys.path_importer_cache.values()):
+        if getattr(importer, "archive", None) == mount:
+            importer.invalidate_caches()
+`;
+
+/**
+ * Puts archive (the modules starting asyncio imports) into the stdlib when asyncio
+ * starts, read at once if no prefetch did; the returned prefetch reads it in the
+ * background. enabled false: nothing is put back (validation: what the bundle holds
+ * must do).
+ * @param {any} pyodide
+ * @param {URL} archive
+ * @param {{ enabled: boolean, fs?: typeof import("node:fs") }} options
+ * @returns {() => Promise<void>}
+ */
+export function installAsyncioStart(pyodide, archive, { enabled, fs }) {
+  if (!enabled) return async () => {};
+  let added = false;
+  const add = (/** @type {Uint8Array} */ data) => {
+    if (added) return;
+    added = true;
+    // Joined here: Python's zipfile would import a codec the bundle may not hold.
+    pyodide.FS.writeFile(mount, joinZips(pyodide.FS.readFile(mount), data));
+    reread(mount);
+  };
+  const scope = pyodide.toPy({});
+  pyodide.runPython(ASYNCIO_START_HOOK, { globals: scope, filename: "<pyodide-packer asyncio start>" });
+  const mount = scope.get("before_asyncio")(() => {
+    if (!added) add(readResourceSync(archive, fs));
+  });
+  const reread = scope.get("reread");
+  scope.destroy();
+  return async () => {
+    if (!added) add(await readResource(archive));
   };
 }

@@ -55,6 +55,44 @@ export function readStoredZip(bytes) {
   });
 }
 
+/** Where a zip's central directory is, from its end record (no comment, no zip64). */
+function directoryOf(/** @type {Uint8Array} */ bytes) {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const eocd = bytes.length - 22;
+  if (eocd < 0 || view.getUint32(eocd, true) !== 0x06054b50) throw new Error("no end of central directory where pack writes it");
+  return { count: view.getUint16(eocd + 10, true), size: view.getUint32(eocd + 12, true), offset: view.getUint32(eocd + 16, true) };
+}
+
+/**
+ * One zip holding a's entries, then b's, both zips as pack writes them: their entries'
+ * bytes as they were, b's moved past a's.
+ * @param {Uint8Array} a
+ * @param {Uint8Array} b
+ * @returns {Uint8Array}
+ */
+export function joinZips(a, b) {
+  const [da, db] = [directoryOf(a), directoryOf(b)];
+  const out = new Uint8Array(da.offset + db.offset + da.size + db.size + 22);
+  const view = new DataView(out.buffer);
+  out.set(a.subarray(0, da.offset), 0);
+  out.set(b.subarray(0, db.offset), da.offset);
+  let at = da.offset + db.offset;
+  out.set(a.subarray(da.offset, da.offset + da.size), at);
+  at += da.size;
+  out.set(b.subarray(db.offset, db.offset + db.size), at);
+  // b's central records point at its local headers, now da.offset further on.
+  for (let i = 0; i < db.count; i++) {
+    view.setUint32(at + 42, view.getUint32(at + 42, true) + da.offset, true);
+    at += 46 + view.getUint16(at + 28, true) + view.getUint16(at + 30, true) + view.getUint16(at + 32, true);
+  }
+  view.setUint32(at, 0x06054b50, true);
+  view.setUint16(at + 8, da.count + db.count, true);
+  view.setUint16(at + 10, da.count + db.count, true);
+  view.setUint32(at + 12, da.size + db.size, true);
+  view.setUint32(at + 16, da.offset + db.offset, true);
+  return out;
+}
+
 /**
  * Writes a stored zip whose entry names are absolute FS paths without the leading "/".
  * @param {any} pyodide
