@@ -3,8 +3,10 @@
 // defers, and the time to first result in headless Chromium for both bundles, loads
 // alternating, unthrottled and at 20 Mbit/s; then the latency of a first call to a
 // function whose body is deferred (fixtures/apps/lazy-bodies), with and without the
-// prefetch done.
-// Usage: npm run build && node benchmarks/lazy-bodies.mjs [--runs N] [app ...]
+// prefetch done. With --against eager-asyncio the other side is the default bundle
+// packed with --eager-asyncio instead (asyncio loaded at start-up, as stock Pyodide does),
+// and "deferred" counts startup/asyncio.zip too.
+// Usage: npm run build && node benchmarks/lazy-bodies.mjs [--runs N] [--against eager-asyncio] [app ...]
 import { copyFileSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -16,13 +18,17 @@ import { ANCHOR_APPS, APPS_314, formatSpread, kB, PYODIDE_PACK, REPO as repo, sp
 const APPS = [...ANCHOR_APPS, APPS_314.plotly, APPS_314.docutils];
 const CONDITIONS = { unthrottled: undefined, "20 Mbit/s": { download: 20e6 / 8, upload: 5e6 / 8, latency: 40 } };
 const args = process.argv.slice(2);
-const runsAt = args.indexOf("--runs");
-const runs = runsAt >= 0 ? Number(args[runsAt + 1]) : 5;
-const only = args.filter((a, i) => !a.startsWith("--") && args[i - 1] !== "--runs");
+const valueOf = (flag) => (args.includes(flag) ? args[args.indexOf(flag) + 1] : undefined);
+const runs = Number(valueOf("--runs") ?? 5);
+const against = valueOf("--against") ?? "whole";
+if (!["whole", "eager-asyncio"].includes(against)) throw new Error(`--against takes whole or eager-asyncio, not ${against}`);
+const only = args.filter((a, i) => !a.startsWith("--") && !["--runs", "--against"].includes(args[i - 1]));
 
-async function packed(spec, lazyBodies) {
+/** The other side: no lazy bodies (whole), or asyncio at start-up (eager-asyncio). */
+async function packed(spec, lazy) {
   const out = mkdtempSync(join(tmpdir(), "bench-lazy-"));
-  const { report } = await pack({ app: spec.app, cwd: repo, pyodide: spec.pyodide, findLinks: spec.findLinks, out, transforms: { lazyBodies, ...spec.transforms } });
+  const other = against === "whole" ? { transforms: { lazyBodies: lazy, ...spec.transforms } } : { transforms: spec.transforms, eagerAsyncio: !lazy };
+  const { report } = await pack({ app: spec.app, cwd: repo, pyodide: spec.pyodide, findLinks: spec.findLinks, out, ...other });
   return { out, report };
 }
 
@@ -67,7 +73,7 @@ for (const spec of APPS.filter((a) => only.length === 0 || only.includes(a.name)
       for (const side of Object.keys(sides)) (times[`${side} ${condition}`] ??= []).push(await timeToFirstResult(chromium.browser, servers[side].url, condition));
     }
   }
-  const size = (r) => ({ before: r.total.brotli.out, deferred: r.total.deferred?.brotli ?? 0, functions: r.total.deferred?.functions ?? 0 });
+  const size = (r) => ({ before: r.total.brotli.out, deferred: (r.total.deferred?.brotli ?? 0) + (r.lazyAsyncio?.brotli ?? 0), functions: r.total.deferred?.functions ?? 0 });
   rows.push({ app: spec.name, whole: size(sides.whole.report), lazy: size(sides.lazy.report), times: Object.fromEntries(Object.entries(times).map(([k, v]) => [k, spread(v)])) });
   for (const s of Object.values(servers)) await s.close();
   for (const s of Object.values(sides)) rmSync(s.out, { recursive: true, force: true });
@@ -75,18 +81,20 @@ for (const spec of APPS.filter((a) => only.length === 0 || only.includes(a.name)
 }
 
 // First-call latency: the fixture's check branch is what a click would run.
-const fixture = { app: join(repo, "fixtures", "apps", "lazy-bodies", "app.py"), pyodide: "0.29.3", findLinks: [], transforms: { pycApp: true } };
-const { out } = await packed(fixture, true);
-copyFileSync(join(repo, "benchmarks", "first-call.html"), join(out, "first-call.html"));
-const server = await startServer({ "/": out }, { precompressed: true });
 const calls = { cold: [], prefetched: [] };
-for (let i = 0; i < runs; i++) for (const mode of ["cold", "prefetched"]) calls[mode].push(await firstCall(chromium.browser, server.url, mode === "prefetched"));
-await server.close();
-rmSync(out, { recursive: true, force: true });
+if (against === "whole") {
+  const fixture = { app: join(repo, "fixtures", "apps", "lazy-bodies", "app.py"), pyodide: "0.29.3", findLinks: [], transforms: { pycApp: true } };
+  const { out } = await packed(fixture, true);
+  copyFileSync(join(repo, "benchmarks", "first-call.html"), join(out, "first-call.html"));
+  const server = await startServer({ "/": out }, { precompressed: true });
+  for (let i = 0; i < runs; i++) for (const mode of ["cold", "prefetched"]) calls[mode].push(await firstCall(chromium.browser, server.url, mode === "prefetched"));
+  await server.close();
+  rmSync(out, { recursive: true, force: true });
+}
 await chromium.close();
 
-console.log(`Brotli kB before the first result (deferred bodies), and ms to first result in Chromium, median (min–max) of ${runs}, whole → lazy.\n`);
-console.log("| app | whole kB | lazy kB (+ deferred) | functions stubbed | × pyodide-pack | unthrottled ms | 20 Mbit/s ms |");
+console.log(`Brotli kB before the first result (deferred), and ms to first result in Chromium, median (min–max) of ${runs}, ${against} → lazy.\n`);
+console.log(`| app | ${against} kB | lazy kB (+ deferred) | functions stubbed | × pyodide-pack | unthrottled ms | 20 Mbit/s ms |`);
 console.log("|---|---:|---:|---:|---:|---:|---:|");
 for (const r of rows) {
   const base = PYODIDE_PACK[r.app];
@@ -94,4 +102,4 @@ for (const r of rows) {
   const t = (c) => `${formatSpread(r.times[`whole ${c}`])} → ${formatSpread(r.times[`lazy ${c}`])}`;
   console.log(`| ${r.app} | ${kB(r.whole.before)} | ${kB(r.lazy.before)} (+ ${kB(r.lazy.deferred)}) | ${r.lazy.functions.toLocaleString("en-US")} | ${ratio} | ${t("unthrottled")} | ${t("20 Mbit/s")} |`);
 }
-console.log(`\nFirst call to a function whose body is deferred (fixtures/apps/lazy-bodies, lazydemo.fact), ms, median (min–max) of ${runs}: bodies fetched by the call ${formatSpread(spread(calls.cold))}; prefetched ${formatSpread(spread(calls.prefetched))}.`);
+if (against === "whole") console.log(`\nFirst call to a function whose body is deferred (fixtures/apps/lazy-bodies, lazydemo.fact), ms, median (min–max) of ${runs}: bodies fetched by the call ${formatSpread(spread(calls.cold))}; prefetched ${formatSpread(spread(calls.prefetched))}.`);
