@@ -2,14 +2,15 @@ import { readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { readAsset } from "../../runtime/assets.ts";
 import { SIDECAR_MIN_BYTES } from "../../runtime/assets/loader/resources.mjs";
-import { shortHash } from "./bundle.ts";
+import { ASYNCIO_START, shortHash } from "./bundle.ts";
 
 export const SERVICE_WORKER = "sw.js";
 
 /**
  * Writes sw.js into the output and registers it from index.html (runtime/assets/
  * service-worker.js says what it caches). served: the files a page downloads; later
- * ones are the deferred bodies; rest, fetched only on need. Its cache is named by the
+ * ones are what a page reads after the first result (deferred bodies, what starting
+ * asyncio imports); rest, fetched only on need. Its cache is named by the
  * hash of what it caches first and later, so that a new bundle replaces it. Returns the
  * worker's name, a file the page downloads too.
  */
@@ -19,8 +20,9 @@ export function addServiceWorker(dir: string, served: readonly string[], rest: I
   const register = `<script>navigator.serviceWorker?.register("${SERVICE_WORKER}");</script>\n`;
   const at = html.lastIndexOf("</html>");
   writeFileSync(index, at === -1 ? html + register : html.slice(0, at) + register + html.slice(at));
-  const later = served.filter((f) => f.startsWith("bodies/")).sort();
-  const first = ["", ...served.filter((f) => !f.startsWith("bodies/"))].sort();
+  const isLater = (f: string) => f.startsWith("bodies/") || f === ASYNCIO_START;
+  const later = served.filter(isLater).sort();
+  const first = ["", ...served.filter((f) => !isLater(f))].sort();
   const cached = [...first.filter(Boolean), ...later];
   const bundle = {
     cache: `pyodide-packer-${shortHash(...cached.flatMap((f) => [f, readFileSync(join(dir, f))]))}`,

@@ -1,6 +1,7 @@
 import { zipSync } from "fflate";
 import { describe, expect, it } from "vitest";
 import { readStoredZip } from "../../runtime/assets/loader.mjs";
+import { joinZips } from "../../runtime/assets/loader/zip.mjs";
 import { isSafeEntryName, readZip, writeStoredZip } from "./zip.ts";
 
 const bytes = (text: string) => new TextEncoder().encode(text);
@@ -49,3 +50,15 @@ describe("writeStoredZip", () => {
     expect(() => readStoredZip(deflated)).toThrow(/compressed/);
   });
 });
+
+describe("joinZips", () => {
+  it("holds both zips' entries, readable by the loader and by fflate (zipimport: lazy-asyncio.e2e)", () => {
+    const a = writeStoredZip(new Map([["asyncio/__init__.pyc", bytes("init")], ["json/__init__.pyc", bytes("json")]]));
+    const b = writeStoredZip(new Map([["asyncio/events.pyc", bytes("events")]]));
+    const joined = joinZips(a, b);
+    const read = (zip: Uint8Array) => readStoredZip(zip).map((e) => [e.name, new TextDecoder().decode(e.data)]);
+    expect(read(joined)).toEqual([...read(a), ...read(b)]);
+    expect(readZip(joined, "joined.zip").get("asyncio/events.pyc")).toEqual(bytes("events"));
+  });
+});
+

@@ -85,7 +85,9 @@ export async function openTrace(loadPyodide, request, hooks = {}) {
       FS.mkdirTree(MONITOR_DIR);
       FS.writeFile(`${MONITOR_DIR}/monitor.py`, request.monitorSource);
       FS.writeFile(
-        `${info.sitePackages}/pyodide-packer-trace.pth`,
+        // site runs .pth files in name order: this one first, so that the monitor sees
+        // what startup.mjs's imports run.
+        `${info.sitePackages}/pyodide-packer-0-trace.pth`,
         `import sys; exec(compile(open("${MONITOR_DIR}/monitor.py").read(), "<pyodide-packer monitor>", "exec"), {})\n`,
       );
     }),

@@ -14,6 +14,7 @@ import { joinZips } from "./zip.mjs";
 const LAZY_ASYNCIO = `
 import sys
 import time
+from functools import wraps
 from importlib.machinery import ModuleSpec, PathFinder
 from importlib.util import module_from_spec
 
@@ -75,6 +76,9 @@ def waiting_module(name, path):
         if attr == "__path__":
             raise AttributeError(attr)
         activate()
+        if name in waiting:
+            # read while asyncio itself starts: as a module still importing would answer
+            raise AttributeError(f"module {name!r} has no attribute {attr!r}")
         return getattr(module, attr)
 
     module.__getattr__ = __getattr__
@@ -91,7 +95,7 @@ class LazyAsyncio:
 
     @staticmethod
     def find_spec(name, path=None, target=None):
-        if name in LAZY and name not in waiting and name not in sys.modules:
+        if name in LAZY and not state["active"] and name not in waiting:
             return waiting_module(name, path)
         if name.startswith("asyncio.") and "asyncio" in waiting and not state["active"]:
             activate()
@@ -104,6 +108,7 @@ class LazyAsyncio:
         return None
 
 
+@wraps(sleep)
 def sleep_or_suspend(seconds):
     from pyodide.ffi import can_run_sync
 
@@ -128,7 +133,7 @@ export function startupFsInit(lazy, fsInit) {
     if (lazy) {
       // site runs a .pth line that starts with "import" before Pyodide's start-up; a JSON
       // string is a Python string literal too.
-      FS.writeFile(`${info.sitePackages}/pyodide-packer-lazy-asyncio.pth`, `import sys; exec(compile(${JSON.stringify(LAZY_ASYNCIO)}, "<pyodide-packer start-up>", "exec"), {})\n`);
+      FS.writeFile(`${info.sitePackages}/pyodide-packer-1-lazy-asyncio.pth`, `import sys; exec(compile(${JSON.stringify(LAZY_ASYNCIO)}, "<pyodide-packer start-up>", "exec"), {})\n`);
     }
     await fsInit?.(FS, info);
   };
