@@ -73,6 +73,21 @@ export function traceUsage(trace: TraceResult, inputs: StagedInputs): Usage {
       usage.unowned.push(name);
     }
   }
+  // A module found but failed inside (an ImportError the app caught) left no trace in
+  // sys.modules: its file ships, so that the bundle fails the same way on its own.
+  const inSitePackages = new Map<string, string>();
+  for (const path of owner.keys()) {
+    const at = path.indexOf("/site-packages/");
+    if (at >= 0) inSitePackages.set(path.slice(at + 15), path);
+  }
+  for (const name of trace.failedImports ?? []) {
+    const base = name.replaceAll(".", "/");
+    for (const relative of [`${base}.py`, `${base}.pyc`, `${base}/__init__.py`, `${base}/__init__.pyc`]) {
+      if (inputs.stdlib.has(relative)) usage.stdlib.add(relative);
+      const path = inSitePackages.get(relative);
+      if (path) use(path);
+    }
+  }
   for (const [, file, origin] of trace.asyncioStart ?? []) {
     const entry = stdlibEntry(file, origin);
     if (entry) usage.asyncioStart.add(entry);

@@ -79,6 +79,11 @@ export interface TraceResult extends AppRun {
   /** Directories the app listed (os.listdir, os.scandir and what uses them), real paths. */
   listed: string[];
   /**
+   * Names the app tried to import that sys.modules did not hold at the end: not found, or
+   * found and failed inside (an ImportError the app caught).
+   */
+  failedImports?: string[];
+  /**
    * Where asyncio waited through the whole run: the modules starting it afterwards
    * imported, as in modules (empty otherwise, or with --eager-asyncio).
    */

@@ -164,3 +164,15 @@ describe("fallback in Node", () => {
     }
   });
 });
+
+describe("an import that fails inside", () => {
+  it.each([
+    ["0.29.3", "chromium"],
+    ["314", "node"],
+  ] as const)("ships its module, so the bundle fails the same way without the fallback (%s, %s)", async (pyodide, runner) => {
+    const r = await packCli([join(APPS, "failed-import", "app.py"), "--pyodide", pyodide, "--runner", runner]);
+    expect(r.errors).toEqual([]);
+    // Validation runs without the fallback: a pruned module would fail with its own name.
+    expect(r.report().validation).toMatchObject({ ok: true, stdout: "ModuleNotFoundError _multiprocessing\n" });
+  });
+});

@@ -24,7 +24,8 @@ import { startupFsInit } from "./loader/startup.mjs";
  *   dynlibs: { path: string, global: boolean }[],
  *   modules: [string, string | null, string | null][], scenarios: ScenarioRun[],
  *   ran: [string, string, number][], earlyModules: string[], listed: string[],
- *   asyncioStart: [string, string | null, string | null][], phases: Record<string, number> }} TraceResult
+ *   failedImports: string[], asyncioStart: [string, string | null, string | null][],
+ *   phases: Record<string, number> }} TraceResult
  */
 
 /** Where the traced run keeps monitor.py: outside site-packages, so nothing imports it. */
@@ -185,6 +186,7 @@ export async function openTrace(loadPyodide, request, hooks = {}) {
     const modules = importedModules();
     const [ran, earlyModules] = tracer.get("code_that_ran")().toJs();
     const listed = tracer.get("listed_dirs")().toJs();
+    const failedImports = tracer.get("attempted_imports")().toJs();
     // After the record of what ran, so that starting asyncio adds nothing to it.
     const asyncioStart = outcome.ok && scenarios.every((s) => s.outcome.ok) ? tracer.get("start_asyncio")().toJs() : [];
     tracer.destroy();
@@ -201,6 +203,7 @@ export async function openTrace(loadPyodide, request, hooks = {}) {
       ran,
       earlyModules,
       listed,
+      failedImports,
       asyncioStart,
       phases,
     };

@@ -118,18 +118,31 @@ def watch_listings():
     os.listdir, os.scandir = traced_listdir, traced_scandir
 
 
+def attempted_imports():
+    """Every module name the app tried to import that sys.modules does not hold: not
+    found, or found and failed (an ImportError inside, caught by the app). The bundle
+    ships the files of the second kind, so that it fails the same way without reaching
+    for the fallback."""
+    return sorted(_attempted - set(sys.modules))
+
+
 def listed_dirs():
     """The directories the app listed, sorted."""
     return sorted(_listed)
 
 
+_attempted = set()
+
+
 def watch_imports(on_import):
     """Tells on_import the name of every module the app starts to import, first on
-    sys.meta_path: the host's last sign of life when an app stalls."""
+    sys.meta_path: the host's last sign of life when an app stalls. Each name is kept for
+    attempted_imports()."""
 
     class ReportImports:
         @staticmethod
         def find_spec(name, path=None, target=None):
+            _attempted.add(name)
             on_import(name)
             return None
 
