@@ -1,6 +1,7 @@
 // Packs the anchor apps, the 314 apps and a page app over and over, K at a time and
 // optionally beside a CPU hog, to find a pack that hangs: each pack's wall time and
-// outcome (exit code, last stderr line), then a summary. Not in the test suite.
+// outcome (exit code, last stderr line, whether a crashed page was run once more), then
+// a summary. Not in the test suite.
 // Usage: npm run build && node benchmarks/soak.mjs [--packs N] [--parallel K] [--hog] [--timeout S]
 //   [--cold-every M]   every Mth pack gets an empty cache (a CI runner's first pack)
 //   [--extra-314 APP.py]...  more apps, on 314 with the pure wheels (e.g. one that runs
@@ -65,7 +66,9 @@ function packOnce(spec, cold) {
       const isStage = (l) => /^pack: \w+…$/.test(l);
       const stage = lines.filter(isStage).pop() ?? "before its first stage";
       const last = killed ? `killed ${guardSeconds} s in, still running; last stage: ${stage}` : (lines.filter((l) => !isStage(l)).pop() ?? "");
-      done({ name: spec.name, cold, seconds: (performance.now() - started) / 1000, code: killed ? "hung" : code, last, load: loadavg()[0] });
+      // pack's one warning when a page crashed and it ran that step once more (host.ts)
+      const crashed = lines.filter((l) => /^pack: warning: .*crashed/.test(l));
+      done({ name: spec.name, cold, seconds: (performance.now() - started) / 1000, code: killed ? "hung" : code, last, crashed, load: loadavg()[0] });
     });
   });
 }
@@ -98,7 +101,7 @@ const worker = async () => {
     const spec = SPECS[at % SPECS.length];
     const result = await packOnce(spec, coldEvery > 0 && at % coldEvery === coldEvery - 1);
     results.push(result);
-    console.log(`${String(results.length).padStart(4)} ${(result.name + (result.cold ? " (cold)" : "")).padEnd(29)} ${result.seconds.toFixed(1).padStart(6)} s  exit ${result.code}  load ${result.load.toFixed(1)}${result.code === 0 ? "" : `  ${result.last}`}`);
+    console.log(`${String(results.length).padStart(4)} ${(result.name + (result.cold ? " (cold)" : "")).padEnd(29)} ${result.seconds.toFixed(1).padStart(6)} s  exit ${result.code}  load ${result.load.toFixed(1)}${result.code === 0 ? "" : `  ${result.last}`}${result.crashed.length > 0 ? `  ${result.crashed.join("; ")}` : ""}`);
   }
 };
 const started = Date.now();
@@ -108,7 +111,7 @@ for (const h of hogs) h.kill();
 const failed = results.filter((r) => r.code !== 0);
 const hangs = failed.filter((r) => r.code === "hung" || /did not finish within/.test(r.last));
 console.log(`\n${results.length} packs (${results.filter((r) => r.cold).length} cold), ${parallel} at a time${hog ? ", beside a CPU hog" : ""}, on ${availableParallelism()} cores, in ${((Date.now() - started) / 60000).toFixed(1)} min`);
-console.log(`failed: ${failed.length} (timeouts or hangs: ${hangs.length})`);
+console.log(`failed: ${failed.length} (timeouts or hangs: ${hangs.length}); a crashed page run once more: ${results.filter((r) => r.crashed.length > 0).length}`);
 console.log("| app | packs | wall s median (min–max) | failed |");
 console.log("|---|---:|---:|---:|");
 for (const spec of SPECS) {
@@ -119,3 +122,4 @@ for (const spec of SPECS) {
   console.log(`| ${spec.name} | ${mine.length} | ${spread} | ${mine.filter((r) => r.code !== 0).length} |`);
 }
 for (const f of failed) console.log(`- ${f.name}: exit ${f.code}: ${f.last}`);
+for (const r of results.filter((r) => r.crashed.length > 0)) console.log(`- ${r.name}: ${r.crashed.join("; ")}`);

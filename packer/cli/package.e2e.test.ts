@@ -13,8 +13,8 @@ import { kB } from "../report/format.ts";
 
 const run = promisify(execFile);
 
-/** The tarball's budget: what `npm i pyodide-packer` downloads and unpacks (209.4 kB packed at 2026-12-02, with the built loader in dist/assets). */
-const BUDGET = { packed: 220_000, unpacked: 1_000_000 };
+/** The tarball's budget: what `npm i pyodide-packer` downloads and unpacks (209.4 kB packed at 2026-12-02, with the built loader in dist/assets; 220.5 kB at 2026-12-03, with lazy asyncio). */
+const BUDGET = { packed: 230_000, unpacked: 1_000_000 };
 
 /** The environment without npm's own variables, as a user's shell has it. */
 const userEnv = Object.fromEntries(Object.entries(process.env).filter(([key]) => !/^npm_/i.test(key)));

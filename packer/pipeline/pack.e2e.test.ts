@@ -27,6 +27,7 @@ describe("pack on the node runner", () => {
       "python_stdlib.zip",
       "report.html",
       "report.json",
+      "startup",
       "worker.mjs",
     ]);
     const report = r.report();
