@@ -88,6 +88,8 @@ export interface TraceResult extends AppRun {
    * imported, as in modules (empty otherwise, or with --eager-asyncio).
    */
   asyncioStart?: [string, string | null, string | null][];
+  /** Code that started while asyncio started after the run (as in ran, not in it). */
+  asyncioRan?: CodeKey[];
   /** Milliseconds spent in boot, install and run inside the host. */
   phases: Record<string, number>;
   /** What the page fetched besides pack's own files, in request order. */

@@ -97,4 +97,18 @@ describe("asyncio started after the traced run", () => {
     expect(stdout).toBe(STARTED.replace("before: False\n", ""));
     expect(fallbacks).toEqual([]);
   });
+
+  it("in Node, not prefetched, a start reads startup/asyncio.zip and no function bodies: what the start ran ships whole", async () => {
+    const r = await packCli([app("plain.py"), "--runner", "node"]);
+    expect(r.errors).toEqual([]);
+    const { loadBundle } = (await import(join(r.out, "loader.mjs"))) as typeof import("../../runtime/assets/loader.mjs");
+    const { runApp } = await import("../../runtime/assets/loader/run.mjs");
+    const { pyodide, manifest, fallbacks, bodies } = await loadBundle({ baseURL: `file://${r.out}/` });
+    pyodide.setStdout({ batched: () => {} });
+    expect(await runApp(pyodide, manifest.main)).toEqual({ ok: true, exitCode: 0 });
+    // What a click handler's await does first: Pyodide's event loop, started.
+    expect(pyodide.runPython("import asyncio; type(asyncio.get_event_loop()).__name__")).toBe("WebLoop");
+    expect(fallbacks).toEqual([]);
+    expect(bodies.loaded).toEqual([]);
+  });
 });

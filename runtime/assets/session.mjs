@@ -24,7 +24,7 @@ import { startupFsInit } from "./loader/startup.mjs";
  *   dynlibs: { path: string, global: boolean }[],
  *   modules: [string, string | null, string | null][], scenarios: ScenarioRun[],
  *   ran: [string, string, number][], earlyModules: string[], listed: string[],
- *   failedImports: string[], asyncioStart: [string, string | null, string | null][],
+ *   failedImports: string[], asyncioStart: [string, string | null, string | null][], asyncioRan: [string, string, number][],
  *   phases: Record<string, number> }} TraceResult
  */
 
@@ -187,8 +187,11 @@ export async function openTrace(loadPyodide, request, hooks = {}) {
     const [ran, earlyModules] = tracer.get("code_that_ran")().toJs();
     const listed = tracer.get("listed_dirs")().toJs();
     const failedImports = tracer.get("attempted_imports")().toJs();
-    // After the record of what ran, so that starting asyncio adds nothing to it.
+    // After the record of what ran, so that starting asyncio adds nothing to it; what ran
+    // in the start itself is kept apart (pack ships it whole, for a later start).
     const asyncioStart = outcome.ok && scenarios.every((s) => s.outcome.ok) ? tracer.get("start_asyncio")().toJs() : [];
+    const ranBefore = new Set(ran.map((/** @type {[string, string, number]} */ key) => key.join("\t")));
+    const asyncioRan = asyncioStart.length > 0 ? tracer.get("code_that_ran")().toJs()[0].filter((/** @type {[string, string, number]} */ key) => !ranBefore.has(key.join("\t"))) : [];
     tracer.destroy();
     return {
       pyodideVersion: pyodide.version,
@@ -205,6 +208,7 @@ export async function openTrace(loadPyodide, request, hooks = {}) {
       listed,
       failedImports,
       asyncioStart,
+      asyncioRan,
       phases,
     };
   }
