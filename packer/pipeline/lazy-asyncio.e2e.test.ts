@@ -52,7 +52,7 @@ describe.each([
     expect(r.errors).toEqual([]);
     expect(r.report().validation).toMatchObject({
       ok: true,
-      stdout: STARTED,
+      stdout: STARTED + (runner === "chromium" ? "in a task: ('WebLoop', True)\n" : ""),
     });
   });
 
@@ -73,7 +73,7 @@ describe("asyncio started after the traced run", () => {
     expect(r.report().validation).toMatchObject({ ok: true, stdout: "asyncio waits\n" });
     const run = await host.runBundle(r.out, 120_000, { search: "?later" });
     expect(run.outcome).toEqual({ ok: true, exitCode: 0 });
-    expect(run.stdout).toBe(STARTED.replace("before: False\n", ""));
+    expect(run.stdout).toBe(STARTED.replace("before: False\n", "") + "in a task: ('WebLoop', True)\n");
     expect(run.fallbacks).toEqual([]);
   });
 

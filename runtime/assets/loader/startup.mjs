@@ -48,19 +48,22 @@ def activate():
         sys.modules["pyodide.webloop"]._initialize_event_loop()
 
 
+# Kept by code that imported them while asyncio waited: once it has started, the real ones.
 def current_task(loop=None):
-    if loop is not None:
-        activate()
-        return sys.modules["asyncio"].current_task(loop)
-    return get_running_loop()
+    if not state["active"] and loop is None:
+        raise RuntimeError("no running event loop")
+    activate()
+    return sys.modules["asyncio.tasks"].current_task(loop)
 
 
 def get_running_loop():
-    raise RuntimeError("no running event loop")
+    if not state["active"]:
+        raise RuntimeError("no running event loop")
+    return sys.modules["asyncio.events"].get_running_loop()
 
 
 def _get_running_loop():
-    return None
+    return sys.modules["asyncio.events"]._get_running_loop() if state["active"] else None
 
 
 class Adopt:
