@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { packCli } from "../fixtures/e2e-helpers.ts";
 import { APPS } from "../fixtures/paths.ts";
-import { ChromiumHost } from "./chromium-host.ts";
+import { ChromiumHost, tellsOfFault } from "./chromium-host.ts";
 
 describe("ChromiumHost when Chromium is missing", () => {
   const saved = process.env.PYODIDE_PACKER_CHROMIUM;
@@ -37,5 +37,14 @@ describe("ChromiumHost when Chromium is missing", () => {
     const r = await packCli([join(APPS, "hello", "app.py")]);
     expect(r.code).toBe(2);
     expect(r.errors).toEqual([expect.stringContaining("Chromium not found at /nonexistent/chromium")]);
+  });
+});
+
+describe("tellsOfFault", () => {
+  it("keeps what Chromium says as a renderer fails, not its crash reporter's noise", () => {
+    expect(tellsOfFault("[1203/132404.941535:ERROR:third_party/crashpad/crashpad/util/file/file_io_posix.cc:145] open /sys/devices/system/cpu/cpu0/cpufreq/scaling_max_freq: No such file or directory (2)")).toBe(false);
+    expect(tellsOfFault("[1203/132404:FATAL:partition_alloc.cc(12)] Out of memory")).toBe(true);
+    expect(tellsOfFault("Received signal 11 SEGV_MAPERR 000000000000")).toBe(true);
+    expect(tellsOfFault("[1203/1324:ERROR:gpu_init.cc(531)] Passthrough is not supported, GL is disabled")).toBe(false);
   });
 });

@@ -30,13 +30,34 @@ export function chromiumPath(): string {
 }
 
 /** Launches Debian's Chromium with a fresh profile; the caller closes it. */
-export async function launchChromium(): Promise<{ browser: Browser; close(): Promise<void> }> {
+/** A launched Chromium; lastWords: the last line of its stderr that tells of a fault, if any. */
+export interface LaunchedChromium {
+  browser: Browser;
+  lastWords(): string | undefined;
+  close(): Promise<void>;
+}
+
+/**
+ * What Chromium prints to stderr as a renderer or the browser fails; not its crash
+ * reporter's own complaints, which it prints whatever happens.
+ */
+export function tellsOfFault(line: string): boolean {
+  return /FATAL|Check failed|out of memory|\bOOM\b|Received signal|renderer.*(crash|killed)/i.test(line) && !/crashpad/i.test(line);
+}
+
+export async function launchChromium(): Promise<LaunchedChromium> {
   const executablePath = chromiumPath();
   if (!existsSync(executablePath)) throw new PackError("BROWSER_NOT_FOUND", { path: executablePath });
   const profile = mkdtempSync(join(tmpdir(), "pyodide-packer-chromium-"));
   const browser = await puppeteer.launch({ executablePath, args: CHROMIUM_ARGS, userDataDir: profile });
+  // Why a renderer went, where Chromium says: kept for the one line a crash reports.
+  let lastWords: string | undefined;
+  browser.process()?.stderr?.on("data", (chunk: Buffer) => {
+    for (const line of chunk.toString("utf8").split("\n")) if (tellsOfFault(line)) lastWords = line.trim().slice(0, 200);
+  });
   return {
     browser,
+    lastWords: () => lastWords,
     async close() {
       await browser.close().catch(() => browser.process()?.kill("SIGKILL"));
       rmSync(profile, { recursive: true, force: true });
@@ -134,7 +155,7 @@ function fingerprint(file: string): string {
  */
 export class ChromiumHost implements Host {
   readonly name = "chromium";
-  #chromium: Promise<{ browser: Browser; close(): Promise<void> }> | undefined;
+  #chromium: Promise<LaunchedChromium> | undefined;
   /** This host's origin and what it told the browser to keep: path → fingerprint. */
   #origin: { port: number; kept: Map<string, string> } | undefined;
 
@@ -267,7 +288,7 @@ export class ChromiumHost implements Host {
     beforeLoad?: (page: Page) => Promise<unknown>,
     signs?: SignsOfLife,
   ) {
-    const { browser } = await this.#launch();
+    const { browser, lastWords } = await this.#launch();
     const server = await this.#serve(mounts, serverOptions);
     const errors: string[] = [];
     let browserGone = false;
@@ -284,7 +305,10 @@ export class ChromiumHost implements Host {
       const gone = new Promise<never>((_, reject) => {
         onGone = (reason) => reject(new PackError("HOST_CRASHED", { detail: `${reason}${signs?.describe() ? `; last sign of life ${signs.describe()}` : ""}` }));
       });
-      page.once("error", () => onGone("the page crashed (Chromium's renderer is gone)"));
+      page.once("error", () => {
+        const said = lastWords();
+        onGone(`the page crashed (Chromium's renderer is gone${said ? `; Chromium said: ${said}` : ""})`);
+      });
       const disconnected = () => onGone("Chromium closed the DevTools connection");
       browser.once("disconnected", disconnected);
       const run = (async () => {
