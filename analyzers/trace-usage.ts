@@ -66,10 +66,10 @@ export function traceUsage(trace: TraceResult, inputs: StagedInputs): Usage {
   };
   for (const [name, file, origin] of trace.modules) {
     if (!file || origin === "frozen") continue;
-    const entry = stdlibEntry(file, origin);
-    if (entry) usage.stdlib.add(entry);
-    else if (file.startsWith(zipPrefix)) continue;
-    else if (!use(file) && !isFrozenStdlibPath(file, inputs.stdlibMount)) {
+    if (file.startsWith(zipPrefix)) {
+      const entry = stdlibEntry(file, origin);
+      if (entry) usage.stdlib.add(entry);
+    } else if (!use(file) && !isFrozenStdlibPath(file, inputs.stdlibMount)) {
       usage.unowned.push(name);
     }
   }

@@ -6,7 +6,7 @@
 import { readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { packCli } from "../../fixtures/e2e-helpers.ts";
+import { loadBundleByHand, packCli, runMainByHand } from "../../fixtures/e2e-helpers.ts";
 import { APPS } from "../../fixtures/paths.ts";
 import { ChromiumHost } from "../../runtime/chromium-host.ts";
 import { readZip } from "../output/zip.ts";
@@ -80,20 +80,12 @@ describe("asyncio started after the traced run", () => {
   it("in Node, prefetched, needs nothing more when it starts", async () => {
     const r = await packCli([app("later.py"), "--runner", "node", "--pyodide", "314"]);
     expect(r.errors).toEqual([]);
-    const { loadBundle } = (await import(join(r.out, "loader.mjs"))) as typeof import("../../runtime/assets/loader.mjs");
-    const { runApp } = await import("../../runtime/assets/loader/run.mjs");
-    const { pyodide, manifest, fallbacks, prefetchBodies } = await loadBundle({ baseURL: `file://${r.out}/` });
+    const { pyodide, manifest, fallbacks, prefetchBodies } = await loadBundleByHand(r.out);
     await prefetchBodies();
     // Gone from the deploy folder: a start that needed a read now would fail.
     rmSync(join(r.out, "startup"), { recursive: true });
-    let stdout = "";
-    pyodide.setStdout({ batched: (line: string) => (stdout += line + "\n") });
-    process.env.LAZY_ASYNCIO_BRANCH = "later";
-    try {
-      expect(await runApp(pyodide, manifest.main)).toEqual({ ok: true, exitCode: 0 });
-    } finally {
-      delete process.env.LAZY_ASYNCIO_BRANCH;
-    }
+    const { outcome, stdout } = await runMainByHand(pyodide, manifest.main, { LAZY_ASYNCIO_BRANCH: "later" });
+    expect(outcome).toEqual({ ok: true, exitCode: 0 });
     expect(stdout).toBe(STARTED.replace("before: False\n", ""));
     expect(fallbacks).toEqual([]);
   });
@@ -101,11 +93,8 @@ describe("asyncio started after the traced run", () => {
   it("in Node, not prefetched, a start reads startup/asyncio.zip and no function bodies: what the start ran ships whole", async () => {
     const r = await packCli([app("plain.py"), "--runner", "node"]);
     expect(r.errors).toEqual([]);
-    const { loadBundle } = (await import(join(r.out, "loader.mjs"))) as typeof import("../../runtime/assets/loader.mjs");
-    const { runApp } = await import("../../runtime/assets/loader/run.mjs");
-    const { pyodide, manifest, fallbacks, bodies } = await loadBundle({ baseURL: `file://${r.out}/` });
-    pyodide.setStdout({ batched: () => {} });
-    expect(await runApp(pyodide, manifest.main)).toEqual({ ok: true, exitCode: 0 });
+    const { pyodide, manifest, fallbacks, bodies } = await loadBundleByHand(r.out);
+    expect((await runMainByHand(pyodide, manifest.main)).outcome).toEqual({ ok: true, exitCode: 0 });
     // What a click handler's await does first: Pyodide's event loop, started.
     expect(pyodide.runPython("import asyncio; type(asyncio.get_event_loop()).__name__")).toBe("WebLoop");
     expect(fallbacks).toEqual([]);

@@ -6,7 +6,7 @@
 import { readdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { packCli } from "../../fixtures/e2e-helpers.ts";
+import { loadBundleByHand, packCli, runMainByHand } from "../../fixtures/e2e-helpers.ts";
 import { APPS } from "../../fixtures/paths.ts";
 import { tempDir } from "../../fixtures/temp.ts";
 import { buildPureWheel } from "../../fixtures/wheels.mjs";
@@ -85,21 +85,13 @@ describe("lazy bodies in Node, by hand", () => {
   it("prefetched, the bodies are read once: later first calls fetch nothing", async () => {
     const r = await packCli([app("app.py"), "--runner", "node", "--pyc-app", "--lazy-bodies"]);
     expect(r.code).toBe(0);
-    const { loadBundle } = (await import(join(r.out, "loader.mjs"))) as typeof import("../../runtime/assets/loader.mjs");
-    const { runApp } = await import("../../runtime/assets/loader/run.mjs");
-    const { pyodide, manifest, bodies, prefetchBodies } = await loadBundle({ baseURL: `file://${r.out}/` });
+    const { pyodide, manifest, bodies, prefetchBodies } = await loadBundleByHand(r.out);
     await prefetchBodies();
     expect(bodies.loaded.sort()).toEqual(["app", "stdlib"]);
     // Gone from the deploy folder: a call that needed a fetch now would fail.
     rmSync(join(r.out, "bodies"), { recursive: true });
-    let stdout = "";
-    pyodide.setStdout({ batched: (line: string) => (stdout += line + "\n") });
-    process.env.LAZY_BODIES_BRANCH = "check";
-    try {
-      expect(await runApp(pyodide, manifest.main)).toEqual({ ok: true, exitCode: 0 });
-    } finally {
-      delete process.env.LAZY_BODIES_BRANCH;
-    }
+    const { outcome, stdout } = await runMainByHand(pyodide, manifest.main, { LAZY_BODIES_BRANCH: "check" });
+    expect(outcome).toEqual({ ok: true, exitCode: 0 });
     // lazydemo is imported after the prefetch: its functions start as stubs, and the
     // first call's walk gives them all their code.
     expect(stdout.split("\n")[0]).toBe(`stubs before: ${STUBS}`);
