@@ -74,6 +74,13 @@ describe("fallback in Chromium", () => {
     expect(run.fallbacks!.map((f) => [f.wanted, f.archive])).toEqual([["/lib/python3.13/site-packages/docdemo/message.txt", "fallback/docdemo-1.0.files.zip"]]);
   });
 
+  it("fetches not even the index for 20,000 files nobody has, beside one pack pruned", async () => {
+    const run = await host.runBundle(out, 120_000, { search: "?misses" });
+    expect(run.stdout).toBe("0 of 20000 found\n");
+    expect(run.fallbacks).toEqual([]);
+    expect(run.requests!.map((r) => r.path).filter((p) => p?.startsWith("/fallback/"))).toEqual([]);
+  });
+
   it("fetches nothing when the traced branch runs", async () => {
     const run = await host.runBundle(out, 120_000, { search: "?worker" });
     expect(run.stdout).toBe("plain\n");

@@ -18,6 +18,8 @@ export type FallbackMode = "local" | "cdn" | "off";
 export const FALLBACK_MODES: readonly FallbackMode[] = ["local", "cdn", "off"];
 export const FALLBACK_DIR = "fallback/";
 export const FALLBACK_INDEX = `${FALLBACK_DIR}index.json`;
+/** About one false positive in a million for the pruned files' filter (29 bits a file). */
+const FILES_BLOOM_HASHES = 20;
 
 /** fallback/index.json, read by the loader only when an import or open misses. */
 export interface FallbackIndex {
@@ -117,7 +119,15 @@ export function planFallback(
     if (i !== undefined && !kept(node.file.input, node.file.key)) index.modules[name] = i;
   }
   files.set(FALLBACK_INDEX, new TextEncoder().encode(JSON.stringify(index) + "\n"));
-  const manifest = { mode, index: FALLBACK_INDEX, modules: makeBloom(Object.keys(index.modules)), files: makeBloom(Object.keys(index.files)) };
+  // Every open or stat that misses asks the files filter, hundreds per run (sys.path
+  // searches, the loader's own bodies); at 0.1% one of them would fetch the index for
+  // nothing. Imports ask the modules filter only when every finder failed, a few times.
+  const manifest = {
+    mode,
+    index: FALLBACK_INDEX,
+    modules: makeBloom(Object.keys(index.modules)),
+    files: makeBloom(Object.keys(index.files), FILES_BLOOM_HASHES),
+  };
   return { index, manifest, files };
 }
 

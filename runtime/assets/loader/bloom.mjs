@@ -6,9 +6,19 @@
 
 const UTF8 = new TextEncoder();
 
+/** murmur3's finalizer: every input bit moves every output bit. @param {number} h */
+function mix(h) {
+  h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
+  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
+  return (h ^ (h >>> 16)) >>> 0;
+}
+
 /**
- * The k bit positions of text in a Bloom filter of the given size: FNV-1a over its
- * UTF-8 bytes, with a second hash for double hashing.
+ * The k bit positions of text in a Bloom filter of the given size: two FNV-1a-style
+ * hashes of its UTF-8 bytes, combined as in double hashing and then mixed. Unmixed, the
+ * positions were arithmetic progressions modulo the size, and a miss whose step was an
+ * item's shared its bits: with 40 items and k = 20, 60 of 200,000 misses came out
+ * positive, where 2^-k predicts 0.2.
  * @param {string} text
  * @param {number} bits
  * @param {number} k
@@ -21,19 +31,20 @@ function bloomPositions(text, bits, k) {
     h2 = Math.imul(h2 ^ byte, 0x5bd1e995) >>> 0;
   }
   h2 |= 1;
-  return Array.from({ length: k }, (_, i) => ((h1 + Math.imul(i, h2)) >>> 0) % bits);
+  return Array.from({ length: k }, (_, i) => mix((h1 + Math.imul(i, h2)) >>> 0) % bits);
 }
 
 /**
- * A Bloom filter of items (about 0.1% false positives), as the manifest carries the names
- * pack pruned: a miss that is not pack's doing costs no request.
+ * A Bloom filter of items with k hashes: about 2^-k false positives (k = 10: 0.1%), at
+ * 1.44·k bits an item. The manifest carries the names pack pruned: a miss that is not
+ * pack's doing costs no request.
  * @param {Iterable<string>} items
+ * @param {number} [k]
  * @returns {Bloom}
  */
-export function makeBloom(items) {
+export function makeBloom(items, k = 10) {
   const list = [...items];
-  const bits = Math.max(64, Math.ceil((list.length * 14.4) / 8) * 8);
-  const k = 10;
+  const bits = Math.max(64, Math.ceil((list.length * k * 144) / 800) * 8);
   const data = new Uint8Array(bits / 8);
   for (const item of list) for (const p of bloomPositions(item, bits, k)) data[p >> 3] = (data[p >> 3] ?? 0) | (1 << (p & 7));
   let binary = "";
