@@ -129,6 +129,15 @@ describe("planBundle", () => {
     expect(plan.packages.find((p) => p.pkg.key === "other")!.kept.size).toBe(0);
     expect([...plan.stdlib.kept.keys()]).toEqual(["json/__init__.py", "json/decoder.py"]);
   });
+
+  it("keeps the sources whose lines were read, as the plan's sourceRead, and ships them", () => {
+    const read = ["/home/pyodide/helper.py", "/lib/python313.zip/xml/__init__.py", `${SP}/other/__init__.pyc`, "/lib/python313.zip/nowhere.py", "/tmp/elsewhere.py"];
+    const usage = traceUsage({ ...trace, sourceRead: read }, inputs);
+    expect([...usage.sourceRead]).toEqual(read.slice(0, 3));
+    expect(usage.stdlib.has("xml/__init__.py")).toBe(true);
+    expect(usage.app.has("/home/pyodide/helper.py")).toBe(true);
+    expect(planBundle(inputs, usage).sourceRead).toEqual(["/home/pyodide/helper.py", `${SP}/other/__init__.pyc`, "/lib/python313.zip/xml/__init__.py"]);
+  });
 });
 
 describe("listedEntries", () => {

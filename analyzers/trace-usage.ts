@@ -23,6 +23,11 @@ export interface Usage {
    * run (TraceResult.asyncioStart): shipped apart, read when the app starts asyncio.
    */
   asyncioStart: Set<string>;
+  /**
+   * FS paths (as code names its file) of the inputs' files whose lines the app read
+   * (TraceResult.sourceRead): they ship as they are, not minified or compiled.
+   */
+  sourceRead: Set<string>;
 }
 
 /**
@@ -41,6 +46,7 @@ export function traceUsage(trace: TraceResult, inputs: StagedInputs): Usage {
     unowned: [],
     dirs: [],
     asyncioStart: new Set(),
+    sourceRead: new Set(),
   };
   const scenarios = new Set(inputs.scenarios);
   const use = (path: string): boolean => {
@@ -87,6 +93,13 @@ export function traceUsage(trace: TraceResult, inputs: StagedInputs): Usage {
       const path = inSitePackages.get(relative);
       if (path) use(path);
     }
+  }
+  // A file whose lines were read ships as it is; one the run did not import ships too.
+  for (const path of trace.sourceRead ?? []) {
+    const entry = path.startsWith(zipPrefix) ? path.slice(zipPrefix.length) : undefined;
+    if (entry === undefined ? !use(path) : !inputs.stdlib.has(entry)) continue;
+    if (entry !== undefined) usage.stdlib.add(entry);
+    usage.sourceRead.add(path);
   }
   for (const [, file, origin] of trace.asyncioStart ?? []) {
     const entry = stdlibEntry(file, origin);

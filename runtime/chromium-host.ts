@@ -4,7 +4,7 @@ import { basename, dirname, join } from "node:path";
 import puppeteer, { type Browser, type HTTPRequest, type HTTPResponse, type Page } from "puppeteer-core";
 import { PackError } from "../packer/errors.ts";
 import { ASSETS_DIR } from "./assets.ts";
-import { SignsOfLife, withTimeout, type AppRun, type BundleRunOptions, type Host, type PageRequest, type Progress, type TraceJob, type TraceResult } from "./host.ts";
+import { RUN_ENV, SignsOfLife, withTimeout, type AppRun, type BundleRunOptions, type Host, type PageRequest, type Progress, type TraceJob, type TraceResult } from "./host.ts";
 import { sha256 } from "../analyzers/fetch-cache.ts";
 import { runPageScenario } from "./page-scenarios.ts";
 import { resolveRequest, startServer, type Mounts, type ServerOptions } from "./server.ts";
@@ -195,6 +195,7 @@ export class ChromiumHost implements Host {
       tracerSource: job.tracerSource,
       monitorSource: job.monitorSource,
       lazyAsyncio: job.lazyAsyncio,
+      env: RUN_ENV,
     });
     const record = async (page: Page) => {
       recorder = recordRequests(page, requests);
@@ -230,7 +231,7 @@ export class ChromiumHost implements Host {
    * would); search is the page's query string (?worker runs the app in a Web Worker).
    */
   async runBundle(dir: string, timeoutMs: number, options: BundleRunOptions & { server?: ServerOptions; search?: string } = {}): Promise<AppRun> {
-    const pageOptions = { fallback: options.fallback, bodies: options.bodies };
+    const pageOptions = { fallback: options.fallback, bodies: options.bodies, pyodideOptions: { env: RUN_ENV } };
     const requests: PageRequest[] = [];
     let recorder: ReturnType<typeof recordRequests> | undefined;
     const signs = new SignsOfLife();

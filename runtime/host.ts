@@ -29,6 +29,13 @@ export interface AppRun {
   bodies?: { loaded: string[]; functions: number; refused: CodeKey[]; called: CodeKey[] };
 }
 
+/**
+ * The environment pack's hosts run an app in, traced or bundled: one string hash seed, so
+ * that an app printing a set prints it in the same order in the trace and in the
+ * validation (stock Pyodide draws a seed at every start, as CPython does).
+ */
+export const RUN_ENV: Readonly<Record<string, string>> = { PYTHONHASHSEED: "0" };
+
 /** [co_filename, co_qualname, co_firstlineno]: a code object, as a .pyc's can be matched. */
 export type CodeKey = [string, string, number];
 
@@ -83,6 +90,11 @@ export interface TraceResult extends AppRun {
    * found and failed inside (an ImportError the app caught).
    */
   failedImports?: string[];
+  /**
+   * Absolute paths of the files whose lines the app read through linecache
+   * (inspect.getsource, a traceback or warning showing its line), sorted.
+   */
+  sourceRead?: string[];
   /**
    * Where asyncio waited through the whole run: the modules starting it afterwards
    * imported, as in modules (empty otherwise, or with --eager-asyncio).

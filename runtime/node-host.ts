@@ -2,7 +2,7 @@ import { pathToFileURL } from "node:url";
 import { Worker } from "node:worker_threads";
 import { PackError } from "../packer/errors.ts";
 import { assetPath } from "./assets.ts";
-import { SignsOfLife, withTimeout, type AppRun, type BundleRunOptions, type Host, type Progress, type TraceJob, type TraceResult } from "./host.ts";
+import { RUN_ENV, SignsOfLife, withTimeout, type AppRun, type BundleRunOptions, type Host, type Progress, type TraceJob, type TraceResult } from "./host.ts";
 
 /** Runs Pyodide in a worker thread; terminating it stops an app that never ends. */
 export class NodeHost implements Host {
@@ -24,6 +24,7 @@ export class NodeHost implements Host {
           tracerSource: job.tracerSource,
           monitorSource: job.monitorSource,
           lazyAsyncio: job.lazyAsyncio,
+          env: RUN_ENV,
         },
       },
       job.timeoutMs,
@@ -33,7 +34,7 @@ export class NodeHost implements Host {
   }
 
   runBundle(dir: string, timeoutMs: number, options: BundleRunOptions = {}): Promise<AppRun> {
-    return runInWorker<AppRun>({ mode: "bundle", dir, fallback: options.fallback, bodies: options.bodies }, timeoutMs);
+    return runInWorker<AppRun>({ mode: "bundle", dir, fallback: options.fallback, bodies: options.bodies, env: RUN_ENV }, timeoutMs);
   }
 
   async close(): Promise<void> {}

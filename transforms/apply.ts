@@ -74,6 +74,8 @@ export interface TransformResult {
   savings: Record<string, Partial<Record<TransformName, TransformSaving>>>;
   /** Input name → functions shipped as stubs (lazy bodies). */
   stubbed: Record<string, number>;
+  /** FS paths of the sources shipped as they are because the traced run read their lines. */
+  sourceRead: string[];
   warnings: TransformWarning[];
 }
 
@@ -177,7 +179,10 @@ export async function applyTransforms(
   const keepers = new Set(slots.filter((s) => keepGlobs.some((re) => re.test(s.path))).map((s) => s.unit));
   /** Packages' units that read __doc__: their docstrings become "" (the stdlib's never). */
   const docReaders = new Set<string>();
-  const sources = slots.filter((s) => s.key.endsWith(".py"));
+  // A source whose lines the app read (inspect.getsource, a traceback, a warning) ships
+  // as it is: a .pyc has no lines to read, and minified ones differ.
+  const verbatim = new Set(plan.sourceRead ?? []);
+  const sources = slots.filter((s) => s.key.endsWith(".py") && !verbatim.has(s.path));
   const pycs = slots.filter((s) => s.key.endsWith(".pyc"));
 
   // Pass 1: minify sources; the runtime checks that each minified module compiles and
@@ -224,7 +229,7 @@ export async function applyTransforms(
   // columns (unless kept), line tables (--strip-lines), docstrings (emptied where read).
   const lines: LineTable = options.stripLines ? "none" : options.keepColumns ? "full" : "lines";
   const toCompile = options.prefer === "speed" ? [...sources] : [];
-  if (options.pycApp) toCompile.push(...appSlots.filter((s) => s.key.endsWith(".py") && s.key !== plan.main));
+  if (options.pycApp) toCompile.push(...appSlots.filter((s) => s.key.endsWith(".py") && s.key !== plan.main && !verbatim.has(s.path)));
   // A .pyc's bytecode says nothing more about __doc__ than pass 1 did: "auto" is "strip" here.
   const pycDocstrings = (slot: Slot) => {
     if (!options.optimizePyc) return "keep";
@@ -273,6 +278,7 @@ export async function applyTransforms(
     plan: { ...plan, stdlib: { ...plan.stdlib, kept: stdlib, asyncioStart }, packages, app, bodies },
     savings,
     stubbed,
+    sourceRead: [...slots, ...appSlots].filter((s) => s.key.endsWith(".py") && verbatim.has(s.path)).map((s) => s.path).sort(),
     warnings: warnings.sort((a, b) => a.path.localeCompare(b.path)),
   };
 }

@@ -33,6 +33,8 @@ export interface BundlePlan {
   bodies: Map<string, Map<string, Uint8Array>>;
   /** Folders the bundle creates even where it keeps nothing inside (listed by the app). */
   dirs?: string[];
+  /** FS paths of kept sources whose lines the app read: they ship as they are (Usage.sourceRead). */
+  sourceRead?: string[];
 }
 
 export function isDynlib(path: string): boolean {
@@ -61,5 +63,6 @@ export function planBundle(inputs: StagedInputs, usage: Usage): BundlePlan {
     dynlibs: usage.dynlibs.map(({ path, global }) => ({ path, global })),
     bodies: new Map(),
     dirs: usage.dirs,
+    sourceRead: [...usage.sourceRead].sort(),
   };
 }

@@ -2,12 +2,14 @@
 // bad input. The Chromium runner is covered by anchor-apps.e2e.test.ts.
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
+import { unzipSync } from "fflate";
 import { describe, expect, it } from "vitest";
 import { readStoredZip } from "../../runtime/assets/loader.mjs";
 import { packCli, readTree } from "../../fixtures/e2e-helpers.ts";
-import { APPS, WHEELS_029 } from "../../fixtures/paths.ts";
+import { APPS, REPO, WHEELS_029 } from "../../fixtures/paths.ts";
 import { tempDir } from "../../fixtures/temp.ts";
 import { buildPureWheel } from "../../fixtures/wheels.mjs";
+import { findDist } from "../../runtime/pyodide-dist.ts";
 
 const app = (name: string) => join(APPS, name, "app.py");
 
@@ -101,6 +103,13 @@ describe("validation: the bundle must reproduce the traced run", () => {
     expect(readdirSync(r.parent)).toEqual([]);
   });
 
+  it("an app that prints a set of strings validates, in Chromium: the trace and the validation share one hash seed", async () => {
+    const r = await packCli([app("prints-set")]);
+    expect(r.errors).toEqual([]);
+    expect(r.code).toBe(0);
+    expect(r.report().validation.outputMatches).toBe(true);
+  });
+
   it("--no-validate writes the bundle without running it", async () => {
     const r = await packCli([app("output-differs"), "--runner", "node", "--no-validate"]);
     expect(r.code).toBe(0);
@@ -128,6 +137,34 @@ describe("transforms keep the app working", () => {
     const text = new TextDecoder().decode(init.data);
     expect(text).not.toContain("A package whose docstrings");
     expect(text.split("\n")[15]).toBe('    raise ValueError("from docdemo")');
+  });
+
+  it("a source whose lines the app read ships as written: inspect.getsource and a printed traceback see the same text", async () => {
+    const wheels = tempDir("wheels");
+    buildPureWheel("docdemo", "1.0", wheels);
+    const r = await packCli([app("reads-source"), "--runner", "node", "--requires", "docdemo", "--find-links", wheels]);
+    expect(r.errors).toEqual([]);
+    expect(r.code).toBe(0);
+    const report = r.report();
+    const init = "/lib/python3.13/site-packages/docdemo/__init__.py";
+    expect(report.transforms.sourceRead).toEqual([init, "/lib/python313.zip/textwrap.py"]);
+    expect(r.stdout).toContain("transforms: 2 sources kept as written, not minified or compiled, because the traced run read the lines");
+    const lines = report.validation.stdout.split("\n");
+    expect(lines[0]).toBe("def dedent(text):");
+    // Compiled from its source at import, as stock does: the columns are there too.
+    expect(lines.slice(2)).toEqual([
+      "Traceback (most recent call last):",
+      `  File "${init}", line 16, in fail`,
+      '    raise ValueError("from docdemo")  # line 16',
+      "    ^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^",
+      "ValueError: from docdemo",
+      "",
+    ]);
+    const textwrap = (zip: string) => unzipSync(new Uint8Array(readFileSync(zip)), { filter: (f) => f.name === "textwrap.py" })["textwrap.py"];
+    expect(textwrap(join(r.out, "python_stdlib.zip"))).toEqual(textwrap(join(findDist("0.29.3", REPO).dir, "python_stdlib.zip")));
+    const bundle = readStoredZip(new Uint8Array(readFileSync(join(r.out, "bundle.zip"))));
+    const sourceOf = bundle.find((e) => e.name === init.slice(1));
+    expect(new TextDecoder().decode(sourceOf!.data)).toContain("A package whose docstrings");
   });
 });
 

@@ -322,7 +322,7 @@ export async function pack(options: PackOptions): Promise<PackResult> {
     const report = await buildReport(plan, written, dist, meter, {
       runner: host.name,
       validation,
-      transforms: { options: transformOptions, savings: transformed.savings, stubbed: transformed.stubbed, bundleOnly, warnings: transformed.warnings },
+      transforms: { options: transformOptions, savings: transformed.savings, stubbed: transformed.stubbed, sourceRead: transformed.sourceRead, bundleOnly, warnings: transformed.warnings },
       static: findings,
       fallback: fallbackCost(fallback),
       assets,

@@ -126,6 +126,11 @@ export function formatFindings(report: PackReport): string {
     const parts = [...totals].map(([name, t]) => `${name} ${t.change > 0 ? "+" : "-"}${kB(Math.abs(t.change))} kB in ${t.files} files`);
     lines.push(`transforms (raw bytes): ${parts.join(", ")}`);
   }
+  const sourceRead = report.transforms.sourceRead ?? [];
+  if (sourceRead.length > 0) {
+    const files = `${sourceRead.length} source${sourceRead.length === 1 ? "" : "s"}`;
+    lines.push(`transforms: ${files} kept as written, not minified or compiled, because the traced run read the lines (inspect.getsource, a traceback or warning), e.g. ${sourceRead[0]}`);
+  }
   const deferred = formatDeferred(report);
   if (deferred) lines.push(deferred);
   const lazyAsyncio = formatLazyAsyncio(report);

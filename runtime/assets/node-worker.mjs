@@ -31,7 +31,7 @@ async function main() {
     return traceApp(loadPyodide, request, { progress: (sign) => parentPort?.postMessage({ progress: sign }) });
   }
   const { runBundle } = await import(new URL("loader.mjs", dirURL(workerData.dir)).href);
-  return runBundle({ fallback: workerData.fallback, bodies: workerData.bodies });
+  return runBundle({ fallback: workerData.fallback, bodies: workerData.bodies, pyodideOptions: { env: { ...workerData.env } } });
 }
 
 main().then(

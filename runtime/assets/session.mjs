@@ -8,7 +8,7 @@ import { startupFsInit } from "./loader/startup.mjs";
 /**
  * @typedef {{ indexURL: string, lockInfo: object, archives: string[], main: string,
  *   scenarios?: string[], pageScenarios?: string[], tracerSource: string, monitorSource: string,
- *   lazyAsyncio?: boolean }} TraceRequest
+ *   lazyAsyncio?: boolean, env?: Record<string, string> }} TraceRequest
  * @typedef {{
  *   runPageScenario?: (path: string, pyodide: any) => Promise<import("./loader.mjs").RunOutcome>,
  *   install?: (requirements: string[], via: string) => Promise<string[]>,
@@ -24,7 +24,7 @@ import { startupFsInit } from "./loader/startup.mjs";
  *   dynlibs: { path: string, global: boolean }[],
  *   modules: [string, string | null, string | null][], scenarios: ScenarioRun[],
  *   ran: [string, string, number][], earlyModules: string[], listed: string[],
- *   failedImports: string[], asyncioStart: [string, string | null, string | null][], asyncioRan: [string, string, number][],
+ *   failedImports: string[], sourceRead: string[], asyncioStart: [string, string | null, string | null][], asyncioRan: [string, string, number][],
  *   phases: Record<string, number> }} TraceResult
  */
 
@@ -79,6 +79,7 @@ export async function openTrace(loadPyodide, request, hooks = {}) {
   const pyodide = await loadPyodide({
     indexURL: request.indexURL,
     lockFileContents: { info: request.lockInfo, packages: {} },
+    env: { ...request.env },
     // Before the interpreter starts: site runs this .pth line, so monitor.py records
     // Pyodide's own start-up code too.
     // asyncio waits as it will in the bundle (startup.mjs).
@@ -187,6 +188,7 @@ export async function openTrace(loadPyodide, request, hooks = {}) {
     const [ran, earlyModules] = tracer.get("code_that_ran")().toJs();
     const listed = tracer.get("listed_dirs")().toJs();
     const failedImports = tracer.get("attempted_imports")().toJs();
+    const sourceRead = tracer.get("source_read")().toJs();
     // After the record of what ran, so that starting asyncio adds nothing to it; what ran
     // in the start itself is kept apart (pack ships it whole, for a later start).
     const asyncioStart = outcome.ok && scenarios.every((s) => s.outcome.ok) ? tracer.get("start_asyncio")().toJs() : [];
@@ -207,6 +209,7 @@ export async function openTrace(loadPyodide, request, hooks = {}) {
       earlyModules,
       listed,
       failedImports,
+      sourceRead,
       asyncioStart,
       asyncioRan,
       phases,

@@ -126,6 +126,17 @@ def attempted_imports():
     return sorted(_attempted - set(sys.modules))
 
 
+def source_read():
+    """The files whose lines were read through linecache, sorted: inspect.getsource, a
+    traceback or a warning that shows its line. The bundle ships them as they are, so
+    that the same reads find the same text (a .pyc has none; minified text differs)."""
+    linecache = sys.modules.get("linecache")
+    if linecache is None:
+        return []
+    # A lazy entry (one item) holds a way to read the lines, not the lines.
+    return sorted(name for name, entry in linecache.cache.items() if name.startswith("/") and len(entry) == 4)
+
+
 def listed_dirs():
     """The directories the app listed, sorted."""
     return sorted(_listed)
