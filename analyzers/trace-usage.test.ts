@@ -130,6 +130,13 @@ describe("planBundle", () => {
     expect([...plan.stdlib.kept.keys()]).toEqual(["json/__init__.py", "json/decoder.py"]);
   });
 
+  it("tells the files that ship only because the app listed their folder", () => {
+    const listing = traceUsage({ ...trace, listed: ["/home/pyodide", `${SP}/demo`] }, inputs);
+    expect(listing.listedOnly).toEqual(["/home/pyodide/notes.txt", `${SP}/demo/never.pyc`, `${SP}/demo/unused.cpython-313-wasm32-emscripten.so`]);
+    expect(listing.app.has("/home/pyodide/notes.txt")).toBe(true);
+    expect(traceUsage(trace, inputs).listedOnly).toEqual([]);
+  });
+
   it("keeps the sources whose lines were read, as the plan's sourceRead, and ships them", () => {
     const read = ["/home/pyodide/helper.py", "/lib/python313.zip/xml/__init__.py", `${SP}/other/__init__.pyc`, "/lib/python313.zip/nowhere.py", "/tmp/elsewhere.py"];
     const usage = traceUsage({ ...trace, sourceRead: read }, inputs);

@@ -18,6 +18,8 @@ export interface Usage {
    * folder the app listed, so that the listing names them as stock does.
    */
   dirs: string[];
+  /** Files that ship only because the app listed their folder: nothing opened or imported them. */
+  listedOnly: string[];
   /**
    * Stdlib zip entry names of what starting asyncio imported where it waited through the
    * run (TraceResult.asyncioStart): shipped apart, read when the app starts asyncio.
@@ -45,6 +47,7 @@ export function traceUsage(trace: TraceResult, inputs: StagedInputs): Usage {
     dynlibs: [],
     unowned: [],
     dirs: [],
+    listedOnly: [],
     asyncioStart: new Set(),
     sourceRead: new Set(),
   };
@@ -105,6 +108,8 @@ export function traceUsage(trace: TraceResult, inputs: StagedInputs): Usage {
     const entry = stdlibEntry(file, origin);
     if (entry) usage.asyncioStart.add(entry);
   }
+  const touched = new Set([...trace.opened, ...trace.modules.map(([, file]) => file), ...usage.sourceRead, inputs.main]);
+  usage.listedOnly = listing.files.filter((path) => !touched.has(path));
   for (const lib of trace.dynlibs) {
     const key = owner.get(lib.path);
     if (key) usage.dynlibs.push({ ...lib, owner: key });

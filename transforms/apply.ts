@@ -278,7 +278,8 @@ export async function applyTransforms(
     plan: { ...plan, stdlib: { ...plan.stdlib, kept: stdlib, asyncioStart }, packages, app, bodies },
     savings,
     stubbed,
-    sourceRead: [...slots, ...appSlots].filter((s) => s.key.endsWith(".py") && verbatim.has(s.path)).map((s) => s.path).sort(),
+    // The app's sources ship as written anyway, unless --pyc-app.
+    sourceRead: [...slots, ...(options.pycApp ? appSlots : [])].filter((s) => s.key.endsWith(".py") && s.key !== plan.main && verbatim.has(s.path)).map((s) => s.path).sort(),
     warnings: warnings.sort((a, b) => a.path.localeCompare(b.path)),
   };
 }

@@ -328,7 +328,7 @@ export async function pack(options: PackOptions): Promise<PackResult> {
       assets,
       installs,
       // The page's own files come from the app folder unless --assets names another.
-      appFolder: appFolderSum(inputs.app, (path) => selected.app.has(path) || (!options.assets && assets.files.has(path.slice(APP_ROOT.length + 1)))),
+      appFolder: appFolderSum(inputs.app, (path) => selected.app.has(path) || (!options.assets && assets.files.has(path.slice(APP_ROOT.length + 1))), usage.listedOnly),
     });
     meter.save();
     writeFileSync(join(dir, "report.json"), JSON.stringify(report, null, 2) + "\n");

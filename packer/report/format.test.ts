@@ -67,6 +67,13 @@ describe("console views", () => {
     expect(formatFindings(all)).not.toContain("app folder");
   });
 
+  it("says what ships only because the app listed its folder", () => {
+    const listed = { ...report, appFolder: { ...report.appFolder, listed: { files: 80, bytes: 7_727_500, folders: ["/home/pyodide/examples", "/home/pyodide/x"] } } };
+    expect(formatFindings(listed)).toContain(
+      "app folder: 80 files (7,727.5 kB) ship only because the app listed their folder (/home/pyodide/examples and 1 more), so that the listing is stock's; --files GLOB stages fewer",
+    );
+  });
+
   it("summarises the static witness and the transforms", () => {
     expect(formatFindings(report)).toBe(
       [

@@ -144,6 +144,12 @@ export function formatFindings(report: PackReport): string {
     const files = `${unused.files.toLocaleString("en-US")} file${unused.files === 1 ? "" : "s"}`;
     lines.push(`app folder: ${files} staged beside the app (${kB(unused.bytes)} kB) did not run or open; left out (--files GLOB stages fewer)`);
   }
+  const listed = report.appFolder?.listed;
+  if (listed) {
+    const files = `${listed.files.toLocaleString("en-US")} file${listed.files === 1 ? "" : "s"}`;
+    const where = listed.folders.length === 1 ? listed.folders[0] : `${listed.folders[0]} and ${listed.folders.length - 1} more`;
+    lines.push(`app folder: ${files} (${kB(listed.bytes)} kB) ship only because the app listed their folder (${where}), so that the listing is stock's; --files GLOB stages fewer`);
+  }
   const { fallback } = report;
   if (fallback && fallback.mode !== "off" && fallback.archives.length + fallback.remote.length > 0) {
     const remote = fallback.remote.length > 0 ? ` and ${fallback.remote.length} from the index URL` : "";

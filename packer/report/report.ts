@@ -91,7 +91,12 @@ export interface PackReport {
    * The app folder, in sum: what was staged beside the app (the main file included), and
    * what of it the run did not use and so does not ship (files, raw bytes as staged).
    */
-  appFolder: { staged: { files: number; bytes: number }; unused: { files: number; bytes: number } };
+  appFolder: {
+    staged: { files: number; bytes: number };
+    unused: { files: number; bytes: number };
+    /** What ships only because the app listed its folder (nothing opened or imported it), and those folders. */
+    listed?: { files: number; bytes: number; folders: string[] };
+  };
   /**
    * Where asyncio waits until the app uses it (the default) and the run never used it:
    * the stdlib modules starting it imports, shipped apart (startup/asyncio.zip), read
@@ -102,9 +107,15 @@ export interface PackReport {
 }
 
 /** The app folder in sum: staged (FS path → bytes) against what ships of it, in the bundle or as the page's own files. */
-export function appFolderSum(staged: ReadonlyMap<string, Uint8Array>, ships: (path: string) => boolean): PackReport["appFolder"] {
+export function appFolderSum(staged: ReadonlyMap<string, Uint8Array>, ships: (path: string) => boolean, listedOnly: readonly string[] = []): PackReport["appFolder"] {
   const sum = (files: Uint8Array[]) => ({ files: files.length, bytes: files.reduce((n, d) => n + d.length, 0) });
-  return { staged: sum([...staged.values()]), unused: sum([...staged].filter(([path]) => !ships(path)).map(([, data]) => data)) };
+  const listed = listedOnly.filter((path) => staged.has(path));
+  const folders = [...new Set(listed.map((path) => path.slice(0, path.lastIndexOf("/"))))].sort();
+  return {
+    staged: sum([...staged.values()]),
+    unused: sum([...staged].filter(([path]) => !ships(path)).map(([, data]) => data)),
+    ...(listed.length > 0 ? { listed: { ...sum(listed.map((path) => staged.get(path)!)), folders } } : {}),
+  };
 }
 
 function row(
