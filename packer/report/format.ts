@@ -1,6 +1,8 @@
 import type { PackReport, ReportRow } from "./report.ts";
 
 export const kB = (n: number) => (n / 1000).toLocaleString("en-US", { minimumFractionDigits: 1, maximumFractionDigits: 1 });
+/** "1 file", "1,234 files". */
+const count = (n: number, noun: string) => `${n.toLocaleString("en-US")} ${noun}${n === 1 ? "" : "s"}`;
 const arrow = (a: string | number, b: string | number) => `${a} → ${b}`;
 const reduction = (r: ReportRow) => (r.brotli.in === 0 ? "–" : `${Math.round((1 - r.brotli.out / r.brotli.in) * 100)}%`);
 
