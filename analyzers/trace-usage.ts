@@ -30,6 +30,11 @@ export interface Usage {
    * (TraceResult.sourceRead): they ship as they are, not minified or compiled.
    */
   sourceRead: Set<string>;
+  /**
+   * FS paths of the inputs' modules whose docstrings a docstring reader looked at
+   * (TraceResult.docsRead) → that reader: they keep their docstrings.
+   */
+  docsRead: Map<string, string>;
 }
 
 /**
@@ -50,6 +55,7 @@ export function traceUsage(trace: TraceResult, inputs: StagedInputs): Usage {
     listedOnly: [],
     asyncioStart: new Set(),
     sourceRead: new Set(),
+    docsRead: new Map(),
   };
   const scenarios = new Set(inputs.scenarios);
   const use = (path: string): boolean => {
@@ -103,6 +109,10 @@ export function traceUsage(trace: TraceResult, inputs: StagedInputs): Usage {
     if (entry === undefined ? !use(path) : !inputs.stdlib.has(entry)) continue;
     if (entry !== undefined) usage.stdlib.add(entry);
     usage.sourceRead.add(path);
+  }
+  for (const [path, reader] of trace.docsRead ?? []) {
+    const entry = path.startsWith(zipPrefix) ? path.slice(zipPrefix.length) : undefined;
+    if (entry === undefined ? owner.has(path) || inputs.app.has(path) : inputs.stdlib.has(entry)) usage.docsRead.set(path, reader);
   }
   for (const [, file, origin] of trace.asyncioStart ?? []) {
     const entry = stdlibEntry(file, origin);

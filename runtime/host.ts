@@ -96,6 +96,12 @@ export interface TraceResult extends AppRun {
    */
   sourceRead?: string[];
   /**
+   * [__file__, reader] of every module whose docstrings a docstring reader looked at
+   * (help, pydoc, inspect.getdoc, cmd's help; runtime/assets/monitor.py), by the first
+   * reader that did, sorted: they keep their docstrings.
+   */
+  docsRead?: [string, string][];
+  /**
    * Where asyncio waited through the whole run: the modules starting it afterwards
    * imported, as in modules (empty otherwise, or with --eager-asyncio).
    */

@@ -76,6 +76,12 @@ export interface TransformResult {
   stubbed: Record<string, number>;
   /** FS paths of the sources shipped as they are because the traced run read their lines. */
   sourceRead: string[];
+  /**
+   * Modules that keep their docstrings where the policy would have stripped them: read by
+   * a docstring reader in the traced run (help, pydoc, inspect.getdoc), or named by
+   * --keep-docstrings. FS path → why.
+   */
+  keptDocstrings: Record<string, string>;
   warnings: TransformWarning[];
 }
 
@@ -177,6 +183,14 @@ export async function applyTransforms(
   const keepGlobs = options.keepDocstrings.map(pathGlob);
   /** Units whose docstrings stay: --keep-docstrings, or all when the app reads __doc__. */
   const keepers = new Set(slots.filter((s) => keepGlobs.some((re) => re.test(s.path))).map((s) => s.unit));
+  /** Modules whose docstrings the traced run read (help, pydoc, inspect.getdoc) keep them. */
+  const docsRead = new Map(plan.docsRead ?? []);
+  const keptDocstrings: Record<string, string> = {};
+  for (const slot of slots.filter((s) => /\.pyc?$/.test(s.key))) {
+    const reader = docsRead.get(slot.path);
+    if (reader !== undefined) keptDocstrings[slot.path] = `read by ${reader} in the traced run`;
+    else if (keepers.has(slot.unit)) keptDocstrings[slot.path] = "--keep-docstrings";
+  }
   /** Packages' units that read __doc__: their docstrings become "" (the stdlib's never). */
   const docReaders = new Set<string>();
   // A source whose lines the app read (inspect.getsource, a traceback, a warning) ships
@@ -193,7 +207,7 @@ export async function applyTransforms(
   const appReadsDoc = parser !== undefined && appSlots.some((s) => s.key.endsWith(".py") && cachedMinify(parser, s.data, "auto", minifyCache).readsDoc);
   if (appReadsDoc) for (const s of slots) keepers.add(s.unit);
   const policy = (slot: Slot): DocstringPolicy =>
-    keepers.has(slot.unit) ? "keep" : slot.input === "stdlib" ? "strip" : docReaders.has(slot.unit) ? "empty" : "auto";
+    keepers.has(slot.unit) || docsRead.has(slot.path) ? "keep" : slot.input === "stdlib" ? "strip" : docReaders.has(slot.unit) ? "empty" : "auto";
   const minify = (slot: Slot) => cachedMinify(parser!, slot.data, policy(slot), minifyCache);
   const minified = parser ? sources.map((slot) => ({ slot, result: minify(slot) })) : [];
   for (const m of minified) if (m.result.readsDoc && m.slot.input !== "stdlib") docReaders.add(m.slot.unit);
@@ -280,6 +294,7 @@ export async function applyTransforms(
     stubbed,
     // The app's sources ship as written anyway, unless --pyc-app.
     sourceRead: [...slots, ...(options.pycApp ? appSlots : [])].filter((s) => s.key.endsWith(".py") && s.key !== plan.main && verbatim.has(s.path)).map((s) => s.path).sort(),
+    keptDocstrings: Object.fromEntries(Object.entries(keptDocstrings).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))),
     warnings: warnings.sort((a, b) => a.path.localeCompare(b.path)),
   };
 }

@@ -35,6 +35,8 @@ export interface BundlePlan {
   dirs?: string[];
   /** FS paths of kept sources whose lines the app read: they ship as they are (Usage.sourceRead). */
   sourceRead?: string[];
+  /** FS paths of kept modules whose docstrings the run read → the reader (Usage.docsRead): they keep them. */
+  docsRead?: [string, string][];
 }
 
 export function isDynlib(path: string): boolean {
@@ -64,5 +66,6 @@ export function planBundle(inputs: StagedInputs, usage: Usage): BundlePlan {
     bodies: new Map(),
     dirs: usage.dirs,
     sourceRead: [...usage.sourceRead].sort(),
+    docsRead: [...usage.docsRead].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),
   };
 }

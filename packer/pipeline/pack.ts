@@ -10,6 +10,7 @@ import { pythonParser } from "../../analyzers/parser.mjs";
 import { applyStaticAnalysis, type StaticFindings, type StaticOptions } from "../../analyzers/static-usage.ts";
 import { traceUsage, type Usage } from "../../analyzers/trace-usage.ts";
 import { explainModule } from "./why.ts";
+import { docstringHint, docstringHolders, firstMissingLine } from "./docstring-hint.ts";
 import { readAsset } from "../../runtime/assets.ts";
 import { ChromiumHost } from "../../runtime/chromium-host.ts";
 import type { AppRun, BundleRunOptions, CodeKey, Host, RunOutcome, TraceResult } from "../../runtime/host.ts";
@@ -274,9 +275,9 @@ export async function pack(options: PackOptions): Promise<PackResult> {
     const cdn = { indexURL: options.indexURL ?? defaultIndexURL(dist.version), lock: resolve(s.cwd, options.lock ?? dist.lockPath) };
     const fallback = planFallback(selected, graph, dist, layout, options.fallback ?? "local", cdn);
     /** Transforms the selection and writes it, with sidecars, into a fresh temporary folder. */
-    const build = async () => {
+    const build = async (chosen: TransformOptions = transformOptions) => {
       s.step("transform");
-      const transformed = await applyTransforms(selected, dist, inputs.stdlibMount, transformOptions, s.cacheDir, coverage);
+      const transformed = await applyTransforms(selected, dist, inputs.stdlibMount, chosen, s.cacheDir, coverage);
       s.step("write");
       temp = prepareOutput(s.out);
       writeFiles(temp, fallback.files);
@@ -315,14 +316,30 @@ export async function pack(options: PackOptions): Promise<PackResult> {
         run = await runBundle(alone);
       }
       validation = compareRuns(trace, run);
-      if (!validation.ok) throw new PackError("VALIDATION_FAILED", { detail: validation.detail ?? "output differs" });
+      if (!validation.ok) {
+        const detail = validation.detail ?? "output differs";
+        // Docstrings read where the trace could not see it (a package's own __doc__ read
+        // of another module's function): one more run with all of them kept tells.
+        let hint: string | undefined;
+        if (!transformOptions.keepDocstrings.includes("**") && (transformOptions.minify || transformOptions.optimizePyc)) {
+          const stripped = transformed.keptDocstrings;
+          rmSync(dir, { recursive: true, force: true });
+          ({ dir } = await build({ ...transformOptions, keepDocstrings: ["**"] }));
+          s.step("validate");
+          if (compareRuns(trace, await runBundle(alone)).ok) {
+            const line = firstMissingLine(trace.stdout, run.stdout);
+            hint = docstringHint(line === undefined ? [] : docstringHolders(selected, inputs.stdlibMount, stripped, line), inputs.stdlibMount);
+          }
+        }
+        throw new PackError("VALIDATION_FAILED", { detail: hint ? `${detail}; ${hint}` : detail });
+      }
     }
     const plan = transformed.plan;
     s.step("report");
     const report = await buildReport(plan, written, dist, meter, {
       runner: host.name,
       validation,
-      transforms: { options: transformOptions, savings: transformed.savings, stubbed: transformed.stubbed, sourceRead: transformed.sourceRead, bundleOnly, warnings: transformed.warnings },
+      transforms: { options: transformOptions, savings: transformed.savings, stubbed: transformed.stubbed, sourceRead: transformed.sourceRead, keptDocstrings: transformed.keptDocstrings, bundleOnly, warnings: transformed.warnings },
       static: findings,
       fallback: fallbackCost(fallback),
       assets,

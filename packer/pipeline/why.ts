@@ -16,8 +16,18 @@ function chain(analysis: Analysis, module: string): string[] {
   return hops;
 }
 
-/** Why a module is in the bundle (traced, which scenario, static chain, --include) or why not. */
+/**
+ * Why a module is in the bundle (traced, which scenario, static chain, --include) or why
+ * not; and, when the traced run read its docstrings, that it keeps them.
+ */
 export function explainModule(analysis: Analysis, module: string, options: Pick<PackOptions, "strategy">): string {
+  const why = whyInBundle(analysis, module, options);
+  const file = analysis.graph.nodes.get(module)?.file.path;
+  const reader = file === undefined ? undefined : analysis.usage.docsRead.get(file);
+  return reader === undefined ? why : `${why}\nIts docstrings stay: the traced run read them (${reader}).`;
+}
+
+function whyInBundle(analysis: Analysis, module: string, options: Pick<PackOptions, "strategy">): string {
   const node = analysis.graph.nodes.get(module);
   const traced = analysis.trace.modules.find(([name]) => name === module);
   if (!node) {

@@ -130,8 +130,14 @@ export function formatFindings(report: PackReport): string {
   }
   const sourceRead = report.transforms.sourceRead ?? [];
   if (sourceRead.length > 0) {
-    const files = `${sourceRead.length} source${sourceRead.length === 1 ? "" : "s"}`;
-    lines.push(`transforms: ${files} kept as written, not minified or compiled, because the traced run read the lines (inspect.getsource, a traceback or warning), e.g. ${sourceRead[0]}`);
+    lines.push(`transforms: ${count(sourceRead.length, "source")} kept as written, not minified or compiled, because the traced run read the lines (inspect.getsource, a traceback or warning), e.g. ${sourceRead[0]}`);
+  }
+  const docsRead = Object.entries(report.transforms.keptDocstrings ?? {}).filter(([, why]) => why !== "--keep-docstrings");
+  if (docsRead.length > 0) {
+    const [[path, why]] = docsRead as [[string, string]];
+    const kept = docsRead.length === 1 ? "1 module keeps its docstrings" : `${count(docsRead.length, "module")} keep their docstrings`;
+    const which = docsRead.length === 1 ? `${path} (${why})` : `e.g. ${path} (${why}); report.json transforms.keptDocstrings lists them`;
+    lines.push(`transforms: ${kept} because the traced run read them (help, pydoc, inspect.getdoc): ${which}`);
   }
   const deferred = formatDeferred(report);
   if (deferred) lines.push(deferred);

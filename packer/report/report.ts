@@ -67,7 +67,7 @@ export interface PackReport {
   runtime: { files: string[]; bytes: number; gzip: number; brotli: number };
   dynlibs: { path: string; global: boolean }[];
   /** What each transform did, by input, in raw bytes; and what it could not do. */
-  transforms: { options: TransformOptions } & Pick<TransformResult, "savings" | "stubbed" | "warnings"> & Partial<Pick<TransformResult, "sourceRead">> & {
+  transforms: { options: TransformOptions } & Pick<TransformResult, "savings" | "stubbed" | "warnings"> & Partial<Pick<TransformResult, "sourceRead" | "keptDocstrings">> & {
     /** Functions the bundle ran that the trace did not (a transform changed the path): shipped whole. */
     bundleOnly?: CodeKey[];
   };

@@ -24,7 +24,7 @@ import { startupFsInit } from "./loader/startup.mjs";
  *   dynlibs: { path: string, global: boolean }[],
  *   modules: [string, string | null, string | null][], scenarios: ScenarioRun[],
  *   ran: [string, string, number][], earlyModules: string[], listed: string[],
- *   failedImports: string[], sourceRead: string[], asyncioStart: [string, string | null, string | null][], asyncioRan: [string, string, number][],
+ *   failedImports: string[], sourceRead: string[], docsRead: [string, string][], asyncioStart: [string, string | null, string | null][], asyncioRan: [string, string, number][],
  *   phases: Record<string, number> }} TraceResult
  */
 
@@ -189,6 +189,7 @@ export async function openTrace(loadPyodide, request, hooks = {}) {
     const listed = tracer.get("listed_dirs")().toJs();
     const failedImports = tracer.get("attempted_imports")().toJs();
     const sourceRead = tracer.get("source_read")().toJs();
+    const docsRead = tracer.get("docs_read")().toJs();
     // After the record of what ran, so that starting asyncio adds nothing to it; what ran
     // in the start itself is kept apart (pack ships it whole, for a later start).
     const asyncioStart = outcome.ok && scenarios.every((s) => s.outcome.ok) ? tracer.get("start_asyncio")().toJs() : [];
@@ -210,6 +211,7 @@ export async function openTrace(loadPyodide, request, hooks = {}) {
       listed,
       failedImports,
       sourceRead,
+      docsRead,
       asyncioStart,
       asyncioRan,
       phases,

@@ -137,6 +137,19 @@ def source_read():
     return sorted(name for name, entry in linecache.cache.items() if name.startswith("/") and len(entry) == 4)
 
 
+def docs_read():
+    """(file, reader) of every module whose docstrings a docstring reader looked at
+    (monitor.py: help, pydoc, inspect.getdoc, cmd's help), sorted: the bundle keeps
+    those modules' docstrings, whatever else it strips."""
+    rows = []
+    for name, reader in getattr(sys, "_pyodide_packer_docs", {}).items():
+        # Not through a lazy module's __getattr__ (lazy asyncio would start).
+        file = getattr(sys.modules.get(name), "__dict__", {}).get("__file__")
+        if isinstance(file, str):
+            rows.append((file, reader))
+    return sorted(rows)
+
+
 def listed_dirs():
     """The directories the app listed, sorted."""
     return sorted(_listed)
