@@ -87,8 +87,7 @@ export function resetCrashInjection(): void {
   crashesLeft = undefined;
 }
 
-/** The trace page, at the site's root; pack's own files are below OWN. */
-const TRACE_PAGE = "/pyodide-packer-trace.html";
+/** Below the traced page's root: pack's own files (its page is /index.html, its loader /loader.mjs). */
 const OWN = "/.pyodide-packer/";
 
 /**
@@ -96,7 +95,7 @@ const OWN = "/.pyodide-packer/";
  * the request fails): its path on the page's origin (or its URL elsewhere), status and
  * size. settle() waits, briefly, for the events of requests still in flight.
  */
-function recordRequests(page: Page, into: PageRequest[], own = (path: string) => path === TRACE_PAGE || path.startsWith(OWN) || path.startsWith("/pyodide/")): { settle(): Promise<void> } {
+function recordRequests(page: Page, into: PageRequest[], own = (path: string) => path === "/loader.mjs" || path.startsWith(OWN) || path.startsWith("/pyodide/")): { settle(): Promise<void> } {
   const pending = new Set<HTTPRequest>();
   const note = (request: HTTPRequest, response: HTTPResponse | null) => {
     pending.delete(request);
@@ -168,16 +167,18 @@ export class ChromiumHost implements Host {
   }
 
   /**
-   * The trace page sits at the site's root, where the bundle's index.html will, so that
-   * what the app fetches by relative URL resolves as it will when deployed; pack's own
-   * files are under /.pyodide-packer/ and the runtime under /pyodide/, as in the output.
+   * The page traced is the page that ships (pack's index.html, or --html), at the site's
+   * root where it will be deployed, so that a page scenario finds the same elements and
+   * what the app fetches by relative URL resolves as it will; only its ./loader.mjs is
+   * pack's trace loader. Pack's own files are under /.pyodide-packer/ and the runtime
+   * under /pyodide/, as in the output.
    */
   async trace(job: TraceJob): Promise<TraceResult> {
     const stageDir = dirname(job.archives[0] ?? ASSETS_DIR);
     const mounts: Mounts = {
       ...(job.site ? { "/": job.site } : {}),
-      ...(job.html ? { "/index.html": job.html, "/loader.mjs": join(ASSETS_DIR, "trace-loader.mjs") } : {}),
-      [TRACE_PAGE]: join(ASSETS_DIR, "trace.html"),
+      "/index.html": job.html ?? join(ASSETS_DIR, "index.html"),
+      "/loader.mjs": join(ASSETS_DIR, "trace-loader.mjs"),
       "/pyodide/": job.dist.dir,
       [`${OWN}host/`]: ASSETS_DIR,
       [`${OWN}stage/`]: stageDir,
@@ -209,17 +210,17 @@ export class ChromiumHost implements Host {
       });
     };
     type Traced = Omit<TraceResult, "requests">;
-    const result = await this.#inPage(mounts, job.html ? "/index.html" : TRACE_PAGE, job.timeoutMs, {}, async (page, url) => {
-      let traced: Traced;
-      if (job.html) {
-        // The page runs the app when it will; the trace goes on until its runBundle() ends.
-        signs.note({ stage: "waiting for the page to call runBundle() from ./loader.mjs" });
-        await page.waitForFunction(() => (window as unknown as { pyodidePackerLastRun?: unknown }).pyodidePackerLastRun !== undefined, { timeout: 0, polling: 100 });
-        traced = await page.evaluate(() => (window as unknown as { pyodidePackerTraceFinish(): Promise<Traced> }).pyodidePackerTraceFinish());
-      } else {
-        await page.waitForSelector("html[data-ready]");
-        traced = await page.evaluate((r) => (window as unknown as { pyodidePackerTrace(r: unknown): Promise<Traced> }).pyodidePackerTrace(r), requestFor(url));
-      }
+    type TracePage = { pyodidePackerLastRun?: unknown; pyodidePackerTraceFailed?: string; pyodidePackerTraceFinish(): Promise<Traced> };
+    const result = await this.#inPage(mounts, "/index.html", job.timeoutMs, {}, async (page) => {
+      // The page runs the app when it will; the trace goes on until its runBundle() ends.
+      signs.note({ stage: "waiting for the page to call runBundle() from ./loader.mjs" });
+      await page.waitForFunction(
+        () => (window as unknown as TracePage).pyodidePackerLastRun !== undefined || (window as unknown as TracePage).pyodidePackerTraceFailed !== undefined,
+        { timeout: 0, polling: 100 },
+      );
+      const failed = await page.evaluate(() => (window as unknown as TracePage).pyodidePackerTraceFailed);
+      if (failed !== undefined) throw new Error(failed);
+      const traced = await page.evaluate(() => (window as unknown as TracePage).pyodidePackerTraceFinish());
       await recorder?.settle();
       return traced;
     }, record, signs);

@@ -141,6 +141,27 @@ describe("what the user does: --scenario FILE.mjs", () => {
     expect(existsSync(r.out)).toBe(false);
   });
 
+  it("a scenario written against the shipped page (its #output) runs in the trace, in validation and on the page, main thread and ?worker", async () => {
+    // The trace runs the page that ships, with its #output, so one scenario serves both.
+    const r = await packCli([join(CLICK, "app.py"), "--scenario", join(CLICK, "output.mjs")]);
+    expect(r.errors).toEqual([]);
+    expect(r.code).toBe(0);
+    expect(r.report().validation).toMatchObject({ ok: true, stdout: "ready\n" });
+    const hello = await packCli([join(APPS, "hello", "app.py"), "--scenario", join(APPS, "hello", "output.mjs")]);
+    expect(hello.errors).toEqual([]);
+    expect(hello.code).toBe(0);
+    const host = new ChromiumHost();
+    try {
+      const clicked = await host.runBundle(r.out, 120_000, { pageScenarios: [join(CLICK, "output.mjs")] });
+      expect(clicked.scenarios).toEqual([{ path: join(CLICK, "output.mjs"), outcome: { ok: true, exitCode: 0 }, stdout: "clicked: 1/2\n" }]);
+      // In a worker the app has no DOM to put a button in; what it prints still reaches #output.
+      const inWorker = await host.runBundle(hello.out, 120_000, { search: "?worker", pageScenarios: [join(APPS, "hello", "output.mjs")] });
+      expect(inWorker.scenarios?.[0]?.outcome).toEqual({ ok: true, exitCode: 0 });
+    } finally {
+      await host.close();
+    }
+  });
+
   it("a page scenario on the node runner is a usage error", async () => {
     const r = await packCli([join(CLICK, "app.py"), "--scenario", join(CLICK, "click.mjs"), "--runner", "node"]);
     expect(r.code).toBe(2);

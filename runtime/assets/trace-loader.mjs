@@ -1,7 +1,8 @@
 // @ts-check
-// Served as /loader.mjs while pack traces a page of your own (--html): the same
-// runBundle() and loadBundle() the bundle's loader.mjs gives the page, over a traced
-// Pyodide with the staged app, so what the page's own scripts run is traced too.
+// Served as /loader.mjs while pack traces the page that ships (pack's index.html, or
+// your own, --html): the same runBundle() and loadBundle() the bundle's loader.mjs gives
+// the page, over a traced Pyodide with the staged app, so the page traced is the page
+// deployed, and what its own scripts run is traced too.
 // Both are served from pack's own folder of the trace's site, beside this file.
 // @ts-expect-error resolved where it is served, not in the source tree
 import { openTrace } from "./.pyodide-packer/host/session.mjs";
@@ -30,6 +31,10 @@ function session() {
     page.pyodidePackerTraceFinish = () => trace.finish();
     return trace;
   })();
+  // The host waits for the run to end: a trace that cannot start tells it why at once.
+  opened.catch((/** @type {unknown} */ error) => {
+    page.pyodidePackerTraceFailed = String(/** @type {Error} */ (error)?.stack ?? error);
+  });
   return opened;
 }
 
