@@ -145,6 +145,22 @@ describe("planBundle", () => {
     expect(usage.app.has("/home/pyodide/helper.py")).toBe(true);
     expect(planBundle(inputs, usage).sourceRead).toEqual(["/home/pyodide/helper.py", `${SP}/other/__init__.pyc`, "/lib/python313.zip/xml/__init__.py"]);
   });
+
+  it("keeps which inputs' modules had their docstrings read, and by what, as the plan's docsRead; it ships nothing more", () => {
+    const docsRead: [string, string][] = [
+      ["/lib/python313.zip/xml/__init__.py", "pydoc.getdoc"],
+      [`${SP}/other/__init__.pyc`, "inspect.getdoc"],
+      ["/lib/python313.zip/nowhere.py", "inspect.getdoc"],
+      ["/tmp/elsewhere.py", "cmd.Cmd.do_help"],
+    ];
+    const usage = traceUsage({ ...trace, docsRead }, inputs);
+    expect([...usage.docsRead]).toEqual(docsRead.slice(0, 2));
+    expect(usage.stdlib.has("xml/__init__.py")).toBe(false);
+    expect(planBundle(inputs, usage).docsRead).toEqual([
+      [`${SP}/other/__init__.pyc`, "inspect.getdoc"],
+      ["/lib/python313.zip/xml/__init__.py", "pydoc.getdoc"],
+    ]);
+  });
 });
 
 describe("listedEntries", () => {
