@@ -68,6 +68,10 @@ describe("docstrings the traced run read", () => {
     }
     const [sp, zip] = version === "314" ? ["/lib/python3.14/site-packages", "/lib/python314.zip"] : ["/lib/python3.13/site-packages", "/lib/python313.zip"];
     const ext = kind === "py" ? "py" : "pyc";
+    // help(textwrap)'s FILE and json's __file__ name the source, as stock's do.
+    expect(stdout.split("\n")).toContain(`    ${zip}/textwrap.py`);
+    const tag = version === "314" ? "314" : "313";
+    expect(stdout.split("\n")).toContain(`${zip}/json/__init__.py ${zip}/json/__pycache__/__init__.cpython-${tag}.pyc`);
     expect(report.transforms.keptDocstrings).toEqual({
       [`${sp}/helpdemo/__init__.${ext}`]: "read by pydoc.getdoc in the traced run",
       [`${sp}/helpdemo/base.${ext}`]: "read by inspect.getdoc in the traced run",
@@ -77,9 +81,11 @@ describe("docstrings the traced run read", () => {
       [`${zip}/cmd.py`]: "read by cmd.Cmd.do_help in the traced run",
       [`${zip}/json/__init__.py`]: "read by pydoc.getdoc in the traced run",
       [`${zip}/json/decoder.py`]: "read by pydoc.getdoc in the traced run",
+      // help(textwrap) documents its compiled patterns by their class, re.Pattern.
+      [`${zip}/re/__init__.py`]: "read by pydoc.getdoc in the traced run",
       [`${zip}/textwrap.py`]: "read by inspect.getdoc in the traced run",
     });
-    expect(r.stdout).toContain(`transforms: 9 modules keep their docstrings because the traced run read them (help, pydoc, inspect.getdoc): e.g. ${sp}/helpdemo/__init__.${ext}`);
+    expect(r.stdout).toContain(`transforms: 10 modules keep their docstrings because the traced run read them (help, pydoc, inspect.getdoc): e.g. ${sp}/helpdemo/__init__.${ext}`);
     // Kept where read, stripped elsewhere: argparse's own docstrings were never looked at.
     const stdlib = zipEntries(r.out, "python_stdlib.zip");
     expect(holds(stdlib.get("textwrap.pyc"), "Remove any common leading whitespace")).toBe(true);

@@ -84,7 +84,7 @@ export async function loadBundle(options = {}) {
       lockFileContents: { info: manifest.lockInfo, packages: {} },
       ...pyodideOptions,
       // As in the traced run: asyncio waits unless the bundle was packed with --eager-asyncio.
-      fsInit: startupFsInit(manifest.lazyAsyncio !== undefined, pyodideOptions.fsInit),
+      fsInit: startupFsInit(manifest.lazyAsyncio !== undefined, pyodideOptions.fsInit, { sourceNames: true }),
     });
   }
   lap("runtime");

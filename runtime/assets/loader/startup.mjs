@@ -146,14 +146,48 @@ sys._pyodide_packer_lazy_asyncio = LazyAsyncio
 time.sleep = sleep_or_suspend
 `;
 
+// A bundle's stdlib holds .pyc that pack compiled from the .py stock holds: its modules
+// name their source, as stock's do (help(json) prints FILE, __cached__ is the
+// __pycache__ name). Modules imported before this ran are named anew too.
+const SOURCE_NAMES = `
+import sys
+import zipimport
+
+stdlib = next(path for path in sys.path if path.endswith(".zip"))
+get_filename = zipimport.zipimporter.get_filename
+
+
+def source_name(self, fullname):
+    path = get_filename(self, fullname)
+    return path[:-1] if path.endswith(".pyc") and self.archive == stdlib else path
+
+
+zipimport.zipimporter.get_filename = source_name
+for module in list(sys.modules.values()):
+    attrs = getattr(module, "__dict__", {})
+    spec = attrs.get("__spec__")
+    path = attrs.get("__file__")
+    if spec is None or not isinstance(path, str) or not path.endswith(".pyc") or not path.startswith(stdlib + "/"):
+        continue
+    spec.origin = module.__file__ = path[:-1]
+    # Worked out again from the origin when read.
+    spec.cached = None
+    module.__cached__ = spec.cached
+`;
+
 /**
  * loadPyodide's fsInit for a run with asyncio made to wait (lazy) or as Pyodide starts
- * it; then fsInit, the caller's own.
+ * it; then fsInit, the caller's own. sourceNames (a bundle's): its stdlib's modules name
+ * the source they were compiled from.
  * @param {boolean} lazy
  * @param {((FS: any, info: { sitePackages: string }) => Promise<void> | void) | undefined} [fsInit]
+ * @param {{ sourceNames?: boolean }} [options]
  */
-export function startupFsInit(lazy, fsInit) {
+export function startupFsInit(lazy, fsInit, { sourceNames = false } = {}) {
   return async (/** @type {any} */ FS, /** @type {{ sitePackages: string }} */ info) => {
+    if (sourceNames) {
+      FS.writeFile(`${info.sitePackages}/pyodide-packer-0-source-names.pth`, `import sys; exec(compile(${JSON.stringify(SOURCE_NAMES)}, "<pyodide-packer start-up>", "exec"), {})\n`);
+    }
     if (lazy) {
       // site runs a .pth line that starts with "import" before Pyodide's start-up; a JSON
       // string is a Python string literal too.
