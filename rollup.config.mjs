@@ -2,8 +2,9 @@
 // declarations (dist/.types/) rolled up so that users' TypeScript sees the public API
 // only, not the internals it is built from (some of which name web-tree-sitter types,
 // which need @types/emscripten). Also copies the tree-sitter-python grammar the package
-// ships in place of that dependency, and builds the loader bundles ship (runtime/build-loader.mjs).
-import { copyFileSync, mkdirSync, readdirSync, readFileSync, rmSync } from "node:fs";
+// ships in place of that dependency, builds the loader bundles ship (runtime/build-loader.mjs)
+// and makes the CLI's bin executable.
+import { chmodSync, copyFileSync, mkdirSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { createRequire } from "node:module";
 import { dts } from "rollup-plugin-dts";
@@ -22,6 +23,8 @@ const finish = {
     copyFileSync(require.resolve("tree-sitter-python/LICENSE"), "dist/grammars/tree-sitter-python.LICENSE");
     rmSync(TYPES, { recursive: true, force: true });
     dropUnimportedAssets();
+    // tsc writes the bin anew without its run bit: `npx pack` in a built checkout needs it.
+    chmodSync("dist/packer/cli/bin.js", 0o755);
   },
 };
 

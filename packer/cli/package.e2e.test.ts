@@ -3,7 +3,7 @@
 // section says, then `npx pack app.py` there with real Chromium. Also lints the tarball
 // (publint, arethetypeswrong) and compiles a TypeScript consumer of its types.
 import { execFile } from "node:child_process";
-import { appendFileSync, copyFileSync, existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { appendFileSync, copyFileSync, existsSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
@@ -65,6 +65,8 @@ describe("the published package", () => {
     const work = tempDir("package");
     const { stdout } = await sh("npm", ["pack", "--json", "--pack-destination", work], REPO);
     const info = (JSON.parse(stdout) as PackInfo[])[0]!;
+    // npm pack built the checkout: its bin runs as `npx pack` there.
+    expect(statSync(join(REPO, "dist/packer/cli/bin.js")).mode & 0o111).toBe(0o111);
     const files = info.files.map((f) => f.path);
     for (const needed of ["dist/packer/cli/bin.js", "dist/index.d.ts", "dist/loader.d.mts", "dist/vite.d.ts", "dist/packer/plugins/webpack.js", "dist/grammars/tree-sitter-python.wasm", "runtime/assets/loader.mjs", "runtime/assets/compiler.py", "CHANGELOG.md"]) {
       expect(files, needed).toContain(needed);
