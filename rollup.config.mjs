@@ -2,13 +2,13 @@
 // declarations (dist/.types/) rolled up so that users' TypeScript sees the public API
 // only, not the internals it is built from (some of which name web-tree-sitter types,
 // which need @types/emscripten). Also copies the tree-sitter-python grammar the package
-// ships in place of that dependency, builds the loader bundles ship (runtime/build-loader.mjs)
+// ships in place of that dependency, builds the loader bundles ship (runtime/host/build-loader.mjs)
 // and makes the CLI's bin executable.
 import { chmodSync, copyFileSync, mkdirSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { createRequire } from "node:module";
 import { dts } from "rollup-plugin-dts";
-import { buildLoader } from "./runtime/build-loader.mjs";
+import { buildLoader } from "./runtime/host/build-loader.mjs";
 
 const require = createRequire(import.meta.url);
 const TYPES = "dist/.types";
@@ -29,14 +29,16 @@ const finish = {
 };
 
 /**
- * tsc copies every runtime/assets/*.mjs into dist/, but the package ships runtime/assets
- * itself and the compiled code imports only a few of them: the copies nothing imports go.
+ * tsc copies every .mjs of runtime/'s rooms that run as they are into dist/, but the
+ * package ships those rooms themselves and the compiled code imports only a few of
+ * them: the copies nothing imports go.
  */
 function dropUnimportedAssets() {
   /** @type {(dir: string) => string[]} */
   const files = (dir) => readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? files(join(dir, e.name)) : [join(dir, e.name)]));
   const all = files("dist").filter((f) => /\.m?js$/.test(f));
-  const copies = new Set(all.filter((f) => f.startsWith(join("dist", "runtime", "assets"))));
+  const rooms = ["page", "trace", "worker", "shared"].map((room) => join("dist", "runtime", room));
+  const copies = new Set(all.filter((f) => rooms.some((room) => f.startsWith(room + "/"))));
   const reached = new Set();
   /** @param {string} file */
   const visit = (file) => {
@@ -55,5 +57,5 @@ export default [
     output: { file: `dist/${name}.d.ts`, format: "es" },
     plugins: [dts()],
   })),
-  { input: `${TYPES}/runtime/assets/loader.d.mts`, output: { file: "dist/loader.d.mts", format: "es" }, plugins: [dts(), finish] },
+  { input: `${TYPES}/runtime/page/loader.d.mts`, output: { file: "dist/loader.d.mts", format: "es" }, plugins: [dts(), finish] },
 ];

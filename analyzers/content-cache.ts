@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { sha256, writeFileAtomic } from "./fetch-cache.ts";
+import { sha256, writeFileAtomic } from "../runtime/host/files.ts";
 
 /**
  * Results keyed by the sha256 of the bytes they were computed from (plus a variant),

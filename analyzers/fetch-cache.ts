@@ -1,26 +1,11 @@
-import { createHash } from "node:crypto";
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { homedir } from "node:os";
-import { dirname, join } from "node:path";
-import { PackError } from "../packer/errors.ts";
+import { join } from "node:path";
+import { PackError } from "../runtime/host/errors.ts";
+import { sha256, writeFileAtomic } from "../runtime/host/files.ts";
 
 export function defaultCacheDir(): string {
   return process.env.PYODIDE_PACKER_CACHE ?? join(process.env.XDG_CACHE_HOME ?? join(homedir(), ".cache"), "pyodide-packer");
-}
-
-export function sha256(bytes: Uint8Array): string {
-  return createHash("sha256").update(bytes).digest("hex");
-}
-
-/**
- * Writes a cache file whole or not at all: other packs (parallel test files, CI jobs)
- * read the same cache and must never see half a file.
- */
-export function writeFileAtomic(path: string, data: Uint8Array | string): void {
-  mkdirSync(dirname(path), { recursive: true });
-  const partial = `${path}.${process.pid}.${Math.random().toString(36).slice(2)}.partial`;
-  writeFileSync(partial, data);
-  renameSync(partial, path);
 }
 
 /** Throws CHECKSUM_MISMATCH unless the file's sha256 is the expected one. */

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
-import type { LockInfo } from "../runtime/pyodide-dist.ts";
-import { PackError } from "../packer/errors.ts";
+import type { LockInfo } from "../runtime/host/pyodide-dist.ts";
+import { PackError } from "../runtime/host/errors.ts";
 import { normalizeName } from "./requirements.ts";
 
 export interface LockPackage {

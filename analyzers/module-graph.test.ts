@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import type { Parser } from "web-tree-sitter";
-import type { StagedInputs } from "../packer/pipeline/stage.ts";
+import type { StagedInputs } from "./inputs.ts";
 import type { ResolvedPackage } from "./resolve.ts";
 import { buildGraph, ImportCache, moduleIndex, moduleNameOf, staticClosure, type ModuleGraph } from "./module-graph.ts";
 import { pythonParser } from "./parser.mjs";

@@ -1,8 +1,7 @@
 import { availableParallelism } from "node:os";
 import { Worker } from "node:worker_threads";
 import type { Parser } from "web-tree-sitter";
-import type { StagedInputs } from "../packer/pipeline/stage.ts";
-import { APP_ROOT } from "../packer/pipeline/stage.ts";
+import { APP_ROOT, type StagedInputs } from "./inputs.ts";
 import { ContentCache } from "./content-cache.ts";
 import { extractImports, type DynamicImport, type ImportEdge, type ModuleImports } from "./imports.mjs";
 

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { parse as parseToml } from "smol-toml";
-import { PackError } from "../packer/errors.ts";
+import { PackError } from "../runtime/host/errors.ts";
 
 export interface Requirement {
   /** Name as written. */

@@ -3,8 +3,8 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { WHEELS_029, WHEELS_PURE, REPO } from "../fixtures/paths.ts";
 import { tempDir } from "../fixtures/temp.ts";
-import { startServer, type StaticServer } from "../runtime/server.ts";
-import { findDist } from "../runtime/pyodide-dist.ts";
+import { startServer, type StaticServer } from "../runtime/host/server.ts";
+import { findDist } from "../runtime/host/pyodide-dist.ts";
 import { parseRequirement } from "./requirements.ts";
 import { resolvePackages, type PackageSources } from "./resolve.ts";
 

@@ -1,7 +1,7 @@
 import { existsSync, readdirSync } from "node:fs";
 import { join, resolve } from "node:path";
-import type { PyodideDist } from "../runtime/pyodide-dist.ts";
-import { PackError } from "../packer/errors.ts";
+import type { PyodideDist } from "../runtime/host/pyodide-dist.ts";
+import { PackError } from "../runtime/host/errors.ts";
 import { fetchToCache, verifySha256 } from "./fetch-cache.ts";
 import { localLockFile, readLock, type Lock, type LockPackage } from "./lock.ts";
 import { evaluateMarker, pyodideMarkerEnv } from "./markers.ts";

@@ -1,5 +1,5 @@
-import type { StagedInputs } from "../packer/pipeline/stage.ts";
-import type { TraceResult } from "../runtime/host.ts";
+import type { StagedInputs } from "./inputs.ts";
+import type { TraceResult } from "../runtime/host/host.ts";
 import { matcher } from "./globs.ts";
 import type { ModuleFile, ModuleGraph, Reach } from "./module-graph.ts";
 import { staticClosure } from "./module-graph.ts";

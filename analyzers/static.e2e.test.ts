@@ -10,8 +10,8 @@ import { REPO } from "../fixtures/paths.ts";
 import { APPS } from "../fixtures/paths.ts";
 import { tempDir } from "../fixtures/temp.ts";
 import { buildPureWheel } from "../fixtures/wheels.mjs";
-import { readStoredZip } from "../runtime/assets/loader.mjs";
-import { ChromiumHost } from "../runtime/chromium-host.ts";
+import { readStoredZip } from "../runtime/page/loader.mjs";
+import { ChromiumHost } from "../runtime/host/chromium-host.ts";
 
 const app = join(APPS, "untraced-branch", "app.py");
 const entries = (out: string, name: string) => readStoredZip(new Uint8Array(readFileSync(join(out, name)))).map((e) => e.name);

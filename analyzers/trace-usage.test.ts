@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { ResolvedPackage } from "./resolve.ts";
-import type { StagedInputs } from "../packer/pipeline/stage.ts";
-import type { TraceResult } from "../runtime/host.ts";
+import type { StagedInputs } from "./inputs.ts";
+import type { TraceResult } from "../runtime/host/host.ts";
 import { planBundle } from "../transforms/select.ts";
 import { listedEntries, traceUsage } from "./trace-usage.ts";
 

@@ -1,5 +1,5 @@
-import type { StagedInputs } from "../packer/pipeline/stage.ts";
-import type { TraceResult } from "../runtime/host.ts";
+import type { StagedInputs } from "./inputs.ts";
+import type { TraceResult } from "../runtime/host/host.ts";
 
 /** What the traced run used, by input. */
 export interface Usage {

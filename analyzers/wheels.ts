@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
-import { readZip } from "../packer/output/zip.ts";
-import type { LockInfo } from "../runtime/pyodide-dist.ts";
+import { readZip } from "../runtime/host/zip.ts";
+import type { LockInfo } from "../runtime/host/pyodide-dist.ts";
 import { normalizeName } from "./requirements.ts";
 
 export interface WheelName {

@@ -6,7 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { buildGraph, ImportCache, moduleIndex } from "../dist/analyzers/module-graph.js";
 import { pythonParser } from "../dist/analyzers/parser.mjs";
-import { readZip } from "../dist/packer/output/zip.js";
+import { readZip } from "../dist/runtime/host/zip.js";
 import { findDist, pythonLayout } from "../dist/runtime/pyodide-dist.js";
 import { REPO as repo } from "./apps.mjs";
 

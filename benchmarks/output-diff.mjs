@@ -1,7 +1,7 @@
 // Packs each anchor app with two built checkouts, alternating, and prints a Markdown
 // table: brotli bytes before the first result (report total.brotli.out) on each side,
-// the loader's brotli size, and which output files differ byte for byte (reports
-// aside). For a change that must leave bundles as they were, or that says what it costs.
+// the loader's brotli size, whether the report's figures are the same, and which output
+// files differ byte for byte (reports aside). For a change that must leave bundles as they were, or that says what it costs.
 // Usage: npm run build && node benchmarks/output-diff.mjs --before DIR [app-name ...]
 //   DIR: another checkout of this repo, built (`git worktree add DIR REV && cd DIR &&
 //   npm ci && npm run build`); the apps run with the same ../shared beside this one.
@@ -29,8 +29,14 @@ function differing(a, b) {
   return [...names].filter((n) => !/^report\.(json|html)/.test(n) && !Buffer.from(left.get(n) ?? []).equals(Buffer.from(right.get(n) ?? [0]))).sort();
 }
 
-console.log("| app | total.brotli.out before | after | loader.mjs.br before → after | output files that differ (reports aside) |");
-console.log("|---|---:|---:|---|---|");
+/** The report's figures: its size rows, the runtime's, what each transform saved and stubbed. */
+function figures(out) {
+  const r = JSON.parse(readFileSync(join(out, "report.json"), "utf8"));
+  return JSON.stringify([r.stdlib, r.packages, r.total, r.runtime, r.transforms.savings, r.transforms.stubbed, r.lazyAsyncio, r.fallback]);
+}
+
+console.log("| app | total.brotli.out before | after | loader.mjs.br before → after | report figures | output files that differ (reports aside) |");
+console.log("|---|---:|---:|---|---|---|");
 for (const spec of ANCHOR_APPS.filter((a) => only.length === 0 || only.includes(a.name))) {
   const outs = {};
   for (const [side, checkout] of sides) {
@@ -43,6 +49,6 @@ for (const spec of ANCHOR_APPS.filter((a) => only.length === 0 || only.includes(
   const loader = (out) => (existsSync(join(out, "loader.mjs.br")) ? statSync(join(out, "loader.mjs.br")).size : 0);
   const diff = differing(outs.before, outs.after);
   console.log(
-    `| ${spec.name} | ${total(outs.before).toLocaleString("en-US")} | ${total(outs.after).toLocaleString("en-US")} | ${loader(outs.before)} → ${loader(outs.after)} | ${diff.length === 0 ? "none" : diff.join(", ")} |`,
+    `| ${spec.name} | ${total(outs.before).toLocaleString("en-US")} | ${total(outs.after).toLocaleString("en-US")} | ${loader(outs.before)} → ${loader(outs.after)} | ${figures(outs.before) === figures(outs.after) ? "same" : "differ"} | ${diff.length === 0 ? "none" : diff.join(", ")} |`,
   );
 }

@@ -1,10 +1,11 @@
-export { explain, pack, compareRuns, type PackOptions, type PackResult, type Runner } from "./pipeline/pack.ts";
+export { pack, compareRuns, type PackOptions, type PackResult, type Runner } from "./pipeline/pack.ts";
+export { explain } from "./pipeline/why.ts";
 export { main, type World } from "./cli/cli.ts";
-export { PackError, isPackError, type ErrorCode } from "./errors.ts";
+export { PackError, isPackError, type ErrorCode } from "../runtime/host/errors.ts";
 export { formatFindings, formatReportTable } from "./report/format.ts";
 export { REPORTERS, failureMessages, type Reporter, type ReportView, type ReporterOptions } from "./report/reporters.ts";
 export { checkBudgets, compareReports, parseSize, type Budgets, type BudgetViolation, type Delta } from "./report/budgets.ts";
 export type { PackReport, ReportRow, Validation } from "./report/report.ts";
 export type { Manifest } from "./output/bundle.ts";
-export type { Host, TraceResult, AppRun } from "../runtime/host.ts";
-export { PACKAGE_VERSION as version } from "../runtime/assets.ts";
+export type { Host, TraceResult, AppRun } from "../runtime/host/host.ts";
+export { PACKAGE_VERSION as version } from "../runtime/host/assets.ts";

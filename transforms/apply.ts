@@ -1,5 +1,5 @@
-import type { PyodideDist } from "../runtime/pyodide-dist.ts";
-import { runPythonTools, type LineTable, type ToolJob } from "../runtime/python-tools.ts";
+import type { PyodideDist } from "../runtime/host/pyodide-dist.ts";
+import { runPythonTools, type LineTable, type ToolJob } from "../runtime/host/python-tools.ts";
 import { pathGlob } from "../analyzers/globs.ts";
 import { pythonParser } from "../analyzers/parser.mjs";
 import { minifyBytes, type DocstringPolicy, type MinifyResult } from "./minify.ts";

@@ -1,6 +1,6 @@
 import type { Usage } from "../analyzers/trace-usage.ts";
 import type { ResolvedPackage } from "../analyzers/resolve.ts";
-import type { StagedInputs } from "../packer/pipeline/stage.ts";
+import type { StagedInputs } from "../analyzers/inputs.ts";
 
 export interface PackagePlan {
   pkg: ResolvedPackage;

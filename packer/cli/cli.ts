@@ -1,12 +1,13 @@
 import { appendFileSync, existsSync, readFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { parseArgs } from "node:util";
-import { PACKAGE_VERSION } from "../../runtime/assets.ts";
+import { PACKAGE_VERSION } from "../../runtime/host/assets.ts";
 import { checkBudgets, compareReports, growthExceeds, parseSize } from "../report/budgets.ts";
 import { parseServerConfigKinds, SERVER_CONFIG_KINDS } from "../output/server-config.ts";
 import { budgetsWith, loadConfig, withConfig } from "../config/config.ts";
-import { PackError, isPackError } from "../errors.ts";
-import { explain, pack, type PackOptions } from "../pipeline/pack.ts";
+import { PackError, isPackError } from "../../runtime/host/errors.ts";
+import { pack, type PackOptions } from "../pipeline/pack.ts";
+import { explain } from "../pipeline/why.ts";
 import { FALLBACK_MODES } from "../pipeline/fallback.ts";
 import { createProgress } from "./progress.ts";
 import type { PackReport } from "../report/report.ts";

@@ -68,7 +68,7 @@ describe("the published package", () => {
     // npm pack built the checkout: its bin runs as `npx pack` there.
     expect(statSync(join(REPO, "dist/packer/cli/bin.js")).mode & 0o111).toBe(0o111);
     const files = info.files.map((f) => f.path);
-    for (const needed of ["dist/packer/cli/bin.js", "dist/index.d.ts", "dist/loader.d.mts", "dist/vite.d.ts", "dist/packer/plugins/webpack.js", "dist/grammars/tree-sitter-python.wasm", "runtime/assets/loader.mjs", "runtime/assets/compiler.py", "CHANGELOG.md"]) {
+    for (const needed of ["dist/packer/cli/bin.js", "dist/index.d.ts", "dist/loader.d.mts", "dist/vite.d.ts", "dist/packer/plugins/webpack.js", "dist/grammars/tree-sitter-python.wasm", "runtime/page/loader.mjs", "runtime/worker/compiler.py", "CHANGELOG.md"]) {
       expect(files, needed).toContain(needed);
     }
     // Tests, fixtures, source maps and the per-file declarations stay home.

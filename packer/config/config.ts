@@ -3,7 +3,7 @@ import { dirname, join, resolve } from "node:path";
 import { parse as parseToml } from "smol-toml";
 import { parseSize, type Budgets } from "../report/budgets.ts";
 import { validateConfig } from "./config-schema.ts";
-import { PackError } from "../errors.ts";
+import { PackError } from "../../runtime/host/errors.ts";
 import type { PackOptions } from "../pipeline/pack.ts";
 
 /** What a config file sets: pack options, budgets and the comparison. */

@@ -1,16 +1,16 @@
 import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { createHash } from "node:crypto";
 import { basename, dirname, join } from "node:path";
-import { assetPath, loaderBundle } from "../../runtime/assets.ts";
-import type { PyodideDist } from "../../runtime/pyodide-dist.ts";
+import { assetPath, loaderBundle } from "../../runtime/host/assets.ts";
+import type { PyodideDist } from "../../runtime/host/pyodide-dist.ts";
 import type { BundlePlan } from "../../transforms/select.ts";
 import type { FallbackManifest } from "../pipeline/fallback.ts";
-import { PackError } from "../errors.ts";
+import { PackError } from "../../runtime/host/errors.ts";
 import type { SizeMeter } from "./sizes.ts";
 import { stripSlash } from "../pipeline/stage.ts";
-import { writeStoredZip } from "./zip.ts";
-import type { BodiesManifest } from "../../runtime/assets/loader/bodies.mjs";
-import { bodyRoot } from "../../runtime/assets/loader/body-root.mjs";
+import { writeStoredZip } from "../../runtime/host/zip.ts";
+import type { BodiesManifest } from "../../runtime/page/loader/bodies.mjs";
+import { bodyRoot } from "../../runtime/shared/body-root.mjs";
 
 export const MANIFEST_FORMAT = 1;
 export const RUNTIME_DIR = "pyodide/";
@@ -44,6 +44,8 @@ export interface WrittenBundle {
 
 /** Beside the loader (one file, loaderBundle), what every bundle serves as it is. */
 const SHIPPED_ASSETS = ["worker.mjs"];
+/** Where SHIPPED_ASSETS and index.html are in runtime/. */
+const PAGE_ROOM = "page";
 
 /** The roots (loader/body-root.mjs) of an input's bodies entries, sorted. */
 function bodyRoots(filenames: Iterable<string>): string[] {
@@ -90,10 +92,10 @@ export function writeBundle(plan: BundlePlan, dist: PyodideDist, dir: string, { 
     ...bodies.map(([input, entries]): [string, Uint8Array] => [bodiesFile(input), writeStoredZip(stripSlash(entries))]),
     ...(lazyAsyncio && asyncioStart.size > 0 ? [[ASYNCIO_START, writeStoredZip(asyncioStart)] as [string, Uint8Array]] : []),
     ["loader.mjs", loaderBundle()],
-    ...SHIPPED_ASSETS.map((name): [string, Uint8Array] => [name, new Uint8Array(readFileSync(assetPath(name)))]),
+    ...SHIPPED_ASSETS.map((name): [string, Uint8Array] => [name, new Uint8Array(readFileSync(assetPath(`${PAGE_ROOM}/${name}`)))]),
   ]);
   writeFiles(dir, files);
-  copyFileSync(page ?? assetPath("index.html"), join(dir, "index.html"));
+  copyFileSync(page ?? assetPath(`${PAGE_ROOM}/index.html`), join(dir, "index.html"));
   mkdirSync(join(dir, RUNTIME_DIR));
   for (const name of dist.runtimeFiles) copyFileSync(join(dist.dir, name), join(dir, RUNTIME_DIR, name));
   return { manifest, files };

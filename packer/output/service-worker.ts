@@ -1,13 +1,13 @@
 import { readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { readAsset } from "../../runtime/assets.ts";
-import { SIDECAR_MIN_BYTES } from "../../runtime/assets/loader/resources.mjs";
+import { readAsset } from "../../runtime/host/assets.ts";
+import { SIDECAR_MIN_BYTES } from "../../runtime/page/loader/resources.mjs";
 import { ASYNCIO_START, shortHash } from "./bundle.ts";
 
 export const SERVICE_WORKER = "sw.js";
 
 /**
- * Writes sw.js into the output and registers it from index.html (runtime/assets/
+ * Writes sw.js into the output and registers it from index.html (runtime/page/
  * service-worker.js says what it caches). served: the files a page downloads; later
  * ones are what a page reads after the first result (deferred bodies, what starting
  * asyncio imports); rest, fetched only on need. Its cache is named by the
@@ -31,6 +31,6 @@ export function addServiceWorker(dir: string, served: readonly string[], rest: I
     rest: [...rest].sort(),
     sidecars: cached.filter((f) => statSync(join(dir, f)).size >= SIDECAR_MIN_BYTES),
   };
-  writeFileSync(join(dir, SERVICE_WORKER), `self.pyodidePackerBundle = ${JSON.stringify(bundle, null, 1)};\n${readAsset("service-worker.js")}`);
+  writeFileSync(join(dir, SERVICE_WORKER), `self.pyodidePackerBundle = ${JSON.stringify(bundle, null, 1)};\n${readAsset("page/service-worker.js")}`);
   return SERVICE_WORKER;
 }

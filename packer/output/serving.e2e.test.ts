@@ -8,8 +8,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { HTTPResponse, Page } from "puppeteer-core";
 import { packCli } from "../../fixtures/e2e-helpers.ts";
 import { tempDir } from "../../fixtures/temp.ts";
-import { ChromiumHost, launchChromium } from "../../runtime/chromium-host.ts";
-import { startServer } from "../../runtime/server.ts";
+import { ChromiumHost, launchChromium } from "../../runtime/host/chromium-host.ts";
+import { startServer } from "../../runtime/host/server.ts";
 
 const HELLO = "fixtures/apps/hello/app.py";
 const EXPECTED = '{"greeting": "hello", "parts": [" w", "hell", "rld"]}\n';

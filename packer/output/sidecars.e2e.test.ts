@@ -7,7 +7,7 @@ import { brotliDecompressSync, gunzipSync } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { packCli } from "../../fixtures/e2e-helpers.ts";
 import { ANCHOR_APPS, WHEELS_029 } from "../../fixtures/paths.ts";
-import { ChromiumHost } from "../../runtime/chromium-host.ts";
+import { ChromiumHost } from "../../runtime/host/chromium-host.ts";
 
 describe("sidecars", () => {
   let out: string;

@@ -2,8 +2,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { availableParallelism } from "node:os";
 import { Worker } from "node:worker_threads";
-import { sha256, writeFileAtomic } from "../../analyzers/fetch-cache.ts";
-import { assetPath } from "../../runtime/assets.ts";
+import { sha256, writeFileAtomic } from "../../runtime/host/files.ts";
 
 export interface Sizes {
   raw: number;
@@ -43,7 +42,7 @@ interface Slot {
 }
 
 /**
- * Worker threads that compress, one per core (runtime/assets/compress-worker.mjs), started
+ * Worker threads that compress, one per core (packer/output/compress-worker.mjs), started
  * on first use and never holding the process open; the largest jobs are queued first.
  */
 class CompressPool {
@@ -72,7 +71,7 @@ class CompressPool {
   }
 
   #start(): Slot {
-    const slot: Slot = { worker: new Worker(assetPath("compress-worker.mjs")) };
+    const slot: Slot = { worker: new Worker(new URL("./compress-worker.mjs", import.meta.url)) };
     slot.worker.on("message", (result: { gzip: Uint8Array; brotli: Uint8Array }) => {
       const job = slot.job;
       slot.job = undefined;

@@ -7,7 +7,7 @@ import { describe, expect, it } from "vitest";
 import { bundledDynlibs, packCli } from "../../fixtures/e2e-helpers.ts";
 import { ANCHOR_APPS, APPS, WHEELS_029 } from "../../fixtures/paths.ts";
 import type { ReportRow } from "../report/report.ts";
-import { resetCrashInjection } from "../../runtime/chromium-host.ts";
+import { resetCrashInjection } from "../../runtime/host/chromium-host.ts";
 
 const anchor = (name: string) => join(ANCHOR_APPS, name, "app.py");
 const row = (rows: ReportRow[], name: string) => rows.find((r) => r.name.toLowerCase() === name)!;

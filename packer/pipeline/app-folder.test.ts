@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { tempDir } from "../../fixtures/temp.ts";
 import { listAppFolder, readAppFolder } from "./app-folder.ts";
-import { isPackError } from "../errors.ts";
+import { isPackError } from "../../runtime/host/errors.ts";
 
 function folder(files: Record<string, string>): string {
   const dir = tempDir("app-folder");

@@ -1,7 +1,7 @@
 import { existsSync, lstatSync, readdirSync, readFileSync, realpathSync, statSync, type Stats } from "node:fs";
 import { join, relative, sep } from "node:path";
 import { globSource } from "../../analyzers/globs.ts";
-import { PackError } from "../errors.ts";
+import { PackError } from "../../runtime/host/errors.ts";
 
 /**
  * What pack stages beside the app before it stops and asks for a smaller folder: an app

@@ -1,7 +1,7 @@
 import { posix } from "node:path";
 import { pathGlob } from "../../analyzers/globs.ts";
-import type { PageRequest } from "../../runtime/host.ts";
-import { PackError } from "../errors.ts";
+import type { PageRequest } from "../../runtime/host/host.ts";
+import { PackError } from "../../runtime/host/errors.ts";
 
 /** The page's own files: what the app fetched beside index.html during the trace. */
 export interface PageAssets {

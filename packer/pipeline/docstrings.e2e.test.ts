@@ -4,7 +4,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { readStoredZip } from "../../runtime/assets/loader.mjs";
+import { readStoredZip } from "../../runtime/page/loader.mjs";
 import { packCli } from "../../fixtures/e2e-helpers.ts";
 import { APPS } from "../../fixtures/paths.ts";
 import { buildPycWheel } from "../../fixtures/pyc-wheels.ts";

@@ -10,10 +10,10 @@ import { packCli } from "../../fixtures/e2e-helpers.ts";
 import { APPS, REPO, WHEELS_029 } from "../../fixtures/paths.ts";
 import { tempDir } from "../../fixtures/temp.ts";
 import { buildPureWheel } from "../../fixtures/wheels.mjs";
-import { ChromiumHost } from "../../runtime/chromium-host.ts";
-import { NodeHost } from "../../runtime/node-host.ts";
-import { findDist } from "../../runtime/pyodide-dist.ts";
-import { startServer } from "../../runtime/server.ts";
+import { ChromiumHost } from "../../runtime/host/chromium-host.ts";
+import { NodeHost } from "../../runtime/host/node-host.ts";
+import { findDist } from "../../runtime/host/pyodide-dist.ts";
+import { startServer } from "../../runtime/host/server.ts";
 
 const app = join(APPS, "untraced-branch", "app.py");
 const XML = "<p>hello from docdemo.extra</p>\n";

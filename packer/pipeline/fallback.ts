@@ -1,11 +1,11 @@
 import { readFileSync } from "node:fs";
 import type { ModuleGraph } from "../../analyzers/module-graph.ts";
-import type { PyodideDist } from "../../runtime/pyodide-dist.ts";
+import type { PyodideDist } from "../../runtime/host/pyodide-dist.ts";
 import type { BundlePlan } from "../../transforms/select.ts";
 import { basename } from "node:path";
 import { stripSlash } from "./stage.ts";
-import { writeStoredZip } from "../output/zip.ts";
-import { makeBloom, type Bloom } from "../../runtime/assets/loader/bloom.mjs";
+import { writeStoredZip } from "../../runtime/host/zip.ts";
+import { makeBloom, type Bloom } from "../../runtime/shared/bloom.mjs";
 
 /**
  * local: the output folder keeps what was pruned (fallback/), and the loader fetches it

@@ -11,7 +11,7 @@ import { packCli } from "../../fixtures/e2e-helpers.ts";
 import { makeHostileWheels } from "../../fixtures/hostile/make.mjs";
 import { FIXTURES } from "../../fixtures/paths.ts";
 import { tempDir } from "../../fixtures/temp.ts";
-import { readStoredZip } from "../../runtime/assets/loader.mjs";
+import { readStoredZip } from "../../runtime/page/loader.mjs";
 import { readFileSync } from "node:fs";
 
 const HOSTILE = join(FIXTURES, "hostile", "apps");

@@ -1,4 +1,4 @@
-// asyncio and Pyodide's event loop wait until the app uses them (runtime/assets/loader/
+// asyncio and Pyodide's event loop wait until the app uses them (runtime/page/loader/
 // startup.mjs), on both runtimes: an app that never does ships without the ~40 modules
 // they would have loaded; one that does gets them started as Pyodide's start-up would
 // have started them; a main file with top-level await runs in the event loop; and one
@@ -8,8 +8,8 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { loadBundleByHand, packCli, runMainByHand } from "../../fixtures/e2e-helpers.ts";
 import { APPS } from "../../fixtures/paths.ts";
-import { ChromiumHost } from "../../runtime/chromium-host.ts";
-import { readZip } from "../output/zip.ts";
+import { ChromiumHost } from "../../runtime/host/chromium-host.ts";
+import { readZip } from "../../runtime/host/zip.ts";
 
 const app = (name: string) => join(APPS, "lazy-asyncio", name);
 

@@ -10,9 +10,9 @@ import { loadBundleByHand, packCli, runMainByHand } from "../../fixtures/e2e-hel
 import { APPS } from "../../fixtures/paths.ts";
 import { tempDir } from "../../fixtures/temp.ts";
 import { buildPureWheel } from "../../fixtures/wheels.mjs";
-import { ChromiumHost } from "../../runtime/chromium-host.ts";
-import { NodeHost } from "../../runtime/node-host.ts";
-import type { AppRun } from "../../runtime/host.ts";
+import { ChromiumHost } from "../../runtime/host/chromium-host.ts";
+import { NodeHost } from "../../runtime/host/node-host.ts";
+import type { AppRun } from "../../runtime/host/host.ts";
 
 const app = (name: string) => join(APPS, "lazy-bodies", name);
 

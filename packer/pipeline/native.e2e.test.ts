@@ -8,7 +8,7 @@ import { bundledDynlibs, packCli } from "../../fixtures/e2e-helpers.ts";
 import { buildNativeFixtures } from "../../fixtures/packages/native/build.mjs";
 import { APPS, WHEELS_029 } from "../../fixtures/paths.ts";
 import { tempDir } from "../../fixtures/temp.ts";
-import { ChromiumHost } from "../../runtime/chromium-host.ts";
+import { ChromiumHost } from "../../runtime/host/chromium-host.ts";
 import type { ReportRow } from "../report/report.ts";
 
 const row = (rows: ReportRow[], name: string) => rows.find((r) => r.name.toLowerCase() === name)!;

@@ -4,12 +4,12 @@ import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { unzipSync } from "fflate";
 import { describe, expect, it } from "vitest";
-import { readStoredZip } from "../../runtime/assets/loader.mjs";
+import { readStoredZip } from "../../runtime/page/loader.mjs";
 import { packCli, readTree } from "../../fixtures/e2e-helpers.ts";
 import { APPS, REPO, WHEELS_029 } from "../../fixtures/paths.ts";
 import { tempDir } from "../../fixtures/temp.ts";
 import { buildPureWheel } from "../../fixtures/wheels.mjs";
-import { findDist } from "../../runtime/pyodide-dist.ts";
+import { findDist } from "../../runtime/host/pyodide-dist.ts";
 
 const app = (name: string) => join(APPS, name, "app.py");
 

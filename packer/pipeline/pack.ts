@@ -9,24 +9,24 @@ import { buildGraph, ImportCache, moduleIndex, type ModuleFile, type ModuleGraph
 import { pythonParser } from "../../analyzers/parser.mjs";
 import { applyStaticAnalysis, type StaticFindings, type StaticOptions } from "../../analyzers/static-usage.ts";
 import { traceUsage, type Usage } from "../../analyzers/trace-usage.ts";
-import { explainModule } from "./why.ts";
 import { docstringHint, docstringHolders, firstMissingLine } from "./docstring-hint.ts";
-import { readAsset } from "../../runtime/assets.ts";
-import { ChromiumHost } from "../../runtime/chromium-host.ts";
-import type { AppRun, BundleRunOptions, CodeKey, Host, RunOutcome, TraceResult } from "../../runtime/host.ts";
-import { NodeHost } from "../../runtime/node-host.ts";
-import { findDist, pythonLayout, type PyodideDist } from "../../runtime/pyodide-dist.ts";
-import { runPythonTools } from "../../runtime/python-tools.ts";
+import { readAsset } from "../../runtime/host/assets.ts";
+import { ChromiumHost } from "../../runtime/host/chromium-host.ts";
+import type { AppRun, BundleRunOptions, CodeKey, Host, RunOutcome, TraceResult } from "../../runtime/host/host.ts";
+import { NodeHost } from "../../runtime/host/node-host.ts";
+import { findDist, pythonLayout, type PyodideDist } from "../../runtime/host/pyodide-dist.ts";
+import { runPythonTools } from "../../runtime/host/python-tools.ts";
 import { applyTransforms, DEFAULT_TRANSFORMS, type CodeCoverage, type TransformOptions } from "../../transforms/apply.ts";
 import { planBundle } from "../../transforms/select.ts";
 import { commitOutput, prepareOutput, servedFiles, writeBundle, writeFiles, writeSidecars } from "../output/bundle.ts";
 import { FALLBACK_INDEX, fallbackCost, planFallback, type FallbackMode } from "./fallback.ts";
-import { PackError } from "../errors.ts";
+import { PackError } from "../../runtime/host/errors.ts";
 import { appFolderSum, buildReport, type PackReport, type RunTimeInstall, type Validation } from "../report/report.ts";
 import { renderReportHtml } from "../report/report-html.ts";
 import { sizeTrees } from "../report/size-tree.ts";
 import { SizeMeter } from "../output/sizes.ts";
-import { APP_ROOT, stageInputs, stagePackages, writePackageArchives, writeStageArchives, type StagedInputs } from "./stage.ts";
+import { stageInputs, stagePackages, writePackageArchives, writeStageArchives } from "./stage.ts";
+import { APP_ROOT, type StagedInputs } from "../../analyzers/inputs.ts";
 import { pageAssets } from "./assets.ts";
 import { serverConfigs, type ServerConfigKind } from "../output/server-config.ts";
 import { addServiceWorker } from "../output/service-worker.ts";
@@ -86,7 +86,7 @@ export interface PackOptions {
   serviceWorker?: boolean;
   /**
    * Import asyncio and start Pyodide's event loop at start-up, as stock Pyodide does; by
-   * default both wait until the app first uses them (runtime/assets/loader/startup.mjs).
+   * default both wait until the app first uses them (runtime/page/loader/startup.mjs).
    */
   eagerAsyncio?: boolean;
   /** Called with the name of each step as it starts. */
@@ -162,7 +162,7 @@ function settings(options: PackOptions): Settings {
   };
 }
 
-function createHost(options: PackOptions): Host {
+export function createHost(options: PackOptions): Host {
   return options.runner === "node" ? new NodeHost() : new ChromiumHost();
 }
 
@@ -230,8 +230,8 @@ export async function analyzeApp(
       main: inputs.main,
       scenarios: inputs.scenarios,
       pageScenarios,
-      tracerSource: readAsset("tracer.py"),
-      monitorSource: readAsset("monitor.py"),
+      tracerSource: readAsset("trace/tracer.py"),
+      monitorSource: readAsset("trace/monitor.py"),
       lazyAsyncio: !options.eagerAsyncio,
       timeoutMs: s.timeoutMs,
     }));
@@ -374,16 +374,6 @@ function compressEarly(meter: SizeMeter, dist: PyodideDist, packages: readonly R
     ...packages.map((p) => meter.measure(read(p.path))),
   ];
   for (const work of started) work.catch(() => {});
-}
-
-/** `pack --why MODULE`: why a module is in the bundle, or why not. Writes nothing. */
-export async function explain(options: PackOptions, module: string): Promise<string> {
-  const host = createHost(options);
-  try {
-    return explainModule(await analyzeApp(options, host), module, options);
-  } finally {
-    await host.close();
-  }
 }
 
 /** The import graph of every module the inputs hold (cached by content across packs). */

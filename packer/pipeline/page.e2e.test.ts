@@ -4,10 +4,10 @@
 import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { readStoredZip } from "../../runtime/assets/loader.mjs";
+import { readStoredZip } from "../../runtime/page/loader.mjs";
 import { packCli, readTree } from "../../fixtures/e2e-helpers.ts";
 import { APPS, WHEELS_PURE } from "../../fixtures/paths.ts";
-import { ChromiumHost } from "../../runtime/chromium-host.ts";
+import { ChromiumHost } from "../../runtime/host/chromium-host.ts";
 import { tempDir } from "../../fixtures/temp.ts";
 import { buildPureWheel } from "../../fixtures/wheels.mjs";
 

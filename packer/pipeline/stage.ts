@@ -1,35 +1,11 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { basename, join, relative, sep } from "node:path";
 import type { ResolvedPackage } from "../../analyzers/resolve.ts";
-import { pythonLayout, type PyodideDist } from "../../runtime/pyodide-dist.ts";
+import { pythonLayout, type PyodideDist } from "../../runtime/host/pyodide-dist.ts";
 import { pathGlob } from "../../analyzers/globs.ts";
 import { listAppFolder, readAppFolder } from "./app-folder.ts";
-import { readZip, writeStoredZip } from "../output/zip.ts";
-
-/** Where the app's files live in the Emscripten FS (Pyodide's working directory). */
-export const APP_ROOT = "/home/pyodide";
-
-/** One input's files keyed by the absolute FS path they are installed at. */
-export interface StagedPackage {
-  pkg: ResolvedPackage;
-  files: Map<string, Uint8Array>;
-}
-
-export interface StagedInputs {
-  packages: StagedPackage[];
-  /** python_stdlib.zip's files by entry name ("json/__init__.py"). */
-  stdlib: Map<string, Uint8Array>;
-  /** FS path the stdlib zip is mounted at ("/lib/python313.zip"). */
-  stdlibMount: string;
-  /** The app folder's files by FS path. */
-  app: Map<string, Uint8Array>;
-  /** FS path of the app's main file. */
-  main: string;
-  /** FS paths of the scenario files (--scenario), traced after the main one, never shipped. */
-  scenarios: string[];
-  /** Scenario files from outside the app folder, by FS path (staged with the app). */
-  scenarioFiles: Map<string, Uint8Array>;
-}
+import { readZip, writeStoredZip } from "../../runtime/host/zip.ts";
+import { APP_ROOT, type StagedInputs, type StagedPackage } from "../../analyzers/inputs.ts";
 
 /** Maps a wheel entry to its install path: `.data/purelib|platlib/` contents go to the top. */
 function installPath(pkg: ResolvedPackage, entry: string, sitePackages: string, dsoDir: string): string {

@@ -1,6 +1,6 @@
 import type { GraphNode } from "../../analyzers/module-graph.ts";
 import { usedFiles } from "../../analyzers/static-usage.ts";
-import type { Analysis, PackOptions } from "./pack.ts";
+import { analyzeApp, createHost, type Analysis, type PackOptions } from "./pack.ts";
 
 function inBundle(analysis: Analysis, node: GraphNode): boolean {
   return usedFiles(analysis.usage, node.file.input).has(node.file.key);
@@ -59,4 +59,14 @@ function whyInBundle(analysis: Analysis, module: string, options: Pick<PackOptio
     ].join("\n");
   }
   return `${module} is not in the bundle: the app did not import it and no traced module imports it (${where}); add it with --include ${module} or a --scenario that uses it.`;
+}
+
+/** `pack --why MODULE`: why a module is in the bundle, or why not. Writes nothing. */
+export async function explain(options: PackOptions, module: string): Promise<string> {
+  const host = createHost(options);
+  try {
+    return explainModule(await analyzeApp(options, host), module, options);
+  } finally {
+    await host.close();
+  }
 }

@@ -2,8 +2,8 @@ import { createHash } from "node:crypto";
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { defaultCacheDir } from "../../analyzers/fetch-cache.ts";
-import { ASSETS_DIR, PACKAGE_VERSION } from "../../runtime/assets.ts";
-import { findDist } from "../../runtime/pyodide-dist.ts";
+import { AS_IS_ROOMS, assetPath, PACKAGE_VERSION, REPORT_PAGE } from "../../runtime/host/assets.ts";
+import { findDist } from "../../runtime/host/pyodide-dist.ts";
 import { budgetsWith, loadConfig, withConfig } from "../config/config.ts";
 import { listAppFolder } from "../pipeline/app-folder.ts";
 import { pack, type PackOptions } from "../pipeline/pack.ts";
@@ -85,7 +85,8 @@ function inputsKey(options: PackOptions, cwd: string, appFiles: string[], config
   const add = (label: string, value: string | Uint8Array) => h.update(`${label}\0`).update(value).update("\0");
   add("version", PACKAGE_VERSION);
   // The loader, tracer and compiler pack writes or runs: a changed install packs anew.
-  addPath(add, ASSETS_DIR, true);
+  for (const room of AS_IS_ROOMS) addPath(add, assetPath(room), true);
+  addPath(add, REPORT_PAGE, true);
   add("options", JSON.stringify(options, Object.keys(options).sort()));
   add("transforms", JSON.stringify(options.transforms ?? {}));
   const dist = findDist(options.pyodide, cwd);

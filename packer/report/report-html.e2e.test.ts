@@ -6,8 +6,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { packCli } from "../../fixtures/e2e-helpers.ts";
 import { ANCHOR_APPS, WHEELS_029 } from "../../fixtures/paths.ts";
 import { tempDir } from "../../fixtures/temp.ts";
-import { launchChromium } from "../../runtime/chromium-host.ts";
-import { startServer, type StaticServer } from "../../runtime/server.ts";
+import { launchChromium } from "../../runtime/host/chromium-host.ts";
+import { startServer, type StaticServer } from "../../runtime/host/server.ts";
 import type { PackReport } from "./report.ts";
 
 describe("report.html", () => {

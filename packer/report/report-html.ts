@@ -1,4 +1,5 @@
-import { readAsset } from "../../runtime/assets.ts";
+import { readFileSync } from "node:fs";
+import { REPORT_PAGE } from "../../runtime/host/assets.ts";
 import type { PackReport } from "./report.ts";
 import type { SizeTree } from "./size-tree.ts";
 
@@ -6,5 +7,5 @@ import type { SizeTree } from "./size-tree.ts";
 export function renderReportHtml(report: PackReport, trees: { before: SizeTree; after: SizeTree }): string {
   // Inside <script>, "<" could close the element: JSON allows it escaped.
   const data = JSON.stringify({ report, trees }).replace(/</g, "\\u003c");
-  return readAsset("report.html").replace("DATA", () => data);
+  return readFileSync(REPORT_PAGE, "utf8").replace("DATA", () => data);
 }

@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import type { CodeKey } from "../../runtime/host.ts";
-import type { PyodideDist } from "../../runtime/pyodide-dist.ts";
+import type { CodeKey } from "../../runtime/host/host.ts";
+import type { PyodideDist } from "../../runtime/host/pyodide-dist.ts";
 import type { StaticFindings } from "../../analyzers/static-usage.ts";
 import type { TransformOptions, TransformResult } from "../../transforms/apply.ts";
 import { isDynlib, type BundlePlan } from "../../transforms/select.ts";
@@ -10,7 +10,7 @@ import type { PageAssets } from "../pipeline/assets.ts";
 import type { FallbackCost } from "../pipeline/fallback.ts";
 import { stripSlash } from "../pipeline/stage.ts";
 import { sumSizes, type SizeMeter, type Sizes } from "../output/sizes.ts";
-import { writeStoredZip } from "../output/zip.ts";
+import { writeStoredZip } from "../../runtime/host/zip.ts";
 
 export interface InOut {
   in: number;

@@ -1,4 +1,4 @@
-import type { StagedInputs } from "../pipeline/stage.ts";
+import type { StagedInputs } from "../../analyzers/inputs.ts";
 import type { BundlePlan } from "../../transforms/select.ts";
 
 /** Bytes by path: an input at the top, then folders, then files. */

@@ -2,10 +2,10 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from "node:fs
 import { tmpdir } from "node:os";
 import { basename, dirname, join } from "node:path";
 import puppeteer, { type Browser, type HTTPRequest, type HTTPResponse, type Page } from "puppeteer-core";
-import { PackError } from "../packer/errors.ts";
-import { ASSETS_DIR } from "./assets.ts";
+import { PackError } from "./errors.ts";
+import { assetPath } from "./assets.ts";
 import { RUN_ENV, SignsOfLife, withTimeout, type AppRun, type BundleRunOptions, type Host, type PageRequest, type Progress, type TraceJob, type TraceResult } from "./host.ts";
-import { sha256 } from "../analyzers/fetch-cache.ts";
+import { sha256 } from "./files.ts";
 import { runPageScenario } from "./page-scenarios.ts";
 import { resolveRequest, startServer, type Mounts, type ServerOptions } from "./server.ts";
 
@@ -174,13 +174,14 @@ export class ChromiumHost implements Host {
    * under /pyodide/, as in the output.
    */
   async trace(job: TraceJob): Promise<TraceResult> {
-    const stageDir = dirname(job.archives[0] ?? ASSETS_DIR);
+    const stageDir = dirname(job.archives[0] ?? assetPath("trace"));
     const mounts: Mounts = {
       ...(job.site ? { "/": job.site } : {}),
-      "/index.html": job.html ?? join(ASSETS_DIR, "index.html"),
-      "/loader.mjs": join(ASSETS_DIR, "trace-loader.mjs"),
+      "/index.html": job.html ?? assetPath("page/index.html"),
+      "/loader.mjs": assetPath("trace/trace-loader.mjs"),
       "/pyodide/": job.dist.dir,
-      [`${OWN}host/`]: ASSETS_DIR,
+      // What the trace page runs: its own room, the loader it shares with the page, and theirs.
+      ...Object.fromEntries(["page", "trace", "shared"].map((room) => [`${OWN}${room}/`, assetPath(room)])),
       [`${OWN}stage/`]: stageDir,
     };
     const requests: PageRequest[] = [];

@@ -5,10 +5,10 @@
 // deployed, and what its own scripts run is traced too.
 // Both are served from pack's own folder of the trace's site, beside this file.
 // @ts-expect-error resolved where it is served, not in the source tree
-import { openTrace } from "./.pyodide-packer/host/session.mjs";
+import { openTrace } from "./.pyodide-packer/trace/session.mjs";
 
 // @ts-expect-error resolved where it is served, not in the source tree
-export { bloomTest, captureOutput, installArchive, makeBloom, readResource, readStoredZip, runApp, zipDirectory } from "./.pyodide-packer/host/loader.mjs";
+export { bloomTest, captureOutput, installArchive, makeBloom, readResource, readStoredZip, runApp, zipDirectory } from "./.pyodide-packer/page/loader.mjs";
 
 /** @type {Promise<import("./session.mjs").OpenTrace> | undefined} */
 let opened;

@@ -2,7 +2,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { request } from "node:http";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { tempDir } from "../fixtures/temp.ts";
+import { tempDir } from "../../fixtures/temp.ts";
 import { resolveRequest, startServer, type StaticServer } from "./server.ts";
 
 /** A raw GET: fetch would normalise the ".." away before sending it. */

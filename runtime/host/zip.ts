@@ -1,7 +1,7 @@
 import { unzipSync, zipSync, type Unzipped } from "fflate";
 import { crc32 } from "node:zlib";
-import { PackError } from "../errors.ts";
-import { zipDirectory, type ZipEntry } from "../../runtime/assets/loader/zip.mjs";
+import { PackError } from "./errors.ts";
+import { zipDirectory, type ZipEntry } from "../shared/zip.mjs";
 
 /** Fixed modification time for every entry we write: same inputs, same bytes. */
 const FIXED_MTIME = new Date(1980, 0, 1, 0, 0, 0);

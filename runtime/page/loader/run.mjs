@@ -1,6 +1,6 @@
 // @ts-check
 // Running the app's main file as Python's own command line would.
-import { callMaybePromising, onFatalError } from "../pyodide-adapter.mjs";
+import { callMaybePromising, onFatalError } from "../../shared/pyodide-adapter.mjs";
 
 /**
  * @typedef {{ ok: boolean, exitCode: number, errorType?: string, error?: string }} RunOutcome

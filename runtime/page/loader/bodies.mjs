@@ -1,6 +1,6 @@
 // @ts-check
 // Deferred function bodies. pack ships each function that did not run in the traced run
-// as a stub (runtime/assets/compiler.py, shake_pyc) whose body is
+// as a stub (runtime/worker/compiler.py, shake_pyc) whose body is
 // `return __pyodide_packer_body__()()`. The helper knows the function by the stub's
 // (co_filename, co_qualname, co_firstlineno) and takes its arguments from the stub's
 // frame. The first call into a file reads the bodies archive of the input that holds it
@@ -11,8 +11,8 @@
 // every file's then); a stub created after a walk, by a module imported since, walks
 // again on its first call.
 import { readResource, readResourceSync } from "./resources.mjs";
-import { bodyRoot } from "./body-root.mjs";
-import { readStoredZip } from "./zip.mjs";
+import { bodyRoot } from "../../shared/body-root.mjs";
+import { readStoredZip } from "../../shared/zip.mjs";
 
 /**
  * input name → its bodies archive (relative to the bundle) and the roots (bodyRoot) of

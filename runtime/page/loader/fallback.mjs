@@ -1,12 +1,12 @@
 // @ts-check
 // Putting back, on first need, what pack pruned from the bundle.
-import { onMissingFile } from "../pyodide-adapter.mjs";
-import { bloomTest } from "./bloom.mjs";
+import { onMissingFile } from "../../shared/pyodide-adapter.mjs";
+import { bloomTest } from "../../shared/bloom.mjs";
 import { readResourceSync } from "./resources.mjs";
-import { installArchive } from "./zip.mjs";
+import { installArchive } from "../../shared/zip.mjs";
 
 /**
- * @typedef {{ mode: "local" | "cdn" | "off", index: string, modules: import("./bloom.mjs").Bloom, files: import("./bloom.mjs").Bloom }} FallbackManifest
+ * @typedef {{ mode: "local" | "cdn" | "off", index: string, modules: import("../../shared/bloom.mjs").Bloom, files: import("../../shared/bloom.mjs").Bloom }} FallbackManifest
  * @typedef {{ name: string, kind: "stdlib" | "published", archive: string | null,
  *   mount?: string, extractDir?: string, data?: string | null }} FallbackInput
  * @typedef {{ mode: string, inputs: FallbackInput[], modules: Record<string, number>,

@@ -4,7 +4,7 @@
 // bundle boot through this, so both import the same modules. A bundle ships what
 // starting them imports apart, and puts it back first when they start.
 import { readResource, readResourceSync } from "./resources.mjs";
-import { joinZips } from "./zip.mjs";
+import { joinZips } from "../../shared/zip.mjs";
 
 // Pyodide's start-up imports asyncio (its core keeps the module) and starts its event
 // loop (pyodide.webloop): some 40 modules that an app which never awaits does not need.

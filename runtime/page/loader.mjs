@@ -3,7 +3,7 @@
 // written into the Emscripten FS, and its dynamic libraries preloaded in the order the
 // traced run loaded them. The trace session installs packages with this same code, so
 // the traced run and the bundled run take the same path.
-import { loadDynlib } from "./pyodide-adapter.mjs";
+import { loadDynlib } from "../shared/pyodide-adapter.mjs";
 import { installBodies } from "./loader/bodies.mjs";
 import { installFallback } from "./loader/fallback.mjs";
 import { captureOutput } from "./loader/output.mjs";
@@ -11,23 +11,23 @@ import { serveBundledPackages } from "./loader/packages.mjs";
 import { bundleLocator, readResource } from "./loader/resources.mjs";
 import { runApp } from "./loader/run.mjs";
 import { installAsyncioStart, startupFsInit } from "./loader/startup.mjs";
-import { installArchive } from "./loader/zip.mjs";
+import { installArchive } from "../shared/zip.mjs";
 
-export { bloomTest, makeBloom } from "./loader/bloom.mjs";
+export { bloomTest, makeBloom } from "../shared/bloom.mjs";
 export { captureOutput } from "./loader/output.mjs";
 export { bundleLocator, readResource } from "./loader/resources.mjs";
 export { runApp } from "./loader/run.mjs";
-export { installArchive, readStoredZip, zipDirectory } from "./loader/zip.mjs";
+export { installArchive, readStoredZip, zipDirectory } from "../shared/zip.mjs";
 
 /**
  * @typedef {{ path: string, global: boolean }} Dynlib
- * @typedef {import("./loader/bloom.mjs").Bloom} Bloom
+ * @typedef {import("../shared/bloom.mjs").Bloom} Bloom
  * @typedef {import("./loader/fallback.mjs").FallbackManifest} FallbackManifest
  * @typedef {import("./loader/fallback.mjs").FallbackInput} FallbackInput
  * @typedef {import("./loader/fallback.mjs").FallbackIndex} FallbackIndex
  * @typedef {import("./loader/fallback.mjs").FallbackUse} FallbackUse
  * @typedef {import("./loader/run.mjs").RunOutcome} RunOutcome
- * @typedef {import("./loader/zip.mjs").ZipEntry} ZipEntry
+ * @typedef {import("../shared/zip.mjs").ZipEntry} ZipEntry
  * @typedef {import("./loader/bodies.mjs").BodiesManifest} BodiesManifest
  * @typedef {import("./loader/bodies.mjs").BodiesUse} BodiesUse
  * @typedef {import("./loader/bodies.mjs").BodiesMode} BodiesMode

@@ -3,8 +3,8 @@
 // first job that needs it.
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { packCli } from "../fixtures/e2e-helpers.ts";
-import { APPS } from "../fixtures/paths.ts";
+import { packCli } from "../../fixtures/e2e-helpers.ts";
+import { APPS } from "../../fixtures/paths.ts";
 import { ChromiumHost, tellsOfFault } from "./chromium-host.ts";
 
 describe("ChromiumHost when Chromium is missing", () => {

@@ -1,6 +1,6 @@
 import { pathToFileURL } from "node:url";
 import { Worker } from "node:worker_threads";
-import { PackError } from "../packer/errors.ts";
+import { PackError } from "./errors.ts";
 import { assetPath } from "./assets.ts";
 import { RUN_ENV, SignsOfLife, withTimeout, type AppRun, type BundleRunOptions, type Host, type Progress, type TraceJob, type TraceResult } from "./host.ts";
 
@@ -43,7 +43,7 @@ export class NodeHost implements Host {
 
 /** Runs node-worker.mjs with workerData; terminating the worker stops a run that hangs. */
 export async function runInWorker<T>(workerData: object, timeoutMs: number): Promise<T> {
-  const worker = new Worker(assetPath("node-worker.mjs"), { workerData, stdout: true, stderr: true });
+  const worker = new Worker(assetPath("worker/node-worker.mjs"), { workerData, stdout: true, stderr: true });
   const signs = new SignsOfLife();
   let stderr = "";
   worker.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));

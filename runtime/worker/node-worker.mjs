@@ -25,7 +25,7 @@ async function main() {
     return runPythonTools(loadPyodide, request);
   }
   if (workerData.mode === "trace") {
-    const { traceApp } = await import("./session.mjs");
+    const { traceApp } = await import("../trace/session.mjs");
     const request = workerData.request;
     const { loadPyodide } = await import(new URL("pyodide.mjs", dirURL(request.indexURL)).href);
     return traceApp(loadPyodide, request, { progress: (sign) => parentPort?.postMessage({ progress: sign }) });

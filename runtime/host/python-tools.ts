@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { sha256, writeFileAtomic } from "../analyzers/fetch-cache.ts";
+import { sha256, writeFileAtomic } from "./files.ts";
 import { readAsset } from "./assets.ts";
 import { runInWorker } from "./node-host.ts";
 import type { PyodideDist } from "./pyodide-dist.ts";
@@ -63,7 +63,7 @@ function writeCached(dir: string, key: string, result: ToolResult): void {
  */
 export async function runPythonTools(dist: PyodideDist, jobs: ToolJob[], cacheDir?: string): Promise<ToolResult[]> {
   const dir = cacheDir && join(cacheDir, "tools");
-  const compilerSource = readAsset("compiler.py");
+  const compilerSource = readAsset("worker/compiler.py");
   const compiler = sha256(new TextEncoder().encode(compilerSource));
   const keys = dir ? jobs.map((job) => jobKey(compiler, dist, job)) : [];
   const results: (ToolResult | undefined)[] = jobs.map((_, i) => (dir ? readCached(dir, keys[i]!) : undefined));

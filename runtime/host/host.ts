@@ -25,7 +25,7 @@ export interface AppRun {
   scenarios?: { path: string; outcome: RunOutcome; stdout: string }[];
   /** What the loader's fallback put back, with the warning it logged for each. */
   fallbacks?: { wanted: string; archive: string; warning: string }[];
-  /** Deferred function bodies (runtime/assets/loader/bodies.mjs BodiesUse). */
+  /** Deferred function bodies (runtime/page/loader/bodies.mjs BodiesUse). */
   bodies?: { loaded: string[]; functions: number; refused: CodeKey[]; called: CodeKey[] };
 }
 
@@ -64,7 +64,7 @@ export interface PageRequest {
   via: string;
 }
 
-/** Everything one traced run saw (see runtime/assets/session.mjs). */
+/** Everything one traced run saw (see runtime/trace/session.mjs). */
 export interface TraceResult extends AppRun {
   pyodideVersion: string;
   pythonVersion: string;
@@ -78,7 +78,7 @@ export interface TraceResult extends AppRun {
   scenarios: { path: string; outcome: RunOutcome; stdout: string; modules: string[] }[];
   /**
    * [co_filename, co_qualname, co_firstlineno] of every code object that started, from
-   * Pyodide's start-up through the scenarios (runtime/assets/monitor.py), sorted.
+   * Pyodide's start-up through the scenarios (runtime/trace/monitor.py), sorted.
    */
   ran: CodeKey[];
   /** Modules imported before the monitor could record: their code may have run unseen. */
@@ -97,7 +97,7 @@ export interface TraceResult extends AppRun {
   sourceRead?: string[];
   /**
    * [__file__, reader] of every module whose docstrings a docstring reader looked at
-   * (help, pydoc, inspect.getdoc, cmd's help; runtime/assets/monitor.py), by the first
+   * (help, pydoc, inspect.getdoc, cmd's help; runtime/trace/monitor.py), by the first
    * reader that did, sorted: they keep their docstrings.
    */
   docsRead?: [string, string][];
@@ -157,7 +157,7 @@ export interface Host {
   close(): Promise<void>;
 }
 
-/** What a traced run last said of itself (runtime/assets/session.mjs). */
+/** What a traced run last said of itself (runtime/trace/session.mjs). */
 export interface Progress {
   stage: string;
   /** The last line it printed, when it has printed one. */

@@ -1,8 +1,8 @@
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { isSupportedVersion, unsupportedVersionMessage } from "./assets/pyodide-adapter.mjs";
-import { PackError } from "../packer/errors.ts";
+import { isSupportedVersion, unsupportedVersionMessage } from "../shared/pyodide-adapter.mjs";
+import { PackError } from "./errors.ts";
 
 /** An installed Pyodide runtime: the npm package's folder and what it says of itself. */
 export interface PyodideDist {

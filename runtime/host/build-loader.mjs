@@ -1,21 +1,21 @@
-// Builds the loader every bundle ships: runtime/assets/loader.mjs and the modules it
-// imports (loader/*.mjs, pyodide-adapter.mjs) as one minified module. One file instead of
+// Builds the loader every bundle ships: runtime/page/loader.mjs and the modules it
+// imports (page/loader/*.mjs, shared/*.mjs) as one minified module. One file instead of
 // ten is fewer requests and one brotli stream, and without comments and long names it is
 // 5.8 kB brotli instead of 14.2 kB. The package build (rollup.config.mjs) and the test
-// setup (fixtures/global-setup.ts) run it; pack reads the result (runtime/assets.ts
-// LOADER_BUNDLE). Needs esbuild, a dev dependency: users get the built file in dist/.
+// setup (fixtures/global-setup.ts) run it; pack reads the result (runtime/host/assets.ts
+// loaderBundle). Needs esbuild, a dev dependency: users get the built file in dist/.
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
 
-const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 export const LOADER_BUNDLE = join(ROOT, "dist", "assets", "loader.mjs");
 
 export async function buildLoader() {
   mkdirSync(dirname(LOADER_BUNDLE), { recursive: true });
   await build({
-    entryPoints: [join(ROOT, "runtime", "assets", "loader.mjs")],
+    entryPoints: [join(ROOT, "runtime", "page", "loader.mjs")],
     outfile: LOADER_BUNDLE,
     bundle: true,
     format: "esm",

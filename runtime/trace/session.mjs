@@ -1,26 +1,26 @@
 // @ts-check
 // One traced run of an app inside Pyodide. The same module runs in the Chromium page
 // and in the Node worker; the host only supplies loadPyodide and the URLs to read.
-import { assertSupported, loadedDynlibs, watchFileOpens } from "./pyodide-adapter.mjs";
-import { captureOutput, installArchive, readResource, runApp } from "./loader.mjs";
-import { startupFsInit } from "./loader/startup.mjs";
+import { assertSupported, loadedDynlibs, watchFileOpens } from "../shared/pyodide-adapter.mjs";
+import { captureOutput, installArchive, readResource, runApp } from "../page/loader.mjs";
+import { startupFsInit } from "../page/loader/startup.mjs";
 
 /**
  * @typedef {{ indexURL: string, lockInfo: object, archives: string[], main: string,
  *   scenarios?: string[], pageScenarios?: string[], tracerSource: string, monitorSource: string,
  *   lazyAsyncio?: boolean, env?: Record<string, string> }} TraceRequest
  * @typedef {{
- *   runPageScenario?: (path: string, pyodide: any) => Promise<import("./loader.mjs").RunOutcome>,
+ *   runPageScenario?: (path: string, pyodide: any) => Promise<import("../page/loader.mjs").RunOutcome>,
  *   install?: (requirements: string[], via: string) => Promise<string[]>,
  *   progress?: (sign: Progress) => void,
  * }} TraceHooks what the host that drives the page does for it: run a page scenario; install
  *   what the app asks for while it runs (requirements → URLs of stored zips to unpack);
  *   hear each sign of life, for the message of a run that does not end
  * @typedef {{ stage: string, line?: string, module?: string }} Progress
- * @typedef {{ path: string, outcome: import("./loader.mjs").RunOutcome, stdout: string,
+ * @typedef {{ path: string, outcome: import("../page/loader.mjs").RunOutcome, stdout: string,
  *   modules: string[] }} ScenarioRun
  * @typedef {{ pyodideVersion: string, pythonVersion: string, stdout: string, stderr: string,
- *   outcome: import("./loader.mjs").RunOutcome, opened: string[],
+ *   outcome: import("../page/loader.mjs").RunOutcome, opened: string[],
  *   dynlibs: { path: string, global: boolean }[],
  *   modules: [string, string | null, string | null][], scenarios: ScenarioRun[],
  *   ran: [string, string, number][], earlyModules: string[], listed: string[],
@@ -49,7 +49,7 @@ export async function traceApp(loadPyodide, request, hooks = {}) {
 /**
  * @typedef {{ pyodide: any, output: { stdout: string, stderr: string },
  *   onText?: (stream: "stdout" | "stderr", text: string) => void,
- *   runMain: () => Promise<import("./loader.mjs").RunOutcome>, finish: () => Promise<TraceResult> }} OpenTrace
+ *   runMain: () => Promise<import("../page/loader.mjs").RunOutcome>, finish: () => Promise<TraceResult> }} OpenTrace
  */
 
 /**
@@ -138,7 +138,7 @@ export async function openTrace(loadPyodide, request, hooks = {}) {
     }
   };
   const stopWatching = watchFileOpens(pyodide);
-  /** @type {import("./loader.mjs").RunOutcome} */
+  /** @type {import("../page/loader.mjs").RunOutcome} */
   let outcome = { ok: true, exitCode: 0 };
   let mainOutput = "";
   /** @type {OpenTrace} */

@@ -17,12 +17,22 @@ const PACKAGE = findPackage();
 /** This package's version, as its package.json gives it. */
 export const PACKAGE_VERSION = PACKAGE.version;
 
-/** Folder of the files that run inside Pyodide's host (browser page, worker) as they are. */
-export const ASSETS_DIR = join(PACKAGE.root, "runtime", "assets");
+/**
+ * runtime/: its rooms page/ (what ships to the page), trace/ (what runs in the trace
+ * page), worker/ (what runs in pack's Node workers) and shared/ (what they all import)
+ * hold files that run as they are: read, served or started from here.
+ */
+export const RUNTIME_DIR = join(PACKAGE.root, "runtime");
+
+/** The rooms of runtime/ whose files run as they are, and ship in the package. */
+export const AS_IS_ROOMS = ["page", "trace", "worker", "shared"] as const;
+
+/** The report's page (report.html), filled in by packer/report/report-html.ts. */
+export const REPORT_PAGE = join(PACKAGE.root, "packer", "report", "report.html");
 
 /**
- * The loader a bundle ships: runtime/assets/loader.mjs and its modules as one minified
- * file, built by runtime/build-loader.mjs (the package build, the test setup).
+ * The loader a bundle ships: runtime/page/loader.mjs and its modules as one minified
+ * file, built by runtime/host/build-loader.mjs (the package build, the test setup).
  */
 export function loaderBundle(): Uint8Array {
   const path = join(PACKAGE.root, "dist", "assets", "loader.mjs");
@@ -30,8 +40,9 @@ export function loaderBundle(): Uint8Array {
   return readFileSync(path);
 }
 
+/** A file of runtime/ by its path there ("trace/tracer.py"). */
 export function assetPath(name: string): string {
-  return join(ASSETS_DIR, name);
+  return join(RUNTIME_DIR, name);
 }
 
 export function readAsset(name: string): string {

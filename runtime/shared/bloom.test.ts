@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { bloomTest, makeBloom } from "./assets/loader.mjs";
+import { bloomTest, makeBloom } from "../page/loader.mjs";
 
 describe("the fallback's Bloom filters", () => {
   const names = Array.from({ length: 2000 }, (_, i) => `plotly.validators.scatter${i}.marker`);

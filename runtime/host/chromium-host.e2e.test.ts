@@ -4,9 +4,9 @@
 import { appendFileSync, cpSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { packCli } from "../fixtures/e2e-helpers.ts";
-import { APPS } from "../fixtures/paths.ts";
-import { tempDir } from "../fixtures/temp.ts";
+import { packCli } from "../../fixtures/e2e-helpers.ts";
+import { APPS } from "../../fixtures/paths.ts";
+import { tempDir } from "../../fixtures/temp.ts";
 import { ChromiumHost } from "./chromium-host.ts";
 
 describe("ChromiumHost's kept runtime", () => {

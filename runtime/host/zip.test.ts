@@ -1,7 +1,7 @@
 import { zipSync } from "fflate";
 import { describe, expect, it } from "vitest";
-import { readStoredZip } from "../../runtime/assets/loader.mjs";
-import { joinZips } from "../../runtime/assets/loader/zip.mjs";
+import { readStoredZip } from "../page/loader.mjs";
+import { joinZips } from "../shared/zip.mjs";
 import { isSafeEntryName, readZip, writeStoredZip } from "./zip.ts";
 
 const bytes = (text: string) => new TextEncoder().encode(text);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { bodyRoot } from "./assets/loader/body-root.mjs";
+import { bodyRoot } from "./body-root.mjs";
 
 describe("bodyRoot", () => {
   it("names a file's input by what its co_filename starts with", () => {
