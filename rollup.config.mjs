@@ -4,8 +4,8 @@
 // which need @types/emscripten). Also copies the tree-sitter-python grammar the package
 // ships in place of that dependency, builds the loader bundles ship (runtime/host/build-loader.mjs)
 // and makes the CLI's bin executable.
-import { chmodSync, copyFileSync, mkdirSync, readdirSync, readFileSync, rmSync } from "node:fs";
-import { dirname, join } from "node:path";
+import { chmodSync, copyFileSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { dirname, join, relative } from "node:path";
 import { createRequire } from "node:module";
 import { dts } from "rollup-plugin-dts";
 import { buildLoader } from "./runtime/host/build-loader.mjs";
@@ -22,32 +22,35 @@ const finish = {
     copyFileSync(require.resolve("tree-sitter-python/tree-sitter-python.wasm"), "dist/grammars/tree-sitter-python.wasm");
     copyFileSync(require.resolve("tree-sitter-python/LICENSE"), "dist/grammars/tree-sitter-python.LICENSE");
     rmSync(TYPES, { recursive: true, force: true });
-    dropUnimportedAssets();
+    dropAssetCopies();
     // tsc writes the bin anew without its run bit: `npx pack` in a built checkout needs it.
     chmodSync("dist/packer/cli/bin.js", 0o755);
   },
 };
 
 /**
- * tsc copies every .mjs of runtime/'s rooms that run as they are into dist/, but the
- * package ships those rooms themselves and the compiled code imports only a few of
- * them: the copies nothing imports go.
+ * tsc copies every .mjs of runtime/'s rooms that run as they are (page, trace, worker,
+ * shared) into dist/, but the package ships those rooms themselves: the compiled code
+ * imports the shipped files instead (one copy of each, the one pack serves and reads),
+ * and the copies go.
  */
-function dropUnimportedAssets() {
+function dropAssetCopies() {
   /** @type {(dir: string) => string[]} */
   const files = (dir) => readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? files(join(dir, e.name)) : [join(dir, e.name)]));
-  const all = files("dist").filter((f) => /\.m?js$/.test(f));
   const rooms = ["page", "trace", "worker", "shared"].map((room) => join("dist", "runtime", room));
-  const copies = new Set(all.filter((f) => rooms.some((room) => f.startsWith(room + "/"))));
-  const reached = new Set();
-  /** @param {string} file */
-  const visit = (file) => {
-    if (reached.has(file)) return;
-    reached.add(file);
-    for (const [, spec] of readFileSync(file, "utf8").matchAll(/(?:from|import)\s*\(?\s*"(\.{1,2}\/[^"]+)"/g)) visit(join(dirname(file), String(spec)));
-  };
-  for (const file of all) if (!copies.has(file)) visit(file);
-  for (const copy of copies) if (!reached.has(copy)) rmSync(copy);
+  const isCopy = (/** @type {string} */ f) => rooms.some((room) => f.startsWith(room + "/"));
+  const all = files("dist").filter((f) => /\.m?js$/.test(f));
+  for (const file of all.filter((f) => !isCopy(f))) {
+    const code = readFileSync(file, "utf8");
+    const pointed = code.replace(/((?:from|import)\s*\(?\s*")(\.{1,2}\/[^"]+)"/g, (whole, head, spec) => {
+      const target = join(dirname(file), spec);
+      if (!isCopy(target)) return whole;
+      const source = relative("dist", target);
+      return `${head}${relative(dirname(file), source)}"`;
+    });
+    if (pointed !== code) writeFileSync(file, pointed);
+  }
+  for (const room of rooms) rmSync(room, { recursive: true, force: true });
 }
 
 export default [
