@@ -1,10 +1,13 @@
 import { existsSync, readFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { parse as parseToml } from "smol-toml";
-import { parseSize, type Budgets } from "../report/budgets.ts";
+import { checkBudgets, compareReports, growthExceeds, parseSize, type Budgets } from "../report/budgets.ts";
+import type { PackReport } from "../report/report.ts";
+import type { ReportView } from "../report/reporters.ts";
 import { validateConfig } from "./config-schema.ts";
 import { PackError } from "../../runtime/host/errors.ts";
 import type { PackOptions } from "../pipeline/pack.ts";
+import { fromConfigTable, type CliOptions } from "./options.ts";
 
 /** What a config file sets: pack options, budgets and the comparison. */
 export interface Config {
@@ -25,6 +28,22 @@ export function withConfig<T extends Partial<PackOptions>>(config: Config, given
 /** The config's budgets, with --budget and --budget-all (bytes) over them. */
 export function budgetsWith(config: Config, total: number | undefined, all: number | undefined): Budgets {
   return { ...config.budgets, ...(total !== undefined ? { total } : {}), ...(all !== undefined ? { all } : {}) };
+}
+
+/**
+ * The report held against every limit the options and the config set, for the CLI and
+ * the plugins alike: budgets (the given ones over the config's) and, with a previous
+ * report, the total's growth (the given --max-growth over the config's).
+ */
+export function checkLimits(report: PackReport, config: Config, given: { budget?: number; budgetAll?: number; previous?: PackReport; maxGrowth?: string }): ReportView {
+  const deltas = given.previous ? compareReports(given.previous, report) : undefined;
+  const maxGrowth = given.maxGrowth ?? config.maxGrowth;
+  return {
+    report,
+    violations: checkBudgets(report, budgetsWith(config, given.budget, given.budgetAll)),
+    deltas,
+    growthLimit: deltas && maxGrowth && growthExceeds(deltas.at(-1)!, maxGrowth) ? maxGrowth : undefined,
+  };
 }
 
 /** `--config FILE` (TOML with the table at top level or under [tool.pyodide-packer], or JSON), else pyproject.toml beside the app. */
@@ -54,59 +73,13 @@ export function loadConfig(appDir: string, explicit?: string): Config {
 }
 
 function fromTable(t: Raw, base: string, source: string): Config {
-  const path = (p: unknown) => (typeof p === "string" ? resolve(base, p) : undefined);
-  const paths = (ps: unknown) => (Array.isArray(ps) ? ps.map((p) => resolve(base, String(p))) : undefined);
-  const tr = (t.transforms ?? {}) as Raw;
-  const size = (key: string, value: unknown) => {
-    if (value === undefined) return undefined;
-    const bytes = parseSize(value as string | number);
-    if (bytes === undefined) throw new PackError("CONFIG_INVALID", { source, detail: `${key} is not a size: ${JSON.stringify(value)}` });
-    return bytes;
-  };
-  const b = (t.budgets ?? {}) as Raw;
-  const packages = Object.fromEntries(Object.entries((b.packages ?? {}) as Raw).map(([k, v]) => [k, size(`budgets.packages.${k}`, v)!]));
+  const read = fromConfigTable(t, (p) => resolve(base, p), (detail) => new PackError("CONFIG_INVALID", { source, detail }), parseSize);
+  const { cli = {}, "budgets.stdlib": stdlib, "budgets.packages": packages, ...options } = read as Raw & { cli?: CliOptions };
   const defined = <T extends object>(o: T) => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
   return {
     source,
-    options: defined({
-      requires: t.requires as string[] | undefined,
-      findLinks: paths(t["find-links"]),
-      lock: path(t.lock),
-      indexURL: t["index-url"] as string | undefined,
-      cacheDir: path(t["cache-dir"]),
-      pyodide: t.pyodide as string | undefined,
-      runner: t.runner as PackOptions["runner"],
-      out: path(t.out),
-      appDir: path(t["app-dir"]),
-      files: t.files as string[] | undefined,
-      html: path(t.html),
-      assets: path(t.assets),
-      timeoutSeconds: t.timeout as number | undefined,
-      validate: t.validate as boolean | undefined,
-      fallback: t.fallback as PackOptions["fallback"],
-      strategy: t.strategy as PackOptions["strategy"],
-      serverConfig: t["server-config"] as PackOptions["serverConfig"],
-      serviceWorker: t["service-worker"] as boolean | undefined,
-      eagerAsyncio: t["eager-asyncio"] as boolean | undefined,
-      include: t.include as string[] | undefined,
-      exclude: t.exclude as string[] | undefined,
-      scenarios: paths(t.scenarios),
-      transforms: t.transforms
-        ? defined({
-            minify: tr.minify as boolean | undefined,
-            prefer: tr.prefer as "size" | "speed" | undefined,
-            pycApp: tr["pyc-app"] as boolean | undefined,
-            optimizePyc: tr["optimize-pyc"] as boolean | undefined,
-            stripLines: tr["strip-lines"] as boolean | undefined,
-            keepColumns: tr["keep-columns"] as boolean | undefined,
-            keepDocstrings: tr["keep-docstrings"] as string[] | undefined,
-            lazyBodies: tr["lazy-bodies"] as boolean | undefined,
-            keepBodies: tr["keep-bodies"] as string[] | undefined,
-          })
-        : undefined,
-    }),
-    budgets: defined({ total: size("budgets.total", b.total), all: size("budgets.all", b.all), stdlib: size("budgets.stdlib", b.stdlib), packages: b.packages ? packages : undefined }),
-    compare: path(t.compare),
-    maxGrowth: t["max-growth"] as string | undefined,
+    options: options as Partial<PackOptions>,
+    budgets: defined({ total: cli.budget, all: cli.budgetAll, stdlib: stdlib as number | undefined, packages: packages as Record<string, number> | undefined }),
+    ...defined({ compare: cli.compare, maxGrowth: cli.maxGrowth }),
   };
 }

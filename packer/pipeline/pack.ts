@@ -7,7 +7,7 @@ import { appRequirements, parseRequirement, type Requirement } from "../../analy
 import { defaultIndexURL, resolvePackages, type ResolvedPackage } from "../../analyzers/resolve.ts";
 import { buildGraph, ImportCache, moduleIndex, type ModuleFile, type ModuleGraph, type Reach } from "../../analyzers/module-graph.ts";
 import { pythonParser } from "../../analyzers/parser.mjs";
-import { applyStaticAnalysis, type StaticFindings, type StaticOptions } from "../../analyzers/static-usage.ts";
+import { applyStaticAnalysis, type StaticFindings } from "../../analyzers/static-usage.ts";
 import { traceUsage, type Usage } from "../../analyzers/trace-usage.ts";
 import { docstringHint, docstringHolders, firstMissingLine } from "./docstring-hint.ts";
 import { readAsset } from "../../runtime/host/assets.ts";
@@ -19,8 +19,9 @@ import { runPythonTools } from "../../runtime/host/python-tools.ts";
 import { applyTransforms, DEFAULT_TRANSFORMS, type CodeCoverage, type TransformOptions } from "../../transforms/apply.ts";
 import { planBundle } from "../../transforms/select.ts";
 import { commitOutput, prepareOutput, servedFiles, writeBundle, writeFiles, writeSidecars } from "../output/bundle.ts";
-import { FALLBACK_INDEX, fallbackCost, planFallback, type FallbackMode } from "./fallback.ts";
+import { FALLBACK_INDEX, fallbackCost, planFallback } from "./fallback.ts";
 import { PackError } from "../../runtime/host/errors.ts";
+import type { TableOptions } from "../config/options.ts";
 import { appFolderSum, buildReport, type PackReport, type RunTimeInstall, type Validation } from "../report/report.ts";
 import { renderReportHtml } from "../report/report-html.ts";
 import { sizeTrees } from "../report/size-tree.ts";
@@ -28,72 +29,27 @@ import { SizeMeter } from "../output/sizes.ts";
 import { stageInputs, stagePackages, writePackageArchives, writeStageArchives } from "./stage.ts";
 import { APP_ROOT, type StagedInputs } from "../../analyzers/inputs.ts";
 import { pageAssets } from "./assets.ts";
-import { serverConfigs, type ServerConfigKind } from "../output/server-config.ts";
+import { serverConfigs } from "../output/server-config.ts";
 import { addServiceWorker } from "../output/service-worker.ts";
 import { listAppFolder, readAppFolder } from "./app-folder.ts";
 
-export type Runner = "chromium" | "node";
-
-export interface PackOptions {
+/**
+ * What pack() takes: the app, and the options of the table (packer/config/options.ts:
+ * each one's flag, config key and help are there), with the transforms' own type.
+ */
+export type PackOptions = TableOptions & {
   /** The app's main .py file. */
   app: string;
-  /** The folder staged beside the app as its files (default: the app's own folder). */
-  appDir?: string;
-  /**
-   * The user's own page, in place of the generated index.html: it imports ./loader.mjs and
-   * calls runBundle(); trace and validation load it, so its own scripts are traced.
-   */
-  html?: string;
-  /** Path globs (relative to the app folder) of the files staged beside the app; default: all of them. */
-  files?: string[];
-  /**
-   * The folder the page is served from, as deployed (default: the app folder): the trace
-   * serves it at the page's base URL, and what the app fetches from it ships beside index.html.
-   */
-  assets?: string;
   cwd?: string;
-  /** Requirements; when empty, requirements.txt or pyproject.toml beside the app. */
-  requires?: string[];
-  findLinks?: string[];
-  lock?: string;
-  indexURL?: string;
-  cacheDir?: string;
-  /** A version of an installed pyodide package, or a folder holding pyodide.mjs. */
-  pyodide?: string;
-  runner?: Runner;
-  out?: string;
-  timeoutSeconds?: number;
-  validate?: boolean;
-  /** What the output keeps of what was pruned, for the loader to fetch on need (default local). */
-  fallback?: FallbackMode;
-  /** trace (default): keep what ran; safe: also what traced modules can import. */
-  strategy?: StaticOptions["strategy"];
-  /** Module-name or path globs to add, whatever the witnesses say. */
-  include?: string[];
-  /** Module-name or path globs to leave out. */
-  exclude?: string[];
-  /**
-   * Run after the app while tracing; the bundle keeps the union. FILE.py runs in the
-   * same interpreter (a smoke test); FILE.mjs exports `async function scenario({ page,
-   * pyodide })` and drives the page (Chromium), and validation replays it on the bundle.
-   */
-  scenarios?: string[];
   /** Source and bytecode transforms; unset fields keep DEFAULT_TRANSFORMS. */
   transforms?: Partial<TransformOptions>;
-  /** Also write what these servers need to send the bundle right (output/server-config.ts). */
-  serverConfig?: ServerConfigKind[];
-  /** Also write sw.js, registered by the page, which keeps the app working offline. */
-  serviceWorker?: boolean;
-  /**
-   * Import asyncio and start Pyodide's event loop at start-up, as stock Pyodide does; by
-   * default both wait until the app first uses them (runtime/page/loader/startup.mjs).
-   */
-  eagerAsyncio?: boolean;
   /** Called with the name of each step as it starts. */
   onStep?: (step: string) => void;
   /** Called with each warning as it happens (a crashed page retried). */
   onWarning?: (message: string) => void;
-}
+};
+
+export type Runner = NonNullable<PackOptions["runner"]>;
 
 export interface PackResult {
   outDir: string;

@@ -4,10 +4,10 @@ import { dirname, join, resolve } from "node:path";
 import { defaultCacheDir } from "../../analyzers/fetch-cache.ts";
 import { AS_IS_ROOMS, assetPath, PACKAGE_VERSION, REPORT_PAGE } from "../../runtime/host/assets.ts";
 import { findDist } from "../../runtime/host/pyodide-dist.ts";
-import { budgetsWith, loadConfig, withConfig } from "../config/config.ts";
+import { checkLimits, loadConfig, withConfig } from "../config/config.ts";
 import { listAppFolder } from "../pipeline/app-folder.ts";
 import { pack, type PackOptions } from "../pipeline/pack.ts";
-import { checkBudgets, parseSize } from "../report/budgets.ts";
+import { parseSize } from "../report/budgets.ts";
 import type { PackReport } from "../report/report.ts";
 import { failureMessages } from "../report/reporters.ts";
 import type { ServerConfigKind } from "../output/server-config.ts";
@@ -67,8 +67,7 @@ export async function buildPack(plugin: PluginOptions, cwd: string, log: (line: 
     ({ report } = await pack({ ...options, out: outDir, onWarning: (message) => log(`warning: ${message}`) }));
     log(`packed ${given.app} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
   }
-  const budgets = budgetsWith(config, budget === undefined ? undefined : size("budget", budget), budgetAll === undefined ? undefined : size("budgetAll", budgetAll));
-  const failures = failureMessages({ report, violations: checkBudgets(report, budgets) });
+  const failures = failureMessages(checkLimits(report, config, { budget: budget === undefined ? undefined : size("budget", budget), budgetAll: budgetAll === undefined ? undefined : size("budgetAll", budgetAll) }));
   if (failures.length > 0) throw new Error(`over budget: ${failures.join("; ")}`);
   return { outDir, report, reused, watched };
 }
