@@ -8,6 +8,7 @@ import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
+import { loaderPython } from "../worker/python-sources.mjs";
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 export const LOADER_BUNDLE = join(ROOT, "dist", "assets", "loader.mjs");
@@ -24,9 +25,36 @@ export async function buildLoader() {
     legalComments: "none",
     external: ["node:*"],
     logLevel: "warning",
+    plugins: [inlinePython()],
   });
   // The Python the loader runs is in template strings, which minifying keeps as written:
   // its comment lines go too (a line of minified JS only ever starts inside one).
   const code = readFileSync(LOADER_BUNDLE, "utf8");
   writeFileSync(LOADER_BUNDLE, code.replace(/\n[ \t]*#[^\n]*(?=\n)/g, ""));
+}
+
+/**
+ * Each pythonSource("NAME") of the loader's modules becomes runtime/page/python/NAME.py
+ * as a template string, in place: the file's first line (what it is, a comment) becomes
+ * the string's empty first line, so line numbers are the file's.
+ * @returns {import("esbuild").Plugin}
+ */
+function inlinePython() {
+  const python = loaderPython();
+  const literal = (/** @type {string} */ text) => "`" + text.replace(/\\/g, "\\\\").replace(/`/g, "\\`").replace(/\$\{/g, "\\${") + "`";
+  return {
+    name: "pyodide-packer-inline-python",
+    setup(build) {
+      build.onLoad({ filter: /[\\/]runtime[\\/]page[\\/]loader[\\/][^\\/]+\.mjs$/ }, (args) => {
+        const code = readFileSync(args.path, "utf8")
+          .replace('import { pythonSource } from "./python.mjs";\n', "")
+          .replace(/pythonSource\("(\w+)"\)/g, (_, name) => {
+            const text = python[name];
+            if (text === undefined) throw new Error(`${args.path}: no runtime/page/python/${name}.py`);
+            return literal(text.slice(text.indexOf("\n")));
+          });
+        return { contents: code, loader: "js" };
+      });
+    },
+  };
 }

@@ -3,6 +3,10 @@
 // can be stopped by terminating the worker.
 import { parentPort, workerData } from "node:worker_threads";
 import { pathToFileURL } from "node:url";
+import { provideLoaderPython } from "./python-sources.mjs";
+
+// The trace runs the loader from source: its Python comes from the package's files.
+provideLoaderPython();
 
 /** @param {string} dir */
 const dirURL = (dir) => pathToFileURL(dir.endsWith("/") ? dir : dir + "/");

@@ -1,5 +1,6 @@
 // @ts-check
 // Putting back, on first need, what pack pruned from the bundle.
+import { pythonSource } from "./python.mjs";
 import { onMissingFile } from "../../shared/pyodide-adapter.mjs";
 import { bloomTest } from "../../shared/bloom.mjs";
 import { readResourceSync } from "./resources.mjs";
@@ -17,33 +18,7 @@ import { installArchive } from "../../shared/zip.mjs";
 // Last on sys.meta_path: asked only when every other finder failed. lookup(name) says
 // whether pack pruned the module; fetch(name) puts its input back (False when the
 // bundle keeps no fallback).
-const PRUNED_FINDER = `
-import importlib
-import importlib.machinery
-import sys
-
-
-class PrunedModuleFinder:
-    def __init__(self, lookup, fetch):
-        self.lookup = lookup
-        self.fetch = fetch
-
-    def find_spec(self, fullname, path=None, target=None):
-        if not self.lookup(fullname):
-            return None
-        if not self.fetch(fullname):
-            raise ModuleNotFoundError(
-                f"No module named {fullname!r}: pyodide-packer pruned it because the traced run "
-                f"did not import it; re-pack with a --scenario that imports it or --include {fullname}",
-                name=fullname,
-            )
-        importlib.invalidate_caches()
-        return importlib.machinery.PathFinder.find_spec(fullname, path, target)
-
-
-def install(lookup, fetch):
-    sys.meta_path.append(PrunedModuleFinder(lookup, fetch))
-`;
+const PRUNED_FINDER = pythonSource("fallback");
 
 /**
  * Puts back, on first need, what pack pruned: an import that no finder satisfies, or an

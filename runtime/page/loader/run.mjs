@@ -1,5 +1,6 @@
 // @ts-check
 // Running the app's main file as Python's own command line would.
+import { pythonSource } from "./python.mjs";
 import { callMaybePromising, onFatalError } from "../../shared/pyodide-adapter.mjs";
 
 /**
@@ -12,61 +13,7 @@ import { callMaybePromising, onFatalError } from "../../shared/pyodide-adapter.m
 // coroutine in Pyodide's event loop (SystemExit would escape that loop as an uncaught
 // error, so it becomes a status here); any other runs as `python app.py` runs it, with
 // no event loop running, so that asyncio waits until something uses it (startup.mjs).
-const RUNNER = `
-import ast
-import io
-import sys
-import tokenize
-
-from pyodide.code import CodeRunner
-
-CO_COROUTINE = 0x80
-
-
-def decode(data, filename):
-    try:
-        encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
-        return data.decode(encoding)
-    except (SyntaxError, UnicodeDecodeError, LookupError):
-        # Parsed only when it cannot be decoded: for the error Python itself would give.
-        compile(data, filename, "exec", flags=ast.PyCF_ONLY_AST | ast.PyCF_ALLOW_TOP_LEVEL_AWAIT)
-        raise
-
-
-def prepare(data, filename, namespace):
-    global app, scope
-    source = decode(data.to_bytes(), filename)
-    app = CodeRunner(source, filename=filename, flags=ast.PyCF_ALLOW_TOP_LEVEL_AWAIT).compile()
-    scope = namespace
-    # As \`python app.py\` sets them: the main file's path in __main__ and in sys.argv[0].
-    namespace["__file__"] = filename
-    namespace["__cached__"] = None
-    if not sys.argv or not sys.argv[0]:
-        sys.argv[:1] = [filename]
-    code = app.code
-    return code is not None and bool(code.co_flags & CO_COROUTINE or "asyncio" in code.co_names)
-
-
-def status(exit):
-    code = exit.code
-    return 0 if code is None else code if isinstance(code, int) else 1
-
-
-def run():
-    try:
-        app.run(scope)
-    except SystemExit as exit:
-        return status(exit)
-    return 0
-
-
-async def run_async():
-    try:
-        await app.run_async(scope)
-    except SystemExit as exit:
-        return status(exit)
-    return 0
-`;
+const RUNNER = pythonSource("run");
 
 /**
  * Runs the app's main file in __main__ (top-level await allowed) and reports how it
