@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { buildGraph, ImportCache, moduleIndex } from "../dist/analyzers/module-graph.js";
 import { pythonParser } from "../dist/analyzers/parser.mjs";
 import { readZip } from "../dist/runtime/host/zip.js";
-import { findDist, pythonLayout } from "../dist/runtime/pyodide-dist.js";
+import { findDist } from "../dist/runtime/host/pyodide-dist.js";
 import { REPO as repo } from "./apps.mjs";
 
 const parser = await pythonParser();
@@ -15,7 +15,7 @@ console.log("| runtime | modules | edges | cold ms | warm ms |");
 console.log("|---|---:|---:|---:|---:|");
 for (const version of ["0.29.3", "314"]) {
   const dist = findDist(version, repo);
-  const layout = pythonLayout(dist.pythonVersion);
+  const layout = dist.layout;
   const inputs = {
     packages: [],
     stdlib: readZip(new Uint8Array(readFileSync(dist.stdlibZip)), dist.stdlibZip),

@@ -11,8 +11,8 @@ import { copyFileSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pack } from "../dist/packer/index.js";
-import { launchChromium } from "../dist/runtime/chromium-host.js";
-import { startServer } from "../dist/runtime/server.js";
+import { launchChromium } from "../dist/runtime/host/chromium-host.js";
+import { startServer } from "../dist/runtime/host/server.js";
 import { ANCHOR_APPS, APPS_314, formatSpread, kB, PYODIDE_PACK, REPO as repo, spread } from "./apps.mjs";
 
 const APPS = [...ANCHOR_APPS, APPS_314.plotly, APPS_314.docutils];

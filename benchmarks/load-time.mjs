@@ -12,9 +12,9 @@ import { pack } from "../dist/packer/index.js";
 import { writeSidecars } from "../dist/packer/output/bundle.js";
 import { defaultCacheDir } from "../dist/analyzers/fetch-cache.js";
 import { SizeMeter } from "../dist/packer/output/sizes.js";
-import { launchChromium } from "../dist/runtime/chromium-host.js";
-import { findDist } from "../dist/runtime/pyodide-dist.js";
-import { startServer } from "../dist/runtime/server.js";
+import { launchChromium } from "../dist/runtime/host/chromium-host.js";
+import { findDist } from "../dist/runtime/host/pyodide-dist.js";
+import { startServer } from "../dist/runtime/host/server.js";
 import { ANCHOR_APPS, APPS_314, formatSpread, kB, median, REPO as repo, spread } from "./apps.mjs";
 
 const APPS = [...ANCHOR_APPS, APPS_314.plotly, APPS_314.docutils];

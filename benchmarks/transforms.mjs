@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pack } from "../dist/packer/index.js";
-import { ChromiumHost } from "../dist/runtime/chromium-host.js";
+import { ChromiumHost } from "../dist/runtime/host/chromium-host.js";
 import { anchor, formatSpread, kB, median, PYODIDE_PACK, REPO as repo, spread, WHEELS_029 } from "./apps.mjs";
 
 const findLinks = [WHEELS_029];

@@ -14,7 +14,7 @@ import { readAsset } from "../../runtime/host/assets.ts";
 import { ChromiumHost } from "../../runtime/host/chromium-host.ts";
 import type { AppRun, BundleRunOptions, CodeKey, Host, RunOutcome, TraceResult } from "../../runtime/host/host.ts";
 import { NodeHost } from "../../runtime/host/node-host.ts";
-import { findDist, pythonLayout, type PyodideDist } from "../../runtime/host/pyodide-dist.ts";
+import { findDist, type PyodideDist } from "../../runtime/host/pyodide-dist.ts";
 import { runPythonTools } from "../../runtime/host/python-tools.ts";
 import { applyTransforms, DEFAULT_TRANSFORMS, type CodeCoverage, type TransformOptions } from "../../transforms/apply.ts";
 import { planBundle } from "../../transforms/select.ts";
@@ -227,7 +227,7 @@ export async function pack(options: PackOptions): Promise<PackResult> {
     // first result; that start 104 → 66 ms in Node, with no archive fetched).
     const ran = [...trace.ran, ...(trace.asyncioRan ?? [])];
     let coverage: CodeCoverage = { ran, unseen: trace.modules.flatMap(([name, file]) => (early.has(name) && file ? [file] : [])) };
-    const layout = { stdlibMount: inputs.stdlibMount, ...pythonLayout(dist.pythonVersion) };
+    const layout = { stdlibMount: inputs.stdlibMount, ...dist.layout };
     const cdn = { indexURL: options.indexURL ?? defaultIndexURL(dist.version), lock: resolve(s.cwd, options.lock ?? dist.lockPath) };
     const fallback = planFallback(selected, graph, dist, layout, options.fallback ?? "local", cdn);
     /** Transforms the selection and writes it, with sidecars, into a fresh temporary folder. */
@@ -339,7 +339,7 @@ export async function moduleGraph(inputs: StagedInputs, dist: PyodideDist, cache
     const results = await runPythonTools(dist, files.map((f) => ({ op: "imports" as const, path: f.path, data: f.data })), cacheDir);
     return results.map((r) => (r.ok ? new TextDecoder().decode(r.data) : undefined));
   };
-  const graph = await buildGraph(moduleIndex(inputs, pythonLayout(dist.pythonVersion).sitePackages), await pythonParser(), cache, readPyc);
+  const graph = await buildGraph(moduleIndex(inputs, dist.layout.sitePackages), await pythonParser(), cache, readPyc);
   cache.save();
   return graph;
 }

@@ -1,7 +1,7 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { basename, join, relative, sep } from "node:path";
 import type { ResolvedPackage } from "../../analyzers/resolve.ts";
-import { pythonLayout, type PyodideDist } from "../../runtime/host/pyodide-dist.ts";
+import type { PyodideDist } from "../../runtime/host/pyodide-dist.ts";
 import { pathGlob } from "../../analyzers/globs.ts";
 import { listAppFolder, readAppFolder } from "./app-folder.ts";
 import { readZip, writeStoredZip } from "../../runtime/host/zip.ts";
@@ -16,7 +16,7 @@ function installPath(pkg: ResolvedPackage, entry: string, sitePackages: string, 
 
 /** Each package's files by the FS path it installs them at. */
 export function stagePackages(dist: PyodideDist, packages: readonly ResolvedPackage[]): StagedPackage[] {
-  const layout = pythonLayout(dist.pythonVersion);
+  const layout = dist.layout;
   return packages.map((pkg) => {
     const files = new Map<string, Uint8Array>();
     for (const [entry, data] of readZip(new Uint8Array(readFileSync(pkg.path)), pkg.path)) {
@@ -31,7 +31,7 @@ export function stageInputs(
   packages: readonly ResolvedPackage[],
   app: { dir: string; main: string; outDir: string; scenarios?: string[]; files?: string[] },
 ): StagedInputs {
-  const layout = pythonLayout(dist.pythonVersion);
+  const layout = dist.layout;
   const staged = stagePackages(dist, packages);
   // `files` globs choose what ships beside the app; the app's main file always does.
   const mainPath = relative(app.dir, app.main).split(sep).join("/");

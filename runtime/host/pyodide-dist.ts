@@ -16,6 +16,17 @@ export interface PyodideDist {
   stdlibZip: string;
   /** Files a page downloads to start the runtime, relative to dir. */
   runtimeFiles: string[];
+  /** Where its Python keeps things in the file system (site-packages, the stdlib zip). */
+  layout: PythonLayout;
+}
+
+export interface PythonLayout {
+  /** "/lib/python3.13/site-packages" */
+  sitePackages: string;
+  /** Where the stdlib zip is mounted: "/lib/python313.zip". */
+  stdlibZip: string;
+  /** Where the lock's shared libraries go: "/usr/lib". */
+  dsoDir: string;
 }
 
 export interface LockInfo {
@@ -27,7 +38,7 @@ export interface LockInfo {
 }
 
 /** Site-packages and the stdlib zip's mount point for a Python version ("3.13.2"). */
-export function pythonLayout(pythonVersion: string): { sitePackages: string; stdlibZip: string; dsoDir: string } {
+export function pythonLayout(pythonVersion: string): PythonLayout {
   const [major, minor] = pythonVersion.split(".");
   return {
     sitePackages: `/lib/python${major}.${minor}/site-packages`,
@@ -59,6 +70,7 @@ export function readDist(dir: string): PyodideDist {
     lockPath,
     stdlibZip: join(dir, "python_stdlib.zip"),
     runtimeFiles,
+    layout: pythonLayout(lock.info.python),
   };
 }
 
