@@ -9,32 +9,14 @@ import { PackError } from "../../runtime/host/errors.ts";
 import type { SizeMeter } from "./sizes.ts";
 import { stripSlash } from "../pipeline/stage.ts";
 import { writeStoredZip } from "../../runtime/host/zip.ts";
-import type { BodiesManifest } from "../../runtime/page/loader/bodies.mjs";
+import type { Manifest } from "../../runtime/page/loader.mjs";
 import { bodyRoot } from "../../runtime/shared/body-root.mjs";
 
 export const MANIFEST_FORMAT = 1;
 export const RUNTIME_DIR = "pyodide/";
 
-/** manifest.json: what loader.mjs needs to boot the bundle. */
-export interface Manifest {
-  format: number;
-  pyodideVersion: string;
-  lockInfo: object;
-  stdlib: string;
-  bundle: string;
-  main: string;
-  runtime: string;
-  packages: { name: string; version: string }[];
-  dynlibs: { path: string; global: boolean }[];
-  fallback?: FallbackManifest;
-  /** Input name → its deferred function bodies (loader/bodies.mjs), when any. */
-  bodies?: BodiesManifest;
-  /**
-   * asyncio and Pyodide's event loop wait until the app uses them (loader/startup.mjs);
-   * archive: the stdlib modules starting them imports that the bundle does not hold.
-   */
-  lazyAsyncio?: { archive?: string };
-}
+/** manifest.json: what loader.mjs needs to boot the bundle (runtime/page/loader.mjs declares it). */
+export type { Manifest };
 
 /** The files a page downloads besides the runtime, by name in the output folder. */
 export interface WrittenBundle {

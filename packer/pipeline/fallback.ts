@@ -5,7 +5,8 @@ import type { BundlePlan } from "../../transforms/select.ts";
 import { basename } from "node:path";
 import { stripSlash } from "./stage.ts";
 import { writeStoredZip } from "../../runtime/host/zip.ts";
-import { makeBloom, type Bloom } from "../../runtime/shared/bloom.mjs";
+import { makeBloom } from "../../runtime/shared/bloom.mjs";
+import type { FallbackIndex, FallbackManifest, FallbackMode } from "../../runtime/page/loader/fallback.mjs";
 
 /**
  * local: the output folder keeps what was pruned (fallback/), and the loader fetches it
@@ -14,44 +15,12 @@ import { makeBloom, type Bloom } from "../../runtime/shared/bloom.mjs";
  * CDN) as published; the rest stays local. off: nothing is kept, and importing a pruned
  * module fails with an error that names the fix.
  */
-export type FallbackMode = "local" | "cdn" | "off";
-export const FALLBACK_MODES: readonly FallbackMode[] = ["local", "cdn", "off"];
+export type { FallbackIndex, FallbackManifest, FallbackMode };
+export const FALLBACK_MODES = ["local", "cdn", "off"] as const satisfies readonly FallbackMode[];
 export const FALLBACK_DIR = "fallback/";
 export const FALLBACK_INDEX = `${FALLBACK_DIR}index.json`;
 /** About one false positive in a million for the pruned files' filter (29 bits a file). */
 const FILES_BLOOM_HASHES = 20;
-
-/** fallback/index.json, read by the loader only when an import or open misses. */
-export interface FallbackIndex {
-  mode: FallbackMode;
-  inputs: {
-    name: string;
-    /** stdlib: the original zip replaces the pruned one at mount; published: the package's own archive, unpacked into extractDir. */
-    kind: "stdlib" | "published";
-    /** Relative to the output folder, or a URL; null when the mode keeps nothing. */
-    archive: string | null;
-    mount?: string;
-    extractDir?: string;
-    /** A stored zip (FS paths) of the pruned files that are not modules, for the open/stat hook. */
-    data?: string | null;
-  }[];
-  /** Pruned module name → input index. */
-  modules: Record<string, number>;
-  /** Pruned FS path of a package file other than .py/.pyc (data, .so, dist-info) → input index. */
-  files: Record<string, number>;
-}
-
-/**
- * manifest.json's fallback entry: Bloom filters of the pruned module names and file
- * paths, enough to tell without fetching the index whether a miss may be pack's doing
- * (plotly's index is ~220 kB; its filters a few kB).
- */
-export interface FallbackManifest {
-  mode: FallbackMode;
-  index: string;
-  modules: Bloom;
-  files: Bloom;
-}
 
 export interface FallbackPlan {
   index: FallbackIndex;

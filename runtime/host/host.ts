@@ -1,12 +1,10 @@
+import type { CodeKey } from "../page/loader/bodies.mjs";
+import type { RunOutcome } from "../page/loader/run.mjs";
+import type { TraceResult as TracedRun } from "../trace/session.mjs";
 import type { PyodideDist } from "./pyodide-dist.ts";
 
-/** How a run of the app ended (mirrors loader.mjs's RunOutcome). */
-export interface RunOutcome {
-  ok: boolean;
-  exitCode: number;
-  errorType?: string;
-  error?: string;
-}
+/** How a run of the app ended (runtime/page/loader/run.mjs declares it). */
+export type { RunOutcome };
 
 /** What one run of the app printed and how it ended. */
 export interface AppRun {
@@ -36,8 +34,8 @@ export interface AppRun {
  */
 export const RUN_ENV: Readonly<Record<string, string>> = { PYTHONHASHSEED: "0" };
 
-/** [co_filename, co_qualname, co_firstlineno]: a code object, as a .pyc's can be matched. */
-export type CodeKey = [string, string, number];
+/** [co_filename, co_qualname, co_firstlineno]: a code object, as a .pyc's can be matched (runtime/page/loader/bodies.mjs). */
+export type { CodeKey };
 
 export interface BundleRunOptions {
   /** false: run the bundle alone, without its fallback (what validation proves). */
@@ -64,52 +62,8 @@ export interface PageRequest {
   via: string;
 }
 
-/** Everything one traced run saw (see runtime/trace/session.mjs). */
-export interface TraceResult extends AppRun {
-  pyodideVersion: string;
-  pythonVersion: string;
-  /** Regular files opened for reading through the Emscripten FS, first-open order. */
-  opened: string[];
-  /** Dynamic libraries in load order. */
-  dynlibs: { path: string; global: boolean }[];
-  /** [name, __file__, __spec__.origin] of every module in sys.modules. */
-  modules: [string, string | null, string | null][];
-  /** Extra runs after the main one (--scenario), with the modules each added. */
-  scenarios: { path: string; outcome: RunOutcome; stdout: string; modules: string[] }[];
-  /**
-   * [co_filename, co_qualname, co_firstlineno] of every code object that started, from
-   * Pyodide's start-up through the scenarios (runtime/trace/monitor.py), sorted.
-   */
-  ran: CodeKey[];
-  /** Modules imported before the monitor could record: their code may have run unseen. */
-  earlyModules: string[];
-  /** Directories the app listed (os.listdir, os.scandir and what uses them), real paths. */
-  listed: string[];
-  /**
-   * Names the app tried to import that sys.modules did not hold at the end: not found, or
-   * found and failed inside (an ImportError the app caught).
-   */
-  failedImports?: string[];
-  /**
-   * Absolute paths of the files whose lines the app read through linecache
-   * (inspect.getsource, a traceback or warning showing its line), sorted.
-   */
-  sourceRead?: string[];
-  /**
-   * [__file__, reader] of every module whose docstrings a docstring reader looked at
-   * (help, pydoc, inspect.getdoc, cmd's help; runtime/trace/monitor.py), by the first
-   * reader that did, sorted: they keep their docstrings.
-   */
-  docsRead?: [string, string][];
-  /**
-   * Where asyncio waited through the whole run: the modules starting it afterwards
-   * imported, as in modules (empty otherwise, or with --eager-asyncio).
-   */
-  asyncioStart?: [string, string | null, string | null][];
-  /** Code that started while asyncio started after the run (as in ran, not in it). */
-  asyncioRan?: CodeKey[];
-  /** Milliseconds spent in boot, install and run inside the host. */
-  phases: Record<string, number>;
+/** Everything one traced run saw (runtime/trace/session.mjs declares it), and what the page fetched. */
+export interface TraceResult extends TracedRun {
   /** What the page fetched besides pack's own files, in request order. */
   requests: PageRequest[];
 }

@@ -31,9 +31,22 @@ export { installArchive, readStoredZip, zipDirectory } from "../shared/zip.mjs";
  * @typedef {import("./loader/bodies.mjs").BodiesManifest} BodiesManifest
  * @typedef {import("./loader/bodies.mjs").BodiesUse} BodiesUse
  * @typedef {import("./loader/bodies.mjs").BodiesMode} BodiesMode
- * @typedef {{ format: number, pyodideVersion: string, lockInfo: object, stdlib: string,
- *   bundle: string, main: string, runtime: string, dynlibs: Dynlib[], packages?: { name: string, version: string }[],
- *   fallback?: FallbackManifest, bodies?: BodiesManifest, lazyAsyncio?: { archive?: string } }} Manifest
+ * @typedef {Object} Manifest manifest.json, what this loader needs to boot the bundle: the
+ *   one declaration of it (packer/output/bundle.ts writes it)
+ * @property {number} format
+ * @property {string} pyodideVersion
+ * @property {object} lockInfo
+ * @property {string} stdlib
+ * @property {string} bundle
+ * @property {string} main
+ * @property {string} runtime
+ * @property {Dynlib[]} dynlibs
+ * @property {{ name: string, version: string }[]} [packages]
+ * @property {FallbackManifest} [fallback]
+ * @property {BodiesManifest} [bodies] input name → its deferred function bodies, when any
+ * @property {{ archive?: string }} [lazyAsyncio] asyncio and Pyodide's event loop wait until
+ *   the app uses them (loader/startup.mjs); archive: the stdlib modules starting them
+ *   imports that the bundle does not hold
  * @typedef {{ runtime: number, bundle: number, dynlibs: number }} LoadTimings
  */
 

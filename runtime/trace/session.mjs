@@ -19,13 +19,39 @@ import { startupFsInit } from "../page/loader/startup.mjs";
  * @typedef {{ stage: string, line?: string, module?: string }} Progress
  * @typedef {{ path: string, outcome: import("../page/loader.mjs").RunOutcome, stdout: string,
  *   modules: string[] }} ScenarioRun
- * @typedef {{ pyodideVersion: string, pythonVersion: string, stdout: string, stderr: string,
- *   outcome: import("../page/loader.mjs").RunOutcome, opened: string[],
- *   dynlibs: { path: string, global: boolean }[],
- *   modules: [string, string | null, string | null][], scenarios: ScenarioRun[],
- *   ran: [string, string, number][], earlyModules: string[], listed: string[],
- *   failedImports: string[], sourceRead: string[], docsRead: [string, string][], asyncioStart: [string, string | null, string | null][], asyncioRan: [string, string, number][],
- *   phases: Record<string, number> }} TraceResult
+ * @typedef {import("../page/loader/bodies.mjs").CodeKey} CodeKey
+ * @typedef {[name: string, file: string | null, origin: string | null]} ModuleRow
+ *
+ * @typedef {Object} TraceResult Everything one traced run saw: the one declaration of it
+ *   (runtime/host/host.ts adds what the page fetched).
+ * @property {string} pyodideVersion
+ * @property {string} pythonVersion "3.13.2"
+ * @property {string} stdout what the main file printed
+ * @property {string} stderr
+ * @property {import("../page/loader.mjs").RunOutcome} outcome
+ * @property {string[]} opened regular files opened for reading through the Emscripten FS,
+ *   first-open order
+ * @property {{ path: string, global: boolean }[]} dynlibs dynamic libraries in load order
+ * @property {ModuleRow[]} modules [name, __file__, __spec__.origin] of every module in sys.modules
+ * @property {ScenarioRun[]} scenarios extra runs after the main one (--scenario), with the
+ *   modules each added
+ * @property {CodeKey[]} ran every code object that started, from Pyodide's start-up through
+ *   the scenarios (monitor.py), sorted
+ * @property {string[]} earlyModules modules imported before the monitor could record: their
+ *   code may have run unseen
+ * @property {string[]} listed directories the app listed (os.listdir, os.scandir and what
+ *   uses them), real paths
+ * @property {string[]} [failedImports] names the app tried to import that sys.modules did not
+ *   hold at the end: not found, or found and failed inside (an ImportError the app caught)
+ * @property {string[]} [sourceRead] absolute paths of the files whose lines the app read
+ *   through linecache (inspect.getsource, a traceback or warning showing its line), sorted
+ * @property {[file: string, reader: string][]} [docsRead] every module whose docstrings a
+ *   docstring reader looked at (help, pydoc, inspect.getdoc, cmd's help; monitor.py), by
+ *   the first reader that did, sorted: they keep their docstrings
+ * @property {ModuleRow[]} [asyncioStart] where asyncio waited through the whole run: the
+ *   modules starting it afterwards imported (empty otherwise, or with --eager-asyncio)
+ * @property {CodeKey[]} [asyncioRan] code that started while asyncio started after the run
+ * @property {Record<string, number>} phases milliseconds spent in boot, install and run
  */
 
 /** Where the traced run keeps monitor.py: outside site-packages, so nothing imports it. */

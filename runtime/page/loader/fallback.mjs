@@ -7,11 +7,27 @@ import { readResourceSync } from "./resources.mjs";
 import { installArchive } from "../../shared/zip.mjs";
 
 /**
- * @typedef {{ mode: "local" | "cdn" | "off", index: string, modules: import("../../shared/bloom.mjs").Bloom, files: import("../../shared/bloom.mjs").Bloom }} FallbackManifest
- * @typedef {{ name: string, kind: "stdlib" | "published", archive: string | null,
- *   mount?: string, extractDir?: string, data?: string | null }} FallbackInput
- * @typedef {{ mode: string, inputs: FallbackInput[], modules: Record<string, number>,
- *   files: Record<string, number> }} FallbackIndex
+ * @typedef {"local" | "cdn" | "off"} FallbackMode
+ * @typedef {{ mode: FallbackMode, index: string, modules: import("../../shared/bloom.mjs").Bloom, files: import("../../shared/bloom.mjs").Bloom }} FallbackManifest
+ *   manifest.json's fallback entry (written by packer/pipeline/fallback.ts): Bloom filters
+ *   of the pruned module names and file paths, enough to tell without fetching the index
+ *   whether a miss may be pack's doing
+ * @typedef {Object} FallbackInput
+ * @property {string} name
+ * @property {"stdlib" | "published"} kind stdlib: the original zip replaces the pruned one
+ *   at mount; published: the package's own archive, unpacked into extractDir
+ * @property {string | null} archive relative to the output folder, or a URL; null when the
+ *   mode keeps nothing
+ * @property {string} [mount]
+ * @property {string} [extractDir]
+ * @property {string | null} [data] a stored zip (FS paths) of the pruned files that are not
+ *   modules, for the open/stat hook
+ * @typedef {Object} FallbackIndex fallback/index.json, read only when an import or open misses
+ * @property {FallbackMode} mode
+ * @property {FallbackInput[]} inputs
+ * @property {Record<string, number>} modules pruned module name → input index
+ * @property {Record<string, number>} files pruned FS path of a package file other than
+ *   .py/.pyc (data, .so, dist-info) → input index
  * @typedef {{ wanted: string, archive: string, warning: string }} FallbackUse
  */
 
