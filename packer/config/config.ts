@@ -6,7 +6,7 @@ import type { PackReport } from "../report/report.ts";
 import type { ReportView } from "../report/reporters.ts";
 import { validateConfig } from "./config-schema.ts";
 import { PackError } from "../../runtime/host/errors.ts";
-import type { PackOptions } from "../pipeline/pack.ts";
+import type { PackOptions } from "../pipeline/pack-options.ts";
 import { fromConfigTable, type CliOptions } from "./options.ts";
 
 /** What a config file sets: pack options, budgets and the comparison. */

@@ -1,6 +1,8 @@
 import type { GraphNode } from "../../analyzers/module-graph.ts";
 import { usedFiles } from "../../analyzers/static-usage.ts";
-import { analyzeApp, createHost, type Analysis, type PackOptions } from "./pack.ts";
+import { analyzeApp, type Analysis } from "./analyze.ts";
+import type { PackOptions } from "./pack-options.ts";
+import { createHost } from "./settings.ts";
 
 function inBundle(analysis: Analysis, node: GraphNode): boolean {
   return usedFiles(analysis.usage, node.file.input).has(node.file.key);

@@ -1,0 +1,75 @@
+import { readFileSync, rmSync } from "node:fs";
+import { join } from "node:path";
+import type { StagedInputs } from "../../analyzers/inputs.ts";
+import type { ResolvedPackage } from "../../analyzers/resolve.ts";
+import type { PyodideDist } from "../../runtime/host/pyodide-dist.ts";
+import { applyTransforms, type CodeCoverage, type TransformOptions, type TransformResult } from "../../transforms/apply.ts";
+import type { BundlePlan } from "../../transforms/select.ts";
+import { prepareOutput, servedFiles, writeBundle, writeFiles, writeSidecars, type WrittenBundle } from "../output/bundle.ts";
+import { serverConfigs } from "../output/server-config.ts";
+import { addServiceWorker } from "../output/service-worker.ts";
+import type { SizeMeter } from "../output/sizes.ts";
+import type { PageAssets } from "./assets.ts";
+import { FALLBACK_INDEX, type FallbackPlan } from "./fallback.ts";
+import type { PackOptions } from "./pack-options.ts";
+import type { Settings } from "./settings.ts";
+
+/** What a build of the output needs, known before the first one. */
+export interface BuildInput {
+  selected: BundlePlan;
+  dist: PyodideDist;
+  inputs: StagedInputs;
+  fallback: FallbackPlan;
+  assets: PageAssets;
+  options: PackOptions;
+  settings: Settings;
+  meter: SizeMeter;
+}
+
+/** One build: the transformed plan, what was written, and the temporary folder it is in. */
+export interface Built {
+  transformed: TransformResult;
+  written: WrittenBundle;
+  dir: string;
+}
+
+/** Transforms the selection and writes it, with sidecars, into a fresh temporary folder beside the output. */
+export async function buildOutput(input: BuildInput, transforms: TransformOptions, coverage: CodeCoverage): Promise<Built> {
+  const { selected, dist, inputs, fallback, assets, options, settings: s, meter } = input;
+  s.step("transform");
+  const transformed = await applyTransforms(selected, dist, inputs.stdlibMount, transforms, s.cacheDir, coverage);
+  s.step("write");
+  const dir = prepareOutput(s.out);
+  try {
+    writeFiles(dir, fallback.files);
+    writeFiles(dir, assets.files);
+    const written = writeBundle(transformed.plan, dist, dir, { fallback: fallback.manifest, page: s.html, lazyAsyncio: !options.eagerAsyncio });
+    const served = [...servedFiles(written, dist), ...assets.files.keys()];
+    if (options.serviceWorker) served.push(addServiceWorker(dir, served, fallback.files.keys()));
+    writeFiles(dir, new Map([...serverConfigs(options.serverConfig ?? [])].map(([name, text]) => [name, new TextEncoder().encode(text)])));
+    // The fallback's index gets sidecars too; its archives are fetched rarely and whole.
+    await writeSidecars(dir, [...served, FALLBACK_INDEX], meter);
+    return { transformed, written, dir };
+  } catch (error) {
+    // No partial output: the half-written folder goes.
+    rmSync(dir, { recursive: true, force: true });
+    throw error;
+  }
+}
+
+/**
+ * What needs no trace to be known, started at once so that it overlaps the trace: the
+ * runtime's sidecars (the same in every bundle, and the slowest brotli of a cold pack)
+ * and the sizes of the stock stdlib and wheels the report compares with. Whoever needs
+ * them later waits for the same compression.
+ */
+export function compressEarly(meter: SizeMeter, dist: PyodideDist, packages: readonly ResolvedPackage[]): void {
+  const read = (path: string) => new Uint8Array(readFileSync(path));
+  const runtime = dist.runtimeFiles.map((f) => read(join(dist.dir, f))).filter((bytes) => !meter.hasCompressed(bytes));
+  const started = [
+    ...runtime.map((bytes) => meter.compress(bytes)),
+    meter.measure(read(dist.stdlibZip)),
+    ...packages.map((p) => meter.measure(read(p.path))),
+  ];
+  for (const work of started) work.catch(() => {});
+}

@@ -1,0 +1,70 @@
+import { existsSync } from "node:fs";
+import { dirname, isAbsolute, relative, resolve } from "node:path";
+import { defaultCacheDir } from "../../analyzers/fetch-cache.ts";
+import { ChromiumHost } from "../../runtime/host/chromium-host.ts";
+import { PackError } from "../../runtime/host/errors.ts";
+import type { Host } from "../../runtime/host/host.ts";
+import { NodeHost } from "../../runtime/host/node-host.ts";
+import type { PackOptions } from "./pack-options.ts";
+
+/** The options a pack starts from, resolved against its working directory and checked. */
+export interface Settings {
+  cwd: string;
+  app: string;
+  appDir: string;
+  out: string;
+  cacheDir: string;
+  timeoutMs: number;
+  /** --html, absolute. */
+  html?: string;
+  /** --scenario files, absolute: .py ones traced in the interpreter, .mjs ones on the page. */
+  scenarios: string[];
+  pageScenarios: string[];
+  step: (step: string) => void;
+  warn: (message: string) => void;
+}
+
+export function settings(options: PackOptions): Settings {
+  const cwd = options.cwd ?? process.cwd();
+  const app = resolve(cwd, options.app);
+  if (!existsSync(app)) throw new PackError("APP_NOT_FOUND", { path: app });
+  const appDir = options.appDir ? resolve(cwd, options.appDir) : dirname(app);
+  if (relative(appDir, app).startsWith("..") || isAbsolute(relative(appDir, app))) {
+    throw new PackError("USAGE", { detail: `--app-dir ${appDir} must hold the app ${app}` });
+  }
+  const html = options.html ? resolve(cwd, options.html) : undefined;
+  if (html && !existsSync(html)) throw new PackError("USAGE", { detail: `--html ${html} not found` });
+  const allScenarios = (options.scenarios ?? []).map((f) => resolve(cwd, f));
+  for (const file of allScenarios) if (!existsSync(file)) throw new PackError("APP_NOT_FOUND", { path: file });
+  return {
+    cwd,
+    app,
+    appDir,
+    html,
+    scenarios: allScenarios.filter((f) => !f.endsWith(".mjs")),
+    pageScenarios: allScenarios.filter((f) => f.endsWith(".mjs")),
+    out: resolve(cwd, options.out ?? "pack-dist"),
+    cacheDir: options.cacheDir ? resolve(cwd, options.cacheDir) : defaultCacheDir(),
+    timeoutMs: (options.timeoutSeconds ?? 120) * 1000,
+    step: options.onStep ?? (() => {}),
+    warn: options.onWarning ?? (() => {}),
+  };
+}
+
+export function createHost(options: PackOptions): Host {
+  return options.runner === "node" ? new NodeHost() : new ChromiumHost();
+}
+
+/**
+ * A page that crashed (or a browser that went away) is no fault of the app's: its job runs
+ * once more, with a warning, and a second crash ends the pack. A slow app is never retried.
+ */
+export async function onceMoreIfCrashed<T>(s: Settings, what: string, job: () => Promise<T>): Promise<T> {
+  try {
+    return await job();
+  } catch (error) {
+    if (!(error instanceof PackError && error.code === "HOST_CRASHED")) throw error;
+    s.warn(`during the ${what}, ${(error.args as { detail: string }).detail}; running it once more`);
+    return job();
+  }
+}
