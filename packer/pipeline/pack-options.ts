@@ -2,23 +2,81 @@ import type { ResolvedPackage } from "../../analyzers/resolve.ts";
 import type { TraceResult } from "../../runtime/host/host.ts";
 import type { TransformOptions } from "../../transforms/apply.ts";
 import type { TableOptions } from "../config/options.ts";
+import type { ServerConfigKind } from "../output/server-config.ts";
 import type { PackReport } from "../report/report.ts";
+import type { FallbackMode } from "./fallback.ts";
 
 /**
- * What pack() takes: the app, and the options of the table (packer/config/options.ts:
- * each one's flag, config key and help are there), with the transforms' own type.
+ * What pack() takes. Each option's flag, config key, help and how it is read are in the
+ * option table (packer/config/options.ts); this declaration is checked against it below,
+ * so one without the other does not compile. (Derived from the table, the type would
+ * carry the table's text into every published declaration file: +66 kB unpacked.)
  */
-export type PackOptions = TableOptions & {
+export interface PackOptions {
   /** The app's main .py file. */
   app: string;
+  /** The folder staged beside the app as its files (default: the app's own folder). */
+  appDir?: string;
+  /**
+   * The user's own page, in place of the generated index.html: it imports ./loader.mjs and
+   * calls runBundle(); trace and validation load it, so its own scripts are traced.
+   */
+  html?: string;
+  /** Path globs (relative to the app folder) of the files staged beside the app; default: all of them. */
+  files?: string[];
+  /**
+   * The folder the page is served from, as deployed (default: the app folder): the trace
+   * serves it at the page's base URL, and what the app fetches from it ships beside index.html.
+   */
+  assets?: string;
   cwd?: string;
+  /** Requirements; when empty, requirements.txt or pyproject.toml beside the app. */
+  requires?: string[];
+  findLinks?: string[];
+  lock?: string;
+  indexURL?: string;
+  cacheDir?: string;
+  /** A version of an installed pyodide package, or a folder holding pyodide.mjs. */
+  pyodide?: string;
+  runner?: "chromium" | "node";
+  out?: string;
+  timeoutSeconds?: number;
+  validate?: boolean;
+  /** What the output keeps of what was pruned, for the loader to fetch on need (default local). */
+  fallback?: FallbackMode;
+  /** trace (default): keep what ran; safe: also what traced modules can import. */
+  strategy?: "trace" | "safe";
+  /** Module-name or path globs to add, whatever the witnesses say. */
+  include?: string[];
+  /** Module-name or path globs to leave out. */
+  exclude?: string[];
+  /**
+   * Run after the app while tracing; the bundle keeps the union. FILE.py runs in the
+   * same interpreter (a smoke test); FILE.mjs exports `async function scenario({ page,
+   * pyodide })` and drives the page (Chromium), and validation replays it on the bundle.
+   */
+  scenarios?: string[];
   /** Source and bytecode transforms; unset fields keep DEFAULT_TRANSFORMS. */
   transforms?: Partial<TransformOptions>;
+  /** Also write what these servers need to send the bundle right (output/server-config.ts). */
+  serverConfig?: ServerConfigKind[];
+  /** Also write sw.js, registered by the page, which keeps the app working offline. */
+  serviceWorker?: boolean;
+  /**
+   * Import asyncio and start Pyodide's event loop at start-up, as stock Pyodide does; by
+   * default both wait until the app first uses them (runtime/assets/loader/startup.mjs).
+   */
+  eagerAsyncio?: boolean;
   /** Called with the name of each step as it starts. */
   onStep?: (step: string) => void;
   /** Called with each warning as it happens (a crashed page retried). */
   onWarning?: (message: string) => void;
-};
+}
+
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+/** PackOptions' options are exactly the table's, of the same types. */
+const sameAsTable: Same<Required<Omit<PackOptions, "app" | "cwd" | "transforms" | "onStep" | "onWarning">>, Required<TableOptions>> = true;
+void sameAsTable;
 
 export type Runner = NonNullable<PackOptions["runner"]>;
 
