@@ -74,6 +74,27 @@ export function loadedDynlibs(pyodide) {
 }
 
 /**
+ * Which of the runtime's own wasm functions have started, where it runs an instrumented
+ * copy (transforms/wasm-profile.ts): one byte per defined function, 1 for each that did.
+ * The main module's exports are LDSO's __main__ entry's (checked on 0.29.3 and 314.0.7;
+ * Module has no _malloc).
+ * @param {any} pyodide
+ * @param {number} functions how many the instrumented module defines
+ * @returns {Uint8Array}
+ */
+export function functionsStarted(pyodide, functions) {
+  const main = pyodide._module.LDSO?.loadedLibsByName?.__main__?.exports;
+  if (typeof main?.__pp_dump !== "function") throw new Error(`Pyodide ${pyodide.version} runs no instrumented module (no __pp_dump among the main module's exports)`);
+  const at = main.malloc(functions);
+  try {
+    main.__pp_dump(at);
+    return pyodide._module.HEAPU8.slice(at, at + functions);
+  } finally {
+    main.free(at);
+  }
+}
+
+/**
  * Calls back once when Pyodide suffers a fatal error (a dynamic linking error, for one),
  * after which the interpreter is unusable and the promise of the running code never
  * settles.
