@@ -24,7 +24,8 @@ export { compareRuns, missingPiece } from "./runs.ts";
 /**
  * Trace the app, keep what it used, write the bundle, prove it runs, report. Each step
  * is a function of its own, with typed input and output: settings (settings.ts) →
- * analysis (analyze.ts: resolve, stage, trace, usage, graph) → plan (transforms/select.ts,
+ * resolve and stage (resolve-app.ts) → trace (trace-run.ts) → usage and graph
+ * (analyze.ts, which runs these three) → plan (transforms/select.ts,
  * fallback.ts, assets.ts) → build (build.ts: transform, write) → validation (validate.ts)
  * → report (report/).
  */
