@@ -103,15 +103,17 @@ export function traceUsage(trace: TraceResult, inputs: StagedInputs): Usage {
       if (path) use(path);
     }
   }
+  /** A path's entry in the stdlib zip, if it is under its mount. */
+  const zipEntry = (path: string) => (path.startsWith(zipPrefix) ? path.slice(zipPrefix.length) : undefined);
   // A file whose lines were read ships as it is; one the run did not import ships too.
   for (const path of trace.sourceRead ?? []) {
-    const entry = path.startsWith(zipPrefix) ? path.slice(zipPrefix.length) : undefined;
+    const entry = zipEntry(path);
     if (entry === undefined ? !use(path) : !inputs.stdlib.has(entry)) continue;
     if (entry !== undefined) usage.stdlib.add(entry);
     usage.sourceRead.add(path);
   }
   for (const [path, reader] of trace.docsRead ?? []) {
-    const entry = path.startsWith(zipPrefix) ? path.slice(zipPrefix.length) : undefined;
+    const entry = zipEntry(path);
     if (entry === undefined ? owner.has(path) || inputs.app.has(path) : inputs.stdlib.has(entry)) usage.docsRead.set(path, reader);
   }
   for (const [, file, origin] of trace.asyncioStart ?? []) {

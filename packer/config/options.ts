@@ -95,7 +95,7 @@ export const CONFIG_ONLY = {
 } as const;
 
 /** The schema's words for a size. */
-export const SIZE_DESCRIPTION = 'Bytes: a number, or a string such as "1.5MB", "800kB" (1 kB = 1000 B)';
+const SIZE_DESCRIPTION = 'Bytes: a number, or a string such as "1.5MB", "800kB" (1 kB = 1000 B)';
 
 type Entry = (typeof OPTIONS)[number];
 type ValueOf<E> = E extends { kind: "enum"; values: readonly (infer V)[] }
@@ -120,7 +120,8 @@ export type CliOptions = { [E in Entry as Under<"cli", E>]?: ValueOf<E> };
 /** Every transforms.* key names a field of TransformOptions, of its type. */
 type TransformKeys = { [E in Entry as Under<"transforms", E>]: ValueOf<E> };
 type Checked<T extends Partial<TransformOptions>> = T;
-export type TableTransforms = Checked<TransformKeys>;
+/** A compile error unless every transforms.* key is a TransformOptions field of its type. */
+export type TransformsMatchTable = Checked<TransformKeys>;
 
 /** The CLI's `--flag ARG` column: 23 characters, else the help starts on the next line. */
 function usageLines(entry: OptionEntry): string[] {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { BundlePlan } from "../../transforms/select.ts";
-import { docstringHint, docstringHolders, firstMissingLine, keepDocstringsGlob } from "./docstring-hint.ts";
+import { docstringHint, docstringHolders, keepDocstringsGlob } from "./docstring-hint.ts";
+import { firstMissingLine } from "./runs.ts";
 
 const b = (s: string) => new TextEncoder().encode(s);
 const ZIP = "/lib/python313.zip";

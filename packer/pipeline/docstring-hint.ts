@@ -1,14 +1,5 @@
 import type { BundlePlan } from "../../transforms/select.ts";
 
-/** The first line the traced run printed that the bundle did not print the same, trimmed. */
-export function firstMissingLine(traced: string, bundled: string): string | undefined {
-  const a = traced.split("\n");
-  const b = bundled.split("\n");
-  const at = a.findIndex((line, n) => line !== b[n]);
-  const line = at === -1 ? undefined : a[at]!.trim();
-  return line ? line : undefined;
-}
-
 /**
  * The kept modules (FS paths, sorted) whose own bytes hold text, where the transforms
  * dropped their docstrings (not in keptDocstrings): a docstring's line is in its source

@@ -74,9 +74,9 @@ export interface PackOptions {
 }
 
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
-/** PackOptions' options are exactly the table's, of the same types. */
-const sameAsTable: Same<Required<Omit<PackOptions, "app" | "cwd" | "transforms" | "onStep" | "onWarning">>, Required<TableOptions>> = true;
-void sameAsTable;
+type Holds<T extends true> = T;
+/** PackOptions' options are exactly the table's, of the same types: a compile error otherwise. */
+export type OptionsMatchTable = Holds<Same<Required<Omit<PackOptions, "app" | "cwd" | "transforms" | "onStep" | "onWarning">>, Required<TableOptions>>>;
 
 export type Runner = NonNullable<PackOptions["runner"]>;
 

@@ -48,14 +48,25 @@ export function compareRuns(trace: TraceResult, run: AppRun): Validation {
   return { ...base, ok: true, outputMatches: true };
 }
 
-/** Where two outputs first differ, as a line of the validation's error; undefined if they do not. */
-function outputDifference(traced: string, bundled: string): string | undefined {
-  if (traced === bundled) return undefined;
+/** The lines of two outputs and the index of the first that differs (past traced's end where traced is a prefix). */
+function firstDifference(traced: string, bundled: string): { a: string[]; b: string[]; at: number } {
   const a = traced.split("\n");
   const b = bundled.split("\n");
   const i = a.findIndex((line, n) => line !== b[n]);
-  const at = i === -1 ? b.length : i;
+  return { a, b, at: i === -1 ? b.length : i };
+}
+
+/** Where two outputs first differ, as a line of the validation's error; undefined if they do not. */
+function outputDifference(traced: string, bundled: string): string | undefined {
+  if (traced === bundled) return undefined;
+  const { a, b, at } = firstDifference(traced, bundled);
   return `stdout differs at line ${at + 1}: traced ${JSON.stringify(a[at] ?? "")}, bundle ${JSON.stringify(b[at] ?? "")}`;
+}
+
+/** The first line the traced run printed that the bundle did not print the same, trimmed. */
+export function firstMissingLine(traced: string, bundled: string): string | undefined {
+  const { a, at } = firstDifference(traced, bundled);
+  return a[at]?.trim() || undefined;
 }
 
 /** A multi-line error as one line: its first, with the exception a traceback ends in. */

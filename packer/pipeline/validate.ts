@@ -6,8 +6,8 @@ import type { CodeCoverage, TransformOptions } from "../../transforms/apply.ts";
 import type { BundlePlan } from "../../transforms/select.ts";
 import type { Validation } from "../report/report.ts";
 import type { Built } from "./build.ts";
-import { docstringHint, docstringHolders, firstMissingLine } from "./docstring-hint.ts";
-import { compareRuns } from "./runs.ts";
+import { docstringHint, docstringHolders } from "./docstring-hint.ts";
+import { compareRuns, firstMissingLine } from "./runs.ts";
 import { onceMoreIfCrashed, type Settings } from "./settings.ts";
 
 export interface ValidationInput {
@@ -40,6 +40,8 @@ export async function validateBundle(input: ValidationInput, first: Built, cover
   const { host, settings: s, trace, selected, inputs, transforms, build } = input;
   let built = first;
   let bundleOnly: CodeKey[] = [];
+  /** What ran: the trace's, and what only the bundle ran (which ships whole). */
+  let covered = coverage;
   s.step("validate");
   const alone = { fallback: false, bodies: false, pageScenarios: s.pageScenarios } as const;
   const runBundle = (options: BundleRunOptions) => onceMoreIfCrashed(s, "validation", () => host.runBundle(built.dir, s.timeoutMs, options));
@@ -52,8 +54,9 @@ export async function validateBundle(input: ValidationInput, first: Built, cover
     const traced = new Set(coverage.ran.map((key) => key.join("\0")));
     // "<frozen …>", "<pyodide-packer …>": code no shipped .pyc holds.
     bundleOnly = (recorded.bodies?.called ?? []).filter((key) => !key[0].startsWith("<") && !traced.has(key.join("\0")));
+    covered = { ...coverage, ran: [...coverage.ran, ...bundleOnly] };
     rmSync(built.dir, { recursive: true, force: true });
-    built = await build(transforms, { ...coverage, ran: [...coverage.ran, ...bundleOnly] });
+    built = await build(transforms, covered);
     s.step("validate");
     run = await runBundle(alone);
   }
@@ -66,7 +69,7 @@ export async function validateBundle(input: ValidationInput, first: Built, cover
   if (!transforms.keepDocstrings.includes("**") && (transforms.minify || transforms.optimizePyc)) {
     const stripped = built.transformed.keptDocstrings;
     rmSync(built.dir, { recursive: true, force: true });
-    built = await build({ ...transforms, keepDocstrings: ["**"] }, { ...coverage, ran: [...coverage.ran, ...bundleOnly] });
+    built = await build({ ...transforms, keepDocstrings: ["**"] }, covered);
     s.step("validate");
     if (compareRuns(trace, await runBundle(alone)).ok) {
       const line = firstMissingLine(trace.stdout, run.stdout);
