@@ -11,6 +11,7 @@ import { stripSlash } from "../pipeline/stage.ts";
 import { writeStoredZip } from "../../runtime/host/zip.ts";
 import type { Manifest } from "../../runtime/page/loader.mjs";
 import { bodyRoot } from "../../runtime/shared/body-root.mjs";
+import { DEFERRED_WASM, RUNTIME_WASM, type RuntimeSplit } from "../pipeline/runtime-split.ts";
 
 export const MANIFEST_FORMAT = 1;
 export const RUNTIME_DIR = "pyodide/";
@@ -22,6 +23,8 @@ export type { Manifest };
 export interface WrittenBundle {
   manifest: Manifest;
   files: Map<string, Uint8Array>;
+  /** The runtime's files as written, by name in the output folder ("pyodide/pyodide.asm.wasm"). */
+  runtime: Map<string, Uint8Array>;
 }
 
 /** Beside the loader (one file, loaderBundle), what every bundle serves as it is. */
@@ -44,9 +47,16 @@ export function bodiesFile(input: string): string {
 
 /**
  * page: the user's own page (--html), written as index.html in place of pack's;
- * lazyAsyncio: the bundle boots with asyncio waiting, as it was traced.
+ * lazyAsyncio: the bundle boots with asyncio waiting, as it was traced; runtimeSplit:
+ * the runtime's wasm split, or "later" for a manifest that says so over the whole
+ * runtime, which validation profiles before it writes the split (packer/pipeline/build.ts).
  */
-export function writeBundle(plan: BundlePlan, dist: PyodideDist, dir: string, { fallback, page, lazyAsyncio }: { fallback?: FallbackManifest; page?: string; lazyAsyncio: boolean }): WrittenBundle {
+export function writeBundle(
+  plan: BundlePlan,
+  dist: PyodideDist,
+  dir: string,
+  { fallback, page, lazyAsyncio, runtimeSplit }: { fallback?: FallbackManifest; page?: string; lazyAsyncio: boolean; runtimeSplit?: RuntimeSplit | "later" },
+): WrittenBundle {
   const kept = new Map<string, Uint8Array>(plan.app);
   for (const p of plan.packages) for (const [path, data] of p.kept) kept.set(path, data);
   // A folder entry ("…/name/") makes the folder, files or not.
@@ -66,6 +76,7 @@ export function writeBundle(plan: BundlePlan, dist: PyodideDist, dir: string, { 
     ...(fallback ? { fallback } : {}),
     ...(lazyAsyncio ? { lazyAsyncio: asyncioStart.size > 0 ? { archive: ASYNCIO_START } : {} } : {}),
     ...(bodies.length > 0 ? { bodies: Object.fromEntries(bodies.map(([input, entries]) => [input, { archive: bodiesFile(input), roots: bodyRoots(entries.keys()) }])) } : {}),
+    ...(runtimeSplit ? { runtimeSplit: { deferred: RUNTIME_DIR + DEFERRED_WASM } } : {}),
   };
   const files = new Map<string, Uint8Array>([
     ["python_stdlib.zip", writeStoredZip(plan.stdlib.kept)],
@@ -78,9 +89,13 @@ export function writeBundle(plan: BundlePlan, dist: PyodideDist, dir: string, { 
   ]);
   writeFiles(dir, files);
   copyFileSync(page ?? assetPath(`${PAGE_ROOM}/index.html`), join(dir, "index.html"));
-  mkdirSync(join(dir, RUNTIME_DIR));
-  for (const name of dist.runtimeFiles) copyFileSync(join(dist.dir, name), join(dir, RUNTIME_DIR, name));
-  return { manifest, files };
+  const runtime = new Map<string, Uint8Array>(dist.runtimeFiles.map((name) => [RUNTIME_DIR + name, new Uint8Array(readFileSync(join(dist.dir, name)))]));
+  if (runtimeSplit && runtimeSplit !== "later") {
+    runtime.set(RUNTIME_DIR + RUNTIME_WASM, runtimeSplit.primary);
+    runtime.set(RUNTIME_DIR + DEFERRED_WASM, runtimeSplit.deferred);
+  }
+  writeFiles(dir, runtime);
+  return { manifest, files, runtime };
 }
 
 /** Writes files (output-folder name → bytes) into dir, making folders as needed. */
@@ -108,8 +123,8 @@ export async function writeSidecars(dir: string, names: readonly string[], meter
 }
 
 /** Every file a page downloads from the output folder: the bundle's and the runtime's. */
-export function servedFiles(written: WrittenBundle, dist: PyodideDist): string[] {
-  return [...written.files.keys(), "index.html", ...dist.runtimeFiles.map((f) => RUNTIME_DIR + f)];
+export function servedFiles(written: WrittenBundle): string[] {
+  return [...written.files.keys(), "index.html", ...written.runtime.keys()];
 }
 
 /**

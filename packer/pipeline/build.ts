@@ -5,13 +5,14 @@ import type { ResolvedPackage } from "../../analyzers/resolve.ts";
 import type { PyodideDist } from "../../runtime/host/pyodide-dist.ts";
 import { applyTransforms, type CodeCoverage, type TransformOptions, type TransformResult } from "../../transforms/apply.ts";
 import type { BundlePlan } from "../../transforms/select.ts";
-import { prepareOutput, servedFiles, writeBundle, writeFiles, writeSidecars, type WrittenBundle } from "../output/bundle.ts";
+import { prepareOutput, RUNTIME_DIR, servedFiles, writeBundle, writeFiles, writeSidecars, type WrittenBundle } from "../output/bundle.ts";
 import { serverConfigs } from "../output/server-config.ts";
 import { addServiceWorker } from "../output/service-worker.ts";
 import type { SizeMeter } from "../output/sizes.ts";
 import type { PageAssets } from "./assets.ts";
 import { FALLBACK_INDEX, type FallbackPlan } from "./fallback.ts";
 import type { PackOptions } from "./pack-options.ts";
+import { DEFERRED_WASM, RUNTIME_WASM, type RuntimeSplit } from "./runtime-split.ts";
 import type { Settings } from "./settings.ts";
 
 /** What a build of the output needs, known before the first one. */
@@ -33,8 +34,13 @@ export interface Built {
   dir: string;
 }
 
-/** Transforms the selection and writes it, with sidecars, into a fresh temporary folder beside the output. */
-export async function buildOutput(input: BuildInput, transforms: TransformOptions, coverage: CodeCoverage): Promise<Built> {
+/**
+ * Transforms the selection and writes it, with sidecars, into a fresh temporary folder
+ * beside the output; with runtimeSplit, the runtime's wasm split (runtime-split.ts), or
+ * "later": whole, with the manifest saying split, for validation to profile and then
+ * split (replaceRuntimeSplit), so that only the final split is compressed.
+ */
+export async function buildOutput(input: BuildInput, transforms: TransformOptions, coverage: CodeCoverage, runtimeSplit?: RuntimeSplit | "later"): Promise<Built> {
   const { selected, dist, inputs, fallback, assets, options, settings: s, meter } = input;
   s.step("transform");
   const transformed = await applyTransforms(selected, dist, inputs.stdlibMount, transforms, s.cacheDir, coverage);
@@ -43,8 +49,8 @@ export async function buildOutput(input: BuildInput, transforms: TransformOption
   try {
     writeFiles(dir, fallback.files);
     writeFiles(dir, assets.files);
-    const written = writeBundle(transformed.plan, dist, dir, { fallback: fallback.manifest, page: s.html, lazyAsyncio: !options.eagerAsyncio });
-    const served = [...servedFiles(written, dist), ...assets.files.keys()];
+    const written = writeBundle(transformed.plan, dist, dir, { fallback: fallback.manifest, page: s.html, lazyAsyncio: !options.eagerAsyncio, runtimeSplit });
+    const served = [...servedFiles(written), ...assets.files.keys()];
     if (options.serviceWorker) served.push(addServiceWorker(dir, served, fallback.files.keys()));
     writeFiles(dir, new Map([...serverConfigs(options.serverConfig ?? [])].map(([name, text]) => [name, new TextEncoder().encode(text)])));
     // The fallback's index gets sidecars too; its archives are fetched rarely and whole.
@@ -55,6 +61,20 @@ export async function buildOutput(input: BuildInput, transforms: TransformOption
     rmSync(dir, { recursive: true, force: true });
     throw error;
   }
+}
+
+/**
+ * The built output with its runtime's wasm split anew (validation found more that ran):
+ * only the runtime's two wasm files and their sidecars change.
+ */
+export async function replaceRuntimeSplit(built: Built, split: RuntimeSplit, meter: SizeMeter): Promise<void> {
+  const changed = new Map([
+    [RUNTIME_DIR + RUNTIME_WASM, split.primary],
+    [RUNTIME_DIR + DEFERRED_WASM, split.deferred],
+  ]);
+  writeFiles(built.dir, changed);
+  for (const [name, data] of changed) built.written.runtime.set(name, data);
+  await writeSidecars(built.dir, [...changed.keys()], meter);
 }
 
 /**

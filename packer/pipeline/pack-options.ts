@@ -67,6 +67,11 @@ export interface PackOptions {
    * default both wait until the app first uses them (runtime/assets/loader/startup.mjs).
    */
   eagerAsyncio?: boolean;
+  /**
+   * false: ship the runtime's wasm whole. By default the functions the traced run (and
+   * the validation) did not run move to a deferred module (packer/pipeline/runtime-split.ts).
+   */
+  splitRuntime?: boolean;
   /** Called with the name of each step as it starts. */
   onStep?: (step: string) => void;
   /** Called with each warning as it happens (a crashed page retried). */

@@ -12,9 +12,10 @@ import { renderReportHtml } from "../report/report-html.ts";
 import { sizeTrees } from "../report/size-tree.ts";
 import { analyzeApp } from "./analyze.ts";
 import { pageAssets } from "./assets.ts";
-import { buildOutput, compressEarly, type Built } from "./build.ts";
+import { buildOutput, compressEarly, replaceRuntimeSplit, type Built } from "./build.ts";
 import { fallbackCost, planFallback } from "./fallback.ts";
 import type { PackOptions, PackResult } from "./pack-options.ts";
+import { profiledRuntime, splitRuntime } from "./runtime-split.ts";
 import { createHost, settings } from "./settings.ts";
 import { validateBundle } from "./validate.ts";
 
@@ -53,16 +54,30 @@ export async function pack(options: PackOptions): Promise<PackResult> {
     const cdn = { indexURL: options.indexURL ?? defaultIndexURL(dist.version), lock: resolve(s.cwd, options.lock ?? dist.lockPath) };
     const fallback = planFallback(selected, graph, dist, { stdlibMount: inputs.stdlibMount, ...dist.layout }, options.fallback ?? "local", cdn);
 
+    // The runtime's wasm, split by what the trace ran; validation adds what the bundle ran.
+    const profile = options.splitRuntime !== false && trace.runtimeRan ? profiledRuntime(dist, s.cacheDir) : undefined;
+    const validating = options.validate !== false;
+    // Validation profiles the bundle on the whole runtime first, then splits by both.
+    let runtimeSplit = profile && !validating ? splitRuntime(dist, trace.runtimeRan!, s.cacheDir) : undefined;
     const build = async (chosen: TransformOptions, covered: CodeCoverage): Promise<Built> => {
-      const built = await buildOutput({ selected, dist, inputs, fallback, assets, options, settings: s, meter }, chosen, covered);
+      const built = await buildOutput({ selected, dist, inputs, fallback, assets, options, settings: s, meter }, chosen, covered, runtimeSplit ?? (profile && validating ? "later" : undefined));
       temp = built.dir;
       return built;
     };
+    const runtime = profile && validating
+      ? {
+          profile,
+          resplit: async (b: Built, ran: Iterable<number>) => {
+            runtimeSplit = splitRuntime(dist, ran, s.cacheDir);
+            if (runtimeSplit) await replaceRuntimeSplit(b, runtimeSplit, meter);
+          },
+        }
+      : undefined;
     let built = await build(transforms, coverage);
     let validation: Validation = { ok: true, skipped: true, outputMatches: false, stdout: "" };
     let bundleOnly: CodeKey[] = [];
-    if (options.validate !== false) {
-      ({ validation, bundleOnly, built } = await validateBundle({ host, settings: s, trace, selected, inputs, transforms, build }, built, coverage));
+    if (validating) {
+      ({ validation, bundleOnly, built } = await validateBundle({ host, settings: s, trace, selected, inputs, transforms, build, runtime }, built, coverage));
     }
 
     const { transformed, written, dir } = built;
@@ -75,6 +90,7 @@ export async function pack(options: PackOptions): Promise<PackResult> {
       fallback: fallbackCost(fallback),
       assets,
       installs,
+      runtimeSplit: runtimeSplit ? { moved: runtimeSplit.moved, kept: runtimeSplit.kept } : undefined,
       // The page's own files come from the app folder unless --assets names another.
       appFolder: appFolderSum(inputs.app, (path) => selected.app.has(path) || (!options.assets && assets.files.has(path.slice(APP_ROOT.length + 1))), usage.listedOnly),
     });

@@ -13,6 +13,7 @@ import type { RunTimeInstall } from "../report/report.ts";
 import type { PackOptions } from "./pack-options.ts";
 import type { ResolvedApp } from "./resolve-app.ts";
 import { appFailure, errorLine } from "./runs.ts";
+import { profiledRuntime } from "./runtime-split.ts";
 import { onceMoreIfCrashed, type Settings } from "./settings.ts";
 import { stagePackages, writePackageArchives, writeStageArchives } from "./stage.ts";
 
@@ -68,6 +69,8 @@ export async function traceRun(app: ResolvedApp, options: PackOptions, host: Hos
       monitorSource: readAsset("trace/monitor.py"),
       lazyAsyncio: !options.eagerAsyncio,
       timeoutMs: s.timeoutMs,
+      // What of the runtime's wasm ran, for its split.
+      profile: options.splitRuntime !== false ? profiledRuntime(dist, s.cacheDir) : undefined,
     }));
     // An install the app asked for that pack could not resolve: its own error, not the app's.
     if (!trace.outcome.ok && installFailure instanceof PackError) throw installFailure;

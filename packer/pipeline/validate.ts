@@ -1,7 +1,7 @@
 import { rmSync } from "node:fs";
 import type { StagedInputs } from "../../analyzers/inputs.ts";
 import { PackError } from "../../runtime/host/errors.ts";
-import type { BundleRunOptions, CodeKey, Host, TraceResult } from "../../runtime/host/host.ts";
+import type { BundleRunOptions, CodeKey, Host, ProfiledRuntime, TraceResult } from "../../runtime/host/host.ts";
 import type { CodeCoverage, TransformOptions } from "../../transforms/apply.ts";
 import type { BundlePlan } from "../../transforms/select.ts";
 import type { Validation } from "../report/report.ts";
@@ -19,6 +19,11 @@ export interface ValidationInput {
   transforms: TransformOptions;
   /** Builds the output anew, into a fresh folder, with these transforms and this coverage. */
   build: (transforms: TransformOptions, coverage: CodeCoverage) => Promise<Built>;
+  /**
+   * Where the runtime's wasm is split: the profiled runtime the runs boot to tell which of
+   * its functions the bundle ran, and resplit, which splits it anew by those and the trace's.
+   */
+  runtime?: { profile: ProfiledRuntime; resplit: (built: Built, ran: Iterable<number>) => Promise<void> };
 }
 
 /** What validation proved, and the build that it proved it on (a rebuild, where one was needed). */
@@ -43,8 +48,14 @@ export async function validateBundle(input: ValidationInput, first: Built, cover
   /** What ran: the trace's, and what only the bundle ran (which ships whole). */
   let covered = coverage;
   s.step("validate");
-  const alone = { fallback: false, bodies: false, pageScenarios: s.pageScenarios } as const;
-  const runBundle = (options: BundleRunOptions) => onceMoreIfCrashed(s, "validation", () => host.runBundle(built.dir, s.timeoutMs, options));
+  const alone = { fallback: false, bodies: false, pageScenarios: s.pageScenarios, profile: input.runtime?.profile } as const;
+  /** What of the runtime's wasm ran: in the trace, and in every run of the bundle. */
+  const runtimeRan = new Set(trace.runtimeRan ?? []);
+  const runBundle = async (options: BundleRunOptions) => {
+    const run = await onceMoreIfCrashed(s, "validation", () => host.runBundle(built.dir, s.timeoutMs, options));
+    for (const k of run.runtimeRan ?? []) runtimeRan.add(k);
+    return run;
+  };
   let run = await runBundle(alone);
   if (run.bodies && run.bodies.refused.length > 0) {
     // The bundle called a function the traced run never did: a transform changed the
@@ -61,6 +72,19 @@ export async function validateBundle(input: ValidationInput, first: Built, cover
     run = await runBundle(alone);
   }
   const validation = compareRuns(trace, run);
+  if (validation.ok && input.runtime) {
+    // The runs so far booted the whole runtime, instrumented: the split by what they and
+    // the trace ran must reproduce the run with its deferred module off.
+    await input.runtime.resplit(built, runtimeRan);
+    s.step("validate");
+    const split = await runBundle({ ...alone, profile: undefined, deferredRuntime: false });
+    const again = compareRuns(trace, split);
+    if (split.runtimeSplit?.refused || !again.ok) {
+      rmSync(built.dir, { recursive: true, force: true });
+      const why = split.runtimeSplit?.refused ? "it called code of the runtime's wasm that no earlier run did" : (again.detail ?? "output differs");
+      throw new PackError("VALIDATION_FAILED", { detail: `with the runtime's wasm split, ${why}; pack with --no-split-runtime to ship it whole` });
+    }
+  }
   if (validation.ok) return { validation, bundleOnly, built };
   const detail = validation.detail ?? "output differs";
   // Docstrings read where the trace could not see it (a package's own __doc__ read of

@@ -32,8 +32,17 @@ export function formatReportTable(report: PackReport): string {
   const body = rows.map(line);
   body.splice(1, 0, rule);
   body.splice(body.length - 1, 0, rule);
-  const runtime = `runtime (not counted, same with and without pack): ${kB(report.runtime.bytes)} kB raw, ${kB(report.runtime.brotli)} kB brotli`;
-  return [...body, runtime].join("\n");
+  return [...body, formatRuntime(report)].join("\n");
+}
+
+/** The runtime a page downloads before the first result, and what its split defers. */
+export function formatRuntime(report: PackReport): string {
+  const { runtime } = report;
+  if (!runtime.deferred || !runtime.stock) return `runtime (not counted, same with and without pack): ${kB(runtime.bytes)} kB raw, ${kB(runtime.brotli)} kB brotli`;
+  return (
+    `runtime (not counted): ${kB(runtime.brotli)} kB brotli before the first result, stock ${kB(runtime.stock.brotli)} kB; ` +
+    `its wasm split: ${runtime.deferred.functions} functions that did not run in ${runtime.deferred.file}, ${kB(runtime.deferred.brotli)} kB brotli, loaded by need`
+  );
 }
 
 /**

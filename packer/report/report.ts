@@ -63,8 +63,19 @@ export interface PackReport {
   packages: ReportRow[];
   /** Everything a page downloads besides the runtime: stock stdlib + wheels vs the bundle's files. */
   total: ReportRow;
-  /** The runtime files, identical with and without pack. */
-  runtime: { files: string[]; bytes: number; gzip: number; brotli: number };
+  /**
+   * The runtime files a page downloads before the app's first result. Identical with and
+   * without pack unless its wasm is split: then stock gives the released files' sizes
+   * and deferred the module with the functions no run ran (loaded by need, not counted).
+   */
+  runtime: {
+    files: string[];
+    bytes: number;
+    gzip: number;
+    brotli: number;
+    stock?: { bytes: number; gzip: number; brotli: number };
+    deferred?: { file: string; functions: number; kept: number; bytes: number; gzip: number; brotli: number };
+  };
   dynlibs: { path: string; global: boolean }[];
   /** What each transform did, by input, in raw bytes; and what it could not do. */
   transforms: { options: TransformOptions } & Pick<TransformResult, "savings" | "stubbed" | "warnings"> & Partial<Pick<TransformResult, "sourceRead" | "keptDocstrings">> & {
@@ -154,7 +165,11 @@ export async function buildReport(
   written: WrittenBundle,
   dist: PyodideDist,
   meter: SizeMeter,
-  context: Pick<PackReport, "runner" | "validation" | "transforms" | "static" | "fallback" | "installs" | "appFolder"> & { assets: PageAssets },
+  context: Pick<PackReport, "runner" | "validation" | "transforms" | "static" | "fallback" | "installs" | "appFolder"> & {
+    assets: PageAssets;
+    /** Where the runtime's wasm is split: the functions moved to the deferred module and those kept. */
+    runtimeSplit?: { moved: number; kept: number };
+  },
 ): Promise<PackReport> {
   const read = (path: string) => new Uint8Array(readFileSync(path));
   const none: Sizes = { raw: 0, gzip: 0, brotli: 0 };
@@ -163,15 +178,19 @@ export async function buildReport(
   if (asyncioStart) deferredFiles.add(ASYNCIO_START);
   const upFront = [...written.files].filter(([name]) => !deferredFiles.has(name)).map(([, data]) => data);
   // Started together so that the compressions share both cores.
-  const [stdlibIn, stdlibOut, befores, afters, shipped, runtimeSizes, assetSizes, asyncioSizes] = await Promise.all([
+  const deferredRuntime = [written.manifest.runtimeSplit?.deferred].find((name) => name !== undefined && written.runtime.has(name));
+  const runtimeNames = [...written.runtime.keys()].filter((name) => name !== deferredRuntime);
+  const [stdlibIn, stdlibOut, befores, afters, shipped, runtimeSizes, assetSizes, asyncioSizes, stockRuntime, deferredRuntimeSizes] = await Promise.all([
     meter.measure(read(dist.stdlibZip)),
     meter.measure(written.files.get("python_stdlib.zip")!),
     Promise.all(plan.packages.map((p) => meter.measure(read(p.pkg.path)))),
     Promise.all(plan.packages.map((p) => (p.kept.size > 0 ? meter.measure(writeStoredZip(stripSlash(p.kept))) : none))),
     Promise.all(upFront.map((data) => meter.measure(data))),
-    Promise.all(dist.runtimeFiles.map((f) => meter.measure(read(join(dist.dir, f))))),
+    Promise.all(runtimeNames.map((name) => meter.measure(written.runtime.get(name)!))),
     Promise.all([...context.assets.files.values()].map((data) => meter.measure(data))),
     asyncioStart ? meter.measure(asyncioStart) : undefined,
+    deferredRuntime ? Promise.all(dist.runtimeFiles.map((f) => meter.measure(read(join(dist.dir, f))))) : undefined,
+    deferredRuntime ? meter.measure(written.runtime.get(deferredRuntime)!) : undefined,
   ]);
   const assetNames = [...context.assets.files.keys()];
   const assets: PackReport["assets"] = {
@@ -229,7 +248,25 @@ export async function buildReport(
     stdlib,
     packages,
     total,
-    runtime: { files: [...dist.runtimeFiles], bytes: runtime.raw, gzip: runtime.gzip, brotli: runtime.brotli },
+    runtime: {
+      files: runtimeNames.map((name) => name.slice(name.lastIndexOf("/") + 1)),
+      bytes: runtime.raw,
+      gzip: runtime.gzip,
+      brotli: runtime.brotli,
+      ...(stockRuntime && deferredRuntime && deferredRuntimeSizes
+        ? {
+            stock: ((t) => ({ bytes: t.raw, gzip: t.gzip, brotli: t.brotli }))(sumSizes(stockRuntime)),
+            deferred: {
+              file: deferredRuntime.slice(deferredRuntime.lastIndexOf("/") + 1),
+              functions: context.runtimeSplit?.moved ?? 0,
+              kept: context.runtimeSplit?.kept ?? 0,
+              bytes: deferredRuntimeSizes.raw,
+              gzip: deferredRuntimeSizes.gzip,
+              brotli: deferredRuntimeSizes.brotli,
+            },
+          }
+        : {}),
+    },
     dynlibs: plan.dynlibs,
     transforms: context.transforms,
     static: context.static,

@@ -1,5 +1,5 @@
 import { budgetMessage, type BudgetViolation, type Delta } from "./budgets.ts";
-import { formatAssets, formatDeferred, formatFindings, formatLazyAsyncio, formatReportTable, kB, ROW_HEADER, rowCells } from "./format.ts";
+import { formatAssets, formatDeferred, formatFindings, formatLazyAsyncio, formatReportTable, formatRuntime, kB, ROW_HEADER, rowCells } from "./format.ts";
 import type { PackReport, ReportRow } from "./report.ts";
 
 /** Everything a reporter shows: the report, budget violations, and deltas when comparing. */
@@ -61,7 +61,7 @@ function markdownView(view: ReportView): string {
     ...report.packages.map(markdownRow),
     markdownRow({ ...report.total, name: "**total**" }),
     "",
-    `Runtime (same with and without pack): ${kB(report.runtime.brotli)} kB brotli, not counted above.`,
+    report.runtime.deferred ? `${formatRuntime(report).replace(/^runtime \(not counted\)/, "Runtime (not counted above)")}.` : `Runtime (same with and without pack): ${kB(report.runtime.brotli)} kB brotli, not counted above.`,
     ...(report.total.deferred ? [formatDeferred(report)!.replace(/^lazy bodies: /, "Lazy bodies: ") + "."] : []),
     ...(report.lazyAsyncio ? [formatLazyAsyncio(report)!.replace(/^lazy asyncio: /, "Lazy asyncio: ") + "."] : []),
     ...(formatAssets(report)?.split("\n").map((line) => line.replace(/^assets: /, "Assets: ") + ".") ?? []),

@@ -126,6 +126,16 @@ function recordRequests(page: Page, into: PageRequest[], own = (path: string) =>
   };
 }
 
+/** Where a bundle run on a profiled runtime (BundleRunOptions.profile) boots it from. */
+const PROFILED_RUNTIME = `${OWN}profiled-runtime/`;
+
+/** In the page: the runtime's functions that ran, read through pack's own adapter. */
+async function profiledFunctions(own: string, functions: number): Promise<number[]> {
+  const page = window as unknown as { pyodidePackerPyodide: unknown };
+  const adapter = await import(/* @vite-ignore */ `${own}shared/pyodide-adapter.mjs`);
+  return adapter.functionsThatRan(page.pyodidePackerPyodide, functions);
+}
+
 /** Runtime files a browser may keep between jobs: the code it compiles from them is most of a boot. */
 const KEPT_RUNTIME_FILES = ["pyodide.asm.wasm", "pyodide.asm.js", "pyodide.asm.mjs"].map((name) => `/pyodide/${name}`);
 
@@ -179,7 +189,7 @@ export class ChromiumHost implements Host {
       ...(job.site ? { "/": job.site } : {}),
       "/index.html": job.html ?? assetPath("page/index.html"),
       "/loader.mjs": assetPath("trace/trace-loader.mjs"),
-      "/pyodide/": job.dist.dir,
+      "/pyodide/": job.profile?.dir ?? job.dist.dir,
       // What the trace page runs: its own room, the loader it shares with the page, and theirs.
       ...Object.fromEntries(["page", "trace", "shared"].map((room) => [`${OWN}${room}/`, assetPath(room)])),
       [`${OWN}stage/`]: stageDir,
@@ -197,6 +207,7 @@ export class ChromiumHost implements Host {
       tracerSource: job.tracerSource,
       monitorSource: job.monitorSource,
       lazyAsyncio: job.lazyAsyncio,
+      runtimeFunctions: job.profile?.functions,
       env: RUN_ENV,
     });
     const record = async (page: Page) => {
@@ -233,16 +244,18 @@ export class ChromiumHost implements Host {
    * would); search is the page's query string (?worker runs the app in a Web Worker).
    */
   async runBundle(dir: string, timeoutMs: number, options: BundleRunOptions & { server?: ServerOptions; search?: string } = {}): Promise<AppRun> {
-    const pageOptions = { fallback: options.fallback, bodies: options.bodies, pyodideOptions: { env: RUN_ENV } };
+    const { profile } = options;
+    const pageOptions = { fallback: options.fallback, bodies: options.bodies, deferredRuntime: options.deferredRuntime, indexURL: profile ? PROFILED_RUNTIME : undefined, pyodideOptions: { env: RUN_ENV } };
+    const mounts: Mounts = profile ? { "/": dir, [PROFILED_RUNTIME]: profile.dir, [`${OWN}shared/`]: assetPath("shared") } : { "/": dir };
     const requests: PageRequest[] = [];
     let recorder: ReturnType<typeof recordRequests> | undefined;
     const signs = new SignsOfLife();
     signs.note({ stage: "running the bundle" });
     const beforeLoad = (page: Page) => {
-      recorder = recordRequests(page, requests, () => false);
+      recorder = recordRequests(page, requests, profile ? (path) => path.startsWith(OWN) : () => false);
       return page.evaluateOnNewDocument((o) => Object.assign(window, { pyodidePackerOptions: o }), pageOptions);
     };
-    return this.#inPage({ "/": dir }, `/index.html${options.search ?? ""}`, timeoutMs, options.server ?? {}, async (page) => {
+    return this.#inPage(mounts, `/index.html${options.search ?? ""}`, timeoutMs, options.server ?? {}, async (page) => {
       type Ran = { pyodidePackerResult?: AppRun; pyodidePackerLastRun?: AppRun };
       // index.html sets data-status when its run is done; a page of the user's own has
       // its runBundle() leave the run behind.
@@ -256,7 +269,8 @@ export class ChromiumHost implements Host {
       const run = await result();
       const withRequests = async (r: AppRun) => {
         await recorder?.settle();
-        return { ...r, requests };
+        const runtimeRan = profile ? await page.evaluate(profiledFunctions, OWN, profile.functions) : undefined;
+        return { ...r, requests, ...(runtimeRan ? { runtimeRan } : {}) };
       };
       if (!run.outcome.ok || !options.pageScenarios?.length) return withRequests(run);
       // Replayed as the trace ran them: what each printed is what the page's output

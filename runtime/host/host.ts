@@ -1,5 +1,6 @@
 import type { CodeKey } from "../page/loader/bodies.mjs";
 import type { RunOutcome } from "../page/loader/run.mjs";
+import type { SplitUse } from "../page/loader/runtime-split.mjs";
 import type { TraceResult as TracedRun } from "../trace/session.mjs";
 import type { PyodideDist } from "./pyodide-dist.ts";
 
@@ -25,6 +26,10 @@ export interface AppRun {
   fallbacks?: { wanted: string; archive: string; warning: string }[];
   /** Deferred function bodies (runtime/page/loader/bodies.mjs BodiesUse). */
   bodies?: { loaded: string[]; functions: number; refused: CodeKey[]; called: CodeKey[] };
+  /** The runtime's deferred module, where the runtime is split (runtime/page/loader/runtime-split.mjs SplitUse). */
+  runtimeSplit?: SplitUse;
+  /** With options.profile: the runtime wasm's defined functions that ran. */
+  runtimeRan?: number[];
 }
 
 /**
@@ -47,6 +52,10 @@ export interface BundleRunOptions {
   bodies?: boolean | "record";
   /** Page scenarios (.mjs) to replay after the app, as the trace ran them. */
   pageScenarios?: string[];
+  /** Boot this copy of the bundle's runtime, and tell which of its functions ran (AppRun.runtimeRan). */
+  profile?: ProfiledRuntime;
+  /** false: the split runtime's deferred module is off (a stub's call fails, AppRun.runtimeSplit.refused). */
+  deferredRuntime?: boolean;
 }
 
 /** A request the traced page made besides pack's own files (Chromium only). */
@@ -68,8 +77,18 @@ export interface TraceResult extends TracedRun {
   requests: PageRequest[];
 }
 
+/** A copy of the runtime whose wasm records which of its functions ran (transforms/wasm-profile.ts). */
+export interface ProfiledRuntime {
+  /** Folder holding it, laid out as the runtime's own. */
+  dir: string;
+  /** Its wasm's defined functions. */
+  functions: number;
+}
+
 export interface TraceJob {
   dist: PyodideDist;
+  /** Boot this copy of the runtime, and tell which of its functions ran (TraceResult.runtimeRan). */
+  profile?: ProfiledRuntime;
   /** Staged stored zips (absolute paths) installed before the app runs, in order. */
   archives: string[];
   /** FS path of the app's main file. */

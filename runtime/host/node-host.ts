@@ -16,7 +16,8 @@ export class NodeHost implements Host {
       {
         mode: "trace",
         request: {
-          indexURL: job.dist.dir + "/",
+          indexURL: (job.profile?.dir ?? job.dist.dir) + "/",
+          runtimeFunctions: job.profile?.functions,
           lockInfo: job.dist.lockInfo,
           archives: job.archives.map((a) => pathToFileURL(a).href),
           main: job.main,
@@ -34,7 +35,8 @@ export class NodeHost implements Host {
   }
 
   runBundle(dir: string, timeoutMs: number, options: BundleRunOptions = {}): Promise<AppRun> {
-    return runInWorker<AppRun>({ mode: "bundle", dir, fallback: options.fallback, bodies: options.bodies, env: RUN_ENV }, timeoutMs);
+    const { fallback, bodies, deferredRuntime, profile } = options;
+    return runInWorker<AppRun>({ mode: "bundle", dir, fallback, bodies, deferredRuntime, profile, env: RUN_ENV }, timeoutMs);
   }
 
   async close(): Promise<void> {}

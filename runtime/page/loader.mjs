@@ -8,8 +8,9 @@ import { installBodies } from "./loader/bodies.mjs";
 import { installFallback } from "./loader/fallback.mjs";
 import { captureOutput } from "./loader/output.mjs";
 import { serveBundledPackages } from "./loader/packages.mjs";
-import { bundleLocator, readResource } from "./loader/resources.mjs";
+import { bundleLocator, readResource, readResourceSync } from "./loader/resources.mjs";
 import { runApp } from "./loader/run.mjs";
+import { withSplitRuntime } from "./loader/runtime-split.mjs";
 import { installAsyncioStart, startupFsInit } from "./loader/startup.mjs";
 import { installArchive } from "../shared/zip.mjs";
 
@@ -31,6 +32,7 @@ export { installArchive, readStoredZip, zipDirectory } from "../shared/zip.mjs";
  * @typedef {import("./loader/bodies.mjs").BodiesManifest} BodiesManifest
  * @typedef {import("./loader/bodies.mjs").BodiesUse} BodiesUse
  * @typedef {import("./loader/bodies.mjs").BodiesMode} BodiesMode
+ * @typedef {import("./loader/runtime-split.mjs").SplitUse} SplitUse
  * @typedef {Object} Manifest manifest.json, what this loader needs to boot the bundle: the
  *   one declaration of it (packer/output/bundle.ts writes it)
  * @property {number} format
@@ -44,6 +46,9 @@ export { installArchive, readStoredZip, zipDirectory } from "../shared/zip.mjs";
  * @property {{ name: string, version: string }[]} [packages]
  * @property {FallbackManifest} [fallback]
  * @property {BodiesManifest} [bodies] input name → its deferred function bodies, when any
+ * @property {{ deferred: string }} [runtimeSplit] the runtime's wasm is split
+ *   (loader/runtime-split.mjs): deferred, the module with the functions the traced run
+ *   did not run, relative to the bundle
  * @property {{ archive?: string }} [lazyAsyncio] asyncio and Pyodide's event loop wait until
  *   the app uses them (loader/startup.mjs); archive: the stdlib modules starting them
  *   imports that the bundle does not hold
@@ -63,12 +68,14 @@ function toRuntimeLocation(url) {
  * deferred fails naming it); prefetchBodies() reads the rest in the background;
  * timings, milliseconds per phase: runtime (Pyodide and the pruned stdlib), bundle (the
  * rest of its fetch, and unpacking), dynlibs (preloading the .so files). options.files
- * maps the bundle's paths to where a bundler put them (see bundleLocator).
+ * maps the bundle's paths to where a bundler put them (see bundleLocator). runtimeSplit
+ * tells whether the split runtime's deferred module came, and how (options.deferredRuntime
+ * false: it never does, and the first call into it fails); prefetchBodies reads it too.
  * @param {{ pyodide?: any, loadPyodide?: (options: object) => Promise<any>,
  *   indexURL?: string, baseURL?: string | URL, files?: Record<string, string>,
- *   pyodideOptions?: object, fallback?: boolean, bodies?: BodiesMode }} [options]
+ *   pyodideOptions?: object, fallback?: boolean, bodies?: BodiesMode, deferredRuntime?: boolean }} [options]
  * @returns {Promise<{ pyodide: any, manifest: Manifest, fallbacks: FallbackUse[], bodies: BodiesUse,
- *   prefetchBodies: () => Promise<void>, timings: LoadTimings }>}
+ *   runtimeSplit: SplitUse, prefetchBodies: () => Promise<void>, timings: LoadTimings }>}
  */
 export async function loadBundle(options = {}) {
   const base = new URL(options.baseURL ?? ".", import.meta.url);
@@ -87,11 +94,15 @@ export async function loadBundle(options = {}) {
   const bundle = readResource(locate(manifest.bundle));
   bundle.catch(() => {}); // awaited below; a boot failure must not leave it unhandled
   let pyodide = options.pyodide;
+  const fs = base.protocol === "file:" ? await import("node:fs") : undefined;
+  /** @type {SplitUse} */
+  const runtimeSplit = { loaded: "", refused: false };
+  let prefetchRuntime = async () => {};
   if (!pyodide) {
     const indexURL = options.indexURL ? new URL(options.indexURL, base) : locate(manifest.runtime);
     const loadPyodide = options.loadPyodide ?? (await import(new URL("pyodide.mjs", indexURL).href)).loadPyodide;
     const pyodideOptions = /** @type {any} */ (options.pyodideOptions ?? {});
-    pyodide = await loadPyodide({
+    const boot = () => loadPyodide({
       indexURL: toRuntimeLocation(indexURL),
       stdLibURL: toRuntimeLocation(locate(manifest.stdlib)),
       lockFileContents: { info: manifest.lockInfo, packages: {} },
@@ -99,6 +110,12 @@ export async function loadBundle(options = {}) {
       // As in the traced run: asyncio waits unless the bundle was packed with --eager-asyncio.
       fsInit: startupFsInit(manifest.lazyAsyncio !== undefined, pyodideOptions.fsInit, { sourceNames: true }),
     });
+    const split = manifest.runtimeSplit;
+    if (split) {
+      const url = locate(split.deferred);
+      const load = { readSync: () => readResourceSync(url, fs), compile: async () => WebAssembly.compile(/** @type {BufferSource} */ (await readResource(url))), enabled: options.deferredRuntime !== false, use: runtimeSplit };
+      ({ value: pyodide, prefetch: prefetchRuntime } = await withSplitRuntime(load, boot));
+    } else pyodide = await boot();
   }
   lap("runtime");
   installArchive(pyodide, await bundle);
@@ -106,14 +123,13 @@ export async function loadBundle(options = {}) {
   for (const lib of manifest.dynlibs) await loadDynlib(pyodide, lib.path, lib.global);
   lap("dynlibs");
   serveBundledPackages(pyodide, manifest.packages ?? []);
-  const fs = base.protocol === "file:" ? await import("node:fs") : undefined;
   /** @type {BodiesUse} */
   const bodies = { loaded: [], functions: 0, refused: [], called: [] };
   const prefetchFunctions = manifest.bodies ? installBodies(pyodide, manifest.bodies, locate, { mode: options.bodies ?? true, fs, use: bodies }) : async () => {};
   const asyncioStart = manifest.lazyAsyncio?.archive;
   const prefetchAsyncio = asyncioStart ? installAsyncioStart(pyodide, locate(asyncioStart), { enabled: options.bodies !== false, fs }) : async () => {};
   const prefetchBodies = async () => {
-    await Promise.all([prefetchFunctions(), prefetchAsyncio()]);
+    await Promise.all([prefetchRuntime(), prefetchFunctions(), prefetchAsyncio()]);
   };
   /** @type {FallbackUse[]} */
   const fallbacks = [];
@@ -123,13 +139,13 @@ export async function loadBundle(options = {}) {
   }
   // The page's own scripts (and pack's page scenarios) reach the app's Pyodide here.
   /** @type {any} */ (globalThis).pyodidePackerPyodide = pyodide;
-  return { pyodide, manifest, fallbacks, bodies, prefetchBodies, timings };
+  return { pyodide, manifest, fallbacks, bodies, runtimeSplit, prefetchBodies, timings };
 }
 
 /**
  * @typedef {{ stdout: string, stderr: string, outcome: RunOutcome,
  *   timings: Partial<LoadTimings> & { load?: number, run?: number, total?: number },
- *   fallbacks: FallbackUse[], bodies: BodiesUse }} BundleRun
+ *   fallbacks: FallbackUse[], bodies: BodiesUse, runtimeSplit?: SplitUse }} BundleRun
  */
 
 /** Runs work when the page is idle (soon, where there is no such notion). */
@@ -155,9 +171,10 @@ export async function runBundle(options = {}, onText = () => {}) {
   const since = (/** @type {number} */ start) => Math.round(performance.now() - start);
   try {
     let start = performance.now();
-    const { pyodide, manifest, fallbacks, bodies, prefetchBodies, timings } = await loadBundle(options);
+    const { pyodide, manifest, fallbacks, bodies, runtimeSplit, prefetchBodies, timings } = await loadBundle(options);
     result.fallbacks = fallbacks;
     result.bodies = bodies;
+    if (manifest.runtimeSplit) result.runtimeSplit = runtimeSplit;
     result.timings = { ...timings, load: since(start) };
     captureOutput(pyodide, (stream, text) => {
       result[stream] += text;

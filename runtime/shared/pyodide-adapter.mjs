@@ -95,6 +95,20 @@ export function functionsStarted(pyodide, functions) {
 }
 
 /**
+ * The indices (in code-section order) of the instrumented runtime's defined functions
+ * that ran.
+ * @param {any} pyodide
+ * @param {number} functions
+ * @returns {number[]}
+ */
+export function functionsThatRan(pyodide, functions) {
+  /** @type {number[]} */
+  const ran = [];
+  functionsStarted(pyodide, functions).forEach((/** @type {number} */ flag, /** @type {number} */ k) => void (flag && ran.push(k)));
+  return ran;
+}
+
+/**
  * Calls back once when Pyodide suffers a fatal error (a dynamic linking error, for one),
  * after which the interpreter is unusable and the promise of the running code never
  * settles.

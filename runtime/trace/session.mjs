@@ -1,14 +1,16 @@
 // @ts-check
 // One traced run of an app inside Pyodide. The same module runs in the Chromium page
 // and in the Node worker; the host only supplies loadPyodide and the URLs to read.
-import { assertSupported, loadedDynlibs, watchFileOpens } from "../shared/pyodide-adapter.mjs";
+import { assertSupported, functionsThatRan, loadedDynlibs, watchFileOpens } from "../shared/pyodide-adapter.mjs";
 import { captureOutput, installArchive, readResource, runApp } from "../page/loader.mjs";
 import { startupFsInit } from "../page/loader/startup.mjs";
 
 /**
  * @typedef {{ indexURL: string, lockInfo: object, archives: string[], main: string,
  *   scenarios?: string[], pageScenarios?: string[], tracerSource: string, monitorSource: string,
- *   lazyAsyncio?: boolean, env?: Record<string, string> }} TraceRequest
+ *   lazyAsyncio?: boolean, env?: Record<string, string>, runtimeFunctions?: number }} TraceRequest
+ *   runtimeFunctions: indexURL holds a runtime whose wasm records which of its functions
+ *   ran (transforms/wasm-profile.ts), with this many defined functions
  * @typedef {{
  *   runPageScenario?: (path: string, pyodide: any) => Promise<import("../page/loader.mjs").RunOutcome>,
  *   install?: (requirements: string[], via: string) => Promise<string[]>,
@@ -51,6 +53,8 @@ import { startupFsInit } from "../page/loader/startup.mjs";
  * @property {ModuleRow[]} [asyncioStart] where asyncio waited through the whole run: the
  *   modules starting it afterwards imported (empty otherwise, or with --eager-asyncio)
  * @property {CodeKey[]} [asyncioRan] code that started while asyncio started after the run
+ * @property {number[]} [runtimeRan] the runtime wasm's defined functions that ran (by their
+ *   order in its code section), when the trace ran on an instrumented runtime
  * @property {Record<string, number>} phases milliseconds spent in boot, install and run
  */
 
@@ -222,6 +226,7 @@ export async function openTrace(loadPyodide, request, hooks = {}) {
     const ranBefore = new Set(ran.map((/** @type {[string, string, number]} */ key) => key.join("\t")));
     const asyncioRan = asyncioStart.length > 0 ? tracer.get("code_that_ran")().toJs()[0].filter((/** @type {[string, string, number]} */ key) => !ranBefore.has(key.join("\t"))) : [];
     tracer.destroy();
+    const runtimeRan = request.runtimeFunctions ? functionsThatRan(pyodide, request.runtimeFunctions) : undefined;
     return {
       pyodideVersion: pyodide.version,
       pythonVersion: pyodide.runPython("__import__('sys').version.split()[0]"),
@@ -240,7 +245,9 @@ export async function openTrace(loadPyodide, request, hooks = {}) {
       docsRead,
       asyncioStart,
       asyncioRan,
+      runtimeRan,
       phases,
     };
   }
 }
+

@@ -1,0 +1,85 @@
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { sha256 } from "../../runtime/host/files.ts";
+import type { ProfiledRuntime } from "../../runtime/host/host.ts";
+import type { PyodideDist } from "../../runtime/host/pyodide-dist.ts";
+import { instrumentFunctionStarts } from "../../transforms/wasm-profile.ts";
+import { splitModule } from "../../transforms/wasm-split.ts";
+
+/** The runtime's wasm, which the split replaces, and the deferred module it adds beside it. */
+export const RUNTIME_WASM = "pyodide.asm.wasm";
+export const DEFERRED_WASM = "pyodide.asm.deferred.wasm";
+
+/** The runtime's wasm split by what ran: the primary ships as pyodide.asm.wasm, the deferred module beside it. */
+export interface RuntimeSplit {
+  primary: Uint8Array;
+  deferred: Uint8Array;
+  /** Defined functions moved to the deferred module, and those the primary keeps whole. */
+  moved: number;
+  kept: number;
+}
+
+/** Where the cache keeps what it made from one runtime wasm. */
+function runtimeCache(dist: PyodideDist, cacheDir: string): { dir: string; wasm: Uint8Array } {
+  const wasm = new Uint8Array(readFileSync(join(dist.dir, RUNTIME_WASM)));
+  return { dir: join(cacheDir, "runtime-wasm", sha256(wasm).slice(0, 16)), wasm };
+}
+
+/** Writes a file whole or not at all: another pack may read the cache meanwhile. */
+function writeAtomically(path: string, data: Uint8Array | string): void {
+  const temp = `${path}.${process.pid}.tmp`;
+  writeFileSync(temp, data);
+  renameSync(temp, path);
+}
+
+/**
+ * A copy of the runtime whose wasm records which of its functions ran, laid out as the
+ * runtime's folder (its other files linked), made once per runtime and kept in the cache.
+ */
+export function profiledRuntime(dist: PyodideDist, cacheDir: string): ProfiledRuntime {
+  const { dir: cache, wasm } = runtimeCache(dist, cacheDir);
+  const dir = join(cache, "profiled");
+  const meta = join(cache, "profiled.json");
+  if (existsSync(meta)) return { dir, functions: (JSON.parse(readFileSync(meta, "utf8")) as { functions: number }).functions };
+  const instrumented = instrumentFunctionStarts(wasm);
+  // Made aside and renamed into place: packs running at once may make it together.
+  const temp = `${dir}.${process.pid}.${Date.now()}.tmp`;
+  mkdirSync(temp, { recursive: true });
+  for (const name of readdirSync(dist.dir)) if (name !== RUNTIME_WASM) symlinkSync(join(dist.dir, name), join(temp, name));
+  writeFileSync(join(temp, RUNTIME_WASM), instrumented.bytes);
+  try {
+    renameSync(temp, dir);
+  } catch {
+    rmSync(temp, { recursive: true, force: true }); // another pack's copy is in place
+  }
+  writeAtomically(meta, JSON.stringify({ functions: instrumented.functions }));
+  return { dir, functions: instrumented.functions };
+}
+
+/**
+ * The runtime's wasm split by the functions that ran (indices of defined functions),
+ * kept in the cache by the runtime and the profile; undefined when nothing would move.
+ */
+export function splitRuntime(dist: PyodideDist, ran: Iterable<number>, cacheDir: string): RuntimeSplit | undefined {
+  const { dir: cache, wasm } = runtimeCache(dist, cacheDir);
+  const indices = [...new Set(ran)].sort((a, b) => a - b);
+  const key = sha256(new TextEncoder().encode(indices.join(","))).slice(0, 16);
+  const base = join(cache, `split-${key}`);
+  if (existsSync(`${base}.json`)) {
+    const meta = JSON.parse(readFileSync(`${base}.json`, "utf8")) as { moved: number; kept: number } | null;
+    if (!meta) return undefined;
+    return { primary: new Uint8Array(readFileSync(`${base}.primary.wasm`)), deferred: new Uint8Array(readFileSync(`${base}.deferred.wasm`)), ...meta };
+  }
+  const flags = new Uint8Array(profiledRuntime(dist, cacheDir).functions);
+  for (const k of indices) flags[k] = 1;
+  const split = splitModule(wasm, flags);
+  mkdirSync(cache, { recursive: true });
+  if (!split) {
+    writeAtomically(`${base}.json`, "null");
+    return undefined;
+  }
+  writeAtomically(`${base}.primary.wasm`, split.primary);
+  writeAtomically(`${base}.deferred.wasm`, split.deferred);
+  writeAtomically(`${base}.json`, JSON.stringify({ moved: split.moved, kept: split.kept }));
+  return { primary: split.primary, deferred: split.deferred, moved: split.moved, kept: split.kept };
+}
