@@ -129,11 +129,12 @@ function recordRequests(page: Page, into: PageRequest[], own = (path: string) =>
 /** Where a bundle run on a profiled runtime (BundleRunOptions.profile) boots it from. */
 const PROFILED_RUNTIME = `${OWN}profiled-runtime/`;
 
-/** In the page: the runtime's functions that ran, read through pack's own adapter. */
-async function profiledFunctions(own: string, functions: number): Promise<number[]> {
-  const page = window as unknown as { pyodidePackerPyodide: unknown };
-  const adapter = await import(/* @vite-ignore */ `${own}shared/pyodide-adapter.mjs`);
-  return adapter.functionsThatRan(page.pyodidePackerPyodide, functions);
+/**
+ * In the page: the runtime's functions that ran, read through pack's own adapter. A
+ * string, since tsc would rewrite a function's import() into a helper the page lacks.
+ */
+function profiledFunctions(functions: number): string {
+  return `import("${OWN}shared/pyodide-adapter.mjs").then((adapter) => adapter.functionsThatRan(window.pyodidePackerPyodide, ${functions}))`;
 }
 
 /** Runtime files a browser may keep between jobs: the code it compiles from them is most of a boot. */
@@ -245,7 +246,7 @@ export class ChromiumHost implements Host {
    */
   async runBundle(dir: string, timeoutMs: number, options: BundleRunOptions & { server?: ServerOptions; search?: string } = {}): Promise<AppRun> {
     const { profile } = options;
-    const pageOptions = { fallback: options.fallback, bodies: options.bodies, deferredRuntime: options.deferredRuntime, indexURL: profile ? PROFILED_RUNTIME : undefined, pyodideOptions: { env: RUN_ENV } };
+    const pageOptions = { fallback: options.fallback, bodies: options.bodies, prefetch: options.prefetch, deferredRuntime: options.deferredRuntime, indexURL: profile ? PROFILED_RUNTIME : undefined, pyodideOptions: { env: RUN_ENV } };
     const mounts: Mounts = profile ? { "/": dir, [PROFILED_RUNTIME]: profile.dir, [`${OWN}shared/`]: assetPath("shared") } : { "/": dir };
     const requests: PageRequest[] = [];
     let recorder: ReturnType<typeof recordRequests> | undefined;
@@ -269,7 +270,7 @@ export class ChromiumHost implements Host {
       const run = await result();
       const withRequests = async (r: AppRun) => {
         await recorder?.settle();
-        const runtimeRan = profile ? await page.evaluate(profiledFunctions, OWN, profile.functions) : undefined;
+        const runtimeRan = profile ? ((await page.evaluate(profiledFunctions(profile.functions))) as number[]) : undefined;
         return { ...r, requests, ...(runtimeRan ? { runtimeRan } : {}) };
       };
       if (!run.outcome.ok || !options.pageScenarios?.length) return withRequests(run);

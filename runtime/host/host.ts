@@ -54,6 +54,8 @@ export interface BundleRunOptions {
   pageScenarios?: string[];
   /** Boot this copy of the bundle's runtime, and tell which of its functions ran (AppRun.runtimeRan). */
   profile?: ProfiledRuntime;
+  /** false: nothing is prefetched after the app's first result (the page's runBundle option). */
+  prefetch?: boolean;
   /** false: the split runtime's deferred module is off (a stub's call fails, AppRun.runtimeSplit.refused). */
   deferredRuntime?: boolean;
 }

@@ -129,7 +129,10 @@ export async function loadBundle(options = {}) {
   const asyncioStart = manifest.lazyAsyncio?.archive;
   const prefetchAsyncio = asyncioStart ? installAsyncioStart(pyodide, locate(asyncioStart), { enabled: options.bodies !== false, fs }) : async () => {};
   const prefetchBodies = async () => {
-    await Promise.all([prefetchRuntime(), prefetchFunctions(), prefetchAsyncio()]);
+    // The runtime's rest first: reading bodies and starting asyncio run C code the trace
+    // may not have, whose first call would otherwise fetch it synchronously.
+    await prefetchRuntime();
+    await Promise.all([prefetchFunctions(), prefetchAsyncio()]);
   };
   /** @type {FallbackUse[]} */
   const fallbacks = [];
