@@ -81,6 +81,13 @@ export function concat(parts: (Uint8Array | number[])[]): Uint8Array {
   return out;
 }
 
+/** A vector section's entries without its count. */
+export function vectorEntries(content: Uint8Array): Uint8Array {
+  const r = new Reader(content);
+  r.u32();
+  return content.subarray(r.at);
+}
+
 /** A vector: its count, then its entries as they are. */
 export function vector(count: number, entries: (Uint8Array | number[])[]): Uint8Array {
   return concat([u32(count), ...entries]);

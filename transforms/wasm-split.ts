@@ -13,7 +13,7 @@
 // instantiating the primary, so the primary has no import of its own and keeps its
 // import section, which Pyodide's glue fills. Exports the split adds start with "%";
 // the loader hides them from Pyodide's glue, which would take them for C symbols.
-import { concat, encodeBody, KIND, name, readModule, SECTION, u32, vector, writeModule, type Body } from "./wasm-binary.ts";
+import { concat, encodeBody, KIND, name, readModule, Reader, SECTION, u32, vector, vectorEntries, writeModule, type Body } from "./wasm-binary.ts";
 import { walkBody } from "./wasm-code.ts";
 
 /** Exports the split adds to the primary, beside those for the deferred module's imports. */
@@ -188,32 +188,18 @@ export function splitModule(bytes: Uint8Array, ran: ArrayLike<number>): SplitMod
   addedExports.push([...name(SPLIT_EXPORTS.load), KIND.table, ...u32(loadTable)]);
   const sectionOf = (id: number) => m.sections.find((s) => s.id === id)?.content;
   const primary = writeModule(m.sections, {
-    [SECTION.type]: vector(m.types.length + addedTypes.length, [rest(typeSection), ...addedTypes]),
+    [SECTION.type]: vector(m.types.length + addedTypes.length, [vectorEntries(typeSection), ...addedTypes]),
     [SECTION.function]: vector(definedF + 1, [...m.functions.map((t) => u32(t)), u32(voidType)]),
     [SECTION.table]: vector(m.tables.length + 2, [...m.tables, deferredTableType, [0x70, 0x00, 0x01]]),
     [SECTION.global]: vector(m.globals.length + 1, [...m.globals.map((g) => g.entry), [0x7f, 0x01, 0x41, 0x00, 0x0b]]),
-    [SECTION.export]: vector(m.exports.length + addedExports.length, [rest(sectionOf(SECTION.export) ?? new Uint8Array([0])), ...addedExports]),
+    [SECTION.export]: vector(m.exports.length + addedExports.length, [vectorEntries(sectionOf(SECTION.export) ?? new Uint8Array([0])), ...addedExports]),
     [SECTION.code]: vector(primaryBodies.length, primaryBodies),
   });
   return { primary, deferred, moved: moved.length, movedBytes, kept: definedF - moved.length };
 }
 
 function readStart(content: Uint8Array): number {
-  let result = 0;
-  let shift = 0;
-  for (const b of content) {
-    result |= (b & 0x7f) << shift;
-    if ((b & 0x80) === 0) break;
-    shift += 7;
-  }
-  return result >>> 0;
-}
-
-/** A vector section's entries without its count. */
-function rest(content: Uint8Array): Uint8Array {
-  let at = 0;
-  while (content[at]! & 0x80) at++;
-  return content.subarray(at + 1);
+  return new Reader(content).u32();
 }
 
 function section(id: number, content: Uint8Array): Uint8Array {
