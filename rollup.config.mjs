@@ -55,10 +55,11 @@ function dropAssetCopies() {
 
 export default [
   { input: `${TYPES}/packer/index.d.ts`, output: { file: "dist/index.d.ts", format: "es" }, plugins: [dts()] },
-  ...["vite", "webpack", "rollup", "esbuild"].map((name) => ({
-    input: `${TYPES}/packer/plugins/${name}.d.ts`,
-    output: { file: `dist/${name}.d.ts`, format: "es" },
+  // The four plugins' declarations share their options' types in one chunk.
+  {
+    input: Object.fromEntries(["vite", "webpack", "rollup", "esbuild"].map((name) => [name, `${TYPES}/packer/plugins/${name}.d.ts`])),
+    output: { dir: "dist", format: "es", entryFileNames: "[name].d.ts", chunkFileNames: "plugin-options.d.ts" },
     plugins: [dts()],
-  })),
+  },
   { input: `${TYPES}/runtime/page/loader.d.mts`, output: { file: "dist/loader.d.mts", format: "es" }, plugins: [dts(), finish] },
 ];

@@ -14,14 +14,10 @@ import { defaultCacheDir } from "../dist/analyzers/fetch-cache.js";
 import { SizeMeter } from "../dist/packer/output/sizes.js";
 import { launchChromium } from "../dist/runtime/host/chromium-host.js";
 import { findDist } from "../dist/runtime/host/pyodide-dist.js";
-import { startServer } from "../dist/runtime/host/server.js";
 import { ANCHOR_APPS, APPS_314, formatSpread, kB, median, REPO as repo, spread } from "./apps.mjs";
+import { CONDITIONS, load, serve } from "./page-loads.mjs";
 
 const APPS = [...ANCHOR_APPS, APPS_314.plotly, APPS_314.docutils];
-const CONDITIONS = {
-  unthrottled: undefined,
-  throttled: { download: (20e6 / 8), upload: (5e6 / 8), latency: 40 },
-};
 
 const args = process.argv.slice(2);
 const quick = args.includes("--quick");
@@ -51,30 +47,6 @@ async function stockFolder(dist, packages, app) {
   writeFileSync(join(dir, "stock.json"), JSON.stringify({ wheels: packages.map((p) => `wheels/${basename(p.path)}`), main: "app/app.py" }));
   await writeSidecars(dir, files, meter);
   return dir;
-}
-
-/** A server for one folder for all of an app's runs; each load reads what it sent. */
-async function serve(dir) {
-  const served = { sent: [] };
-  const server = await startServer({ "/": dir }, { precompressed: true, onRequest: (path, _e, bytes) => served.sent.push([path, bytes]) });
-  return Object.assign(served, { url: server.url, close: () => server.close() });
-}
-
-async function load(browser, served, page, runtimeFiles, condition) {
-  served.sent = [];
-  const context = await browser.createBrowserContext();
-  try {
-    const tab = await context.newPage();
-    if (CONDITIONS[condition]) await tab.emulateNetworkConditions(CONDITIONS[condition]);
-    await tab.goto(`${served.url}/${page}`);
-    await tab.waitForSelector("html[data-status]", { timeout: 600_000 });
-    const result = await tab.evaluate(() => window.pyodidePackerResult);
-    const runtime = served.sent.filter(([p]) => p.startsWith("/pyodide/") && runtimeFiles.includes(p.slice("/pyodide/".length)));
-    const sum = (xs) => xs.reduce((n, [, b]) => n + b, 0);
-    return { ...result, bytes: { runtime: sum(runtime), rest: sum(served.sent) - sum(runtime) } };
-  } finally {
-    await context.close();
-  }
 }
 
 const harnessStarted = performance.now();

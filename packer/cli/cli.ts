@@ -112,7 +112,7 @@ export async function main(world: World): Promise<number> {
     for (const w of result.report.transforms.warnings) world.stderr.write(`pack: warning: ${w.path}: ${w.detail}\n`);
     for (const w of assetWarnings(result.report)) world.stderr.write(`pack: warning: ${w}\n`);
     const comparePath = cli.compare ? resolve(world.cwd, cli.compare) : config.compare;
-    const view = checkLimits(result.report, config, { budget: cli.budget, budgetAll: cli.budgetAll, previous: comparePath ? readReport(comparePath) : undefined, maxGrowth: cli.maxGrowth });
+    const view = checkLimits(result.report, config, { budgets: { total: cli.budget, all: cli.budgetAll, page: cli.budgetPage }, previous: comparePath ? readReport(comparePath) : undefined, maxGrowth: cli.maxGrowth });
     const color = Boolean(world.stdout.isTTY) && env.NO_COLOR === undefined;
     if (!cli.quiet) world.stdout.write(REPORTERS[reporter]!(view, { color }) + "\n");
     if (reporter === "console") {

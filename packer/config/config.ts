@@ -25,9 +25,10 @@ export function withConfig<T extends Partial<PackOptions>>(config: Config, given
   return { ...config.options, ...given, app, cwd, transforms: { ...config.options.transforms, ...given.transforms } };
 }
 
-/** The config's budgets, with --budget and --budget-all (bytes) over them. */
-export function budgetsWith(config: Config, total: number | undefined, all: number | undefined): Budgets {
-  return { ...config.budgets, ...(total !== undefined ? { total } : {}), ...(all !== undefined ? { all } : {}) };
+/** The config's budgets, with those given (--budget, --budget-all, --budget-page, in bytes) over them. */
+export function budgetsWith(config: Config, given: Pick<Budgets, "total" | "all" | "page">): Budgets {
+  const set = Object.fromEntries(Object.entries(given).filter(([, v]) => v !== undefined));
+  return { ...config.budgets, ...set };
 }
 
 /**
@@ -35,12 +36,12 @@ export function budgetsWith(config: Config, total: number | undefined, all: numb
  * the plugins alike: budgets (the given ones over the config's) and, with a previous
  * report, the total's growth (the given --max-growth over the config's).
  */
-export function checkLimits(report: PackReport, config: Config, given: { budget?: number; budgetAll?: number; previous?: PackReport; maxGrowth?: string }): ReportView {
+export function checkLimits(report: PackReport, config: Config, given: { budgets: Pick<Budgets, "total" | "all" | "page">; previous?: PackReport; maxGrowth?: string }): ReportView {
   const deltas = given.previous ? compareReports(given.previous, report) : undefined;
   const maxGrowth = given.maxGrowth ?? config.maxGrowth;
   return {
     report,
-    violations: checkBudgets(report, budgetsWith(config, given.budget, given.budgetAll)),
+    violations: checkBudgets(report, budgetsWith(config, given.budgets)),
     deltas,
     growthLimit: deltas && maxGrowth && growthExceeds(deltas.at(-1)!, maxGrowth) ? maxGrowth : undefined,
   };
@@ -79,7 +80,7 @@ function fromTable(t: Raw, base: string, source: string): Config {
   return {
     source,
     options: options as Partial<PackOptions>,
-    budgets: defined({ total: cli.budget, all: cli.budgetAll, stdlib: stdlib as number | undefined, packages: packages as Record<string, number> | undefined }),
+    budgets: defined({ total: cli.budget, all: cli.budgetAll, page: cli.budgetPage, stdlib: stdlib as number | undefined, packages: packages as Record<string, number> | undefined }),
     ...defined({ compare: cli.compare, maxGrowth: cli.maxGrowth }),
   };
 }

@@ -79,6 +79,7 @@ export const OPTIONS = [
   { flag: "config", arg: "FILE", key: "cli.config", kind: "path", help: ["settings (TOML or JSON; default: [tool.pyodide-packer] in the", "pyproject.toml beside the app); flags override them"] },
   { flag: "budget", arg: "SIZE", key: "cli.budget", kind: "size", config: "budgets.total", description: "Before the app's first result (deferred function bodies excluded)", help: ["fail (exit 1) when the total brotli bytes a page downloads", 'before the app\'s first result exceed SIZE ("1.5MB")'] },
   { flag: "budget-all", arg: "SIZE", key: "cli.budgetAll", kind: "size", config: "budgets.all", description: "Everything, deferred function bodies included", help: ["the same for everything, deferred function bodies included"] },
+  { flag: "budget-page", arg: "SIZE", key: "cli.budgetPage", kind: "size", config: "budgets.page", description: "Before the app's first result, the runtime included: the whole page", help: ["the same for the whole page before the first result,", "the runtime (its split's primary wasm) included"] },
   { flag: "compare", arg: "REPORT.json", key: "cli.compare", kind: "path", config: "compare", description: "A previous report.json to compare against", help: ["print per-package changes against a previous report.json"] },
   { flag: "max-growth", arg: "LIMIT", key: "cli.maxGrowth", kind: "string", config: "max-growth", description: 'Fail when the total grows by more than this ("5%" or "20kB")', help: ['with --compare, fail when the total grows by more ("5%", "20kB")'] },
   { flag: "reporter", arg: "NAME", key: "cli.reporter", kind: "enum", values: ["console", "json", "markdown"], help: ["console (default), json or markdown"] },
@@ -220,7 +221,7 @@ function schemaOf(e: { kind: OptionKind | "sizes"; values?: readonly string[]; d
 /** What the schema says of the tables inside the config. */
 const TABLES: Record<string, Schema> = {
   transforms: {},
-  budgets: { description: "Limits on brotli bytes a page downloads besides the runtime" },
+  budgets: { description: "Limits on brotli bytes a page downloads (besides the runtime, but for page)" },
 };
 
 /** The config file's JSON Schema, from the table's config keys. */

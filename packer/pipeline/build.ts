@@ -65,16 +65,17 @@ export async function buildOutput(input: BuildInput, transforms: TransformOption
 
 /**
  * The built output with its runtime's wasm split anew (validation found more that ran):
- * only the runtime's two wasm files and their sidecars change.
+ * only the runtime's two wasm files and their sidecars change. The files are written
+ * before this returns its promise, which settles when their sidecars are.
  */
-export async function replaceRuntimeSplit(built: Built, split: RuntimeSplit, meter: SizeMeter): Promise<void> {
+export function replaceRuntimeSplit(built: Built, split: RuntimeSplit, meter: SizeMeter): Promise<void> {
   const changed = new Map([
     [RUNTIME_DIR + RUNTIME_WASM, split.primary],
     [RUNTIME_DIR + DEFERRED_WASM, split.deferred],
   ]);
   writeFiles(built.dir, changed);
   for (const [name, data] of changed) built.written.runtime.set(name, data);
-  await writeSidecars(built.dir, [...changed.keys()], meter);
+  return writeSidecars(built.dir, [...changed.keys()], meter);
 }
 
 /**

@@ -67,9 +67,9 @@ export async function pack(options: PackOptions): Promise<PackResult> {
     const runtime = profile && validating
       ? {
           profile,
-          resplit: async (b: Built, ran: Iterable<number>) => {
+          resplit: (b: Built, ran: Iterable<number>) => {
             runtimeSplit = splitRuntime(dist, ran, s.cacheDir);
-            if (runtimeSplit) await replaceRuntimeSplit(b, runtimeSplit, meter);
+            return runtimeSplit ? replaceRuntimeSplit(b, runtimeSplit, meter) : Promise.resolve();
           },
         }
       : undefined;

@@ -7,7 +7,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { packCli } from "../../fixtures/e2e-helpers.ts";
-import { APPS, REPO } from "../../fixtures/paths.ts";
+import { APPS, REPO, WHEELS_029 } from "../../fixtures/paths.ts";
 import { ChromiumHost } from "../../runtime/host/chromium-host.ts";
 import { findDist } from "../../runtime/host/pyodide-dist.ts";
 
@@ -57,12 +57,26 @@ describe("the runtime's wasm, split", () => {
     expect(prefetched.requests?.filter((q) => q.status === 200 && /^\/pyodide\/pyodide\.asm\.deferred\.wasm\.(gz|br)$/.test(q.path ?? ""))).toHaveLength(1);
   });
 
-  it("ships the runtime whole with --no-split-runtime", async () => {
-    const r = await packCli([join(APP, "app.py"), "--pyodide", "0.29.3", "--no-split-runtime"]);
-    expect(r.code).toBe(0);
-    const { runtime } = r.report();
+  it("numpy's and contourpy's side modules reach what the trace missed (linalg, fft, random, a C++ exception) as on the whole runtime (0.29.3)", async () => {
+    const app = join(APPS, "runtime-split-numpy");
+    const scenario = join(app, "missed.mjs");
+    const pack = (...extra: string[]) => packCli([join(app, "app.py"), "--pyodide", "0.29.3", "--find-links", WHEELS_029, ...extra]);
+    const [split, whole] = [await pack(), await pack("--no-split-runtime")];
+    expect([split.code, whole.code]).toEqual([0, 0]);
+    const { runtime } = whole.report();
     expect(runtime.deferred).toBeUndefined();
     expect(runtime.files).toEqual(["pyodide.mjs", "pyodide.asm.js", "pyodide.asm.wasm"]);
-    expect(JSON.parse(readFileSync(join(r.out, "manifest.json"), "utf8")).runtimeSplit).toBeUndefined();
+    expect(JSON.parse(readFileSync(join(whole.out, "manifest.json"), "utf8")).runtimeSplit).toBeUndefined();
+    expect(split.report().runtime.deferred!.functions).toBeGreaterThan(5_000);
+
+    const onWhole = await host.runBundle(whole.out, 120_000, { pageScenarios: [scenario] });
+    const printed = onWhole.scenarios?.[0]?.stdout ?? "";
+    expect(printed).toContain("ValueError");
+    expect(printed).toContain("[[0.6, -0.7], [-0.2, 0.4]] 10.0");
+    const missed = printed.replace(/^deferred module (before|after): .*\n/gm, "");
+    const sync = await host.runBundle(split.out, 120_000, { prefetch: false, pageScenarios: [scenario] });
+    expect(sync.scenarios?.[0]?.stdout).toBe(`deferred module before: not loaded\n${missed}deferred module after: call\n`);
+    const prefetched = await host.runBundle(split.out, 120_000, { pageScenarios: [scenario] });
+    expect(prefetched.scenarios?.[0]?.stdout).toBe(`deferred module before: prefetch\n${missed}deferred module after: prefetch\n`);
   });
 });

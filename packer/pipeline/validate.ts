@@ -23,7 +23,11 @@ export interface ValidationInput {
    * Where the runtime's wasm is split: the profiled runtime the runs boot to tell which of
    * its functions the bundle ran, and resplit, which splits it anew by those and the trace's.
    */
-  runtime?: { profile: ProfiledRuntime; resplit: (built: Built, ran: Iterable<number>) => Promise<void> };
+  runtime?: {
+    profile: ProfiledRuntime;
+    /** Writes the split's files into built at once, and returns when their sidecars are written too. */
+    resplit: (built: Built, ran: Iterable<number>) => Promise<void>;
+  };
 }
 
 /** What validation proved, and the build that it proved it on (a rebuild, where one was needed). */
@@ -75,9 +79,12 @@ export async function validateBundle(input: ValidationInput, first: Built, cover
   if (validation.ok && input.runtime) {
     // The runs so far booted the whole runtime, instrumented: the split by what they and
     // the trace ran must reproduce the run with its deferred module off.
-    await input.runtime.resplit(built, runtimeRan);
+    // The split's files are in place at once; their sidecars are written meanwhile.
+    const sidecars = input.runtime.resplit(built, runtimeRan);
+    sidecars.catch(() => {});
     s.step("validate");
-    const split = await runBundle({ ...alone, profile: undefined, deferredRuntime: false });
+    const split = await runBundle({ ...alone, profile: undefined, deferredRuntime: false }).finally(() => sidecars);
+    await sidecars;
     const again = compareRuns(trace, split);
     if (split.runtimeSplit?.refused || !again.ok) {
       rmSync(built.dir, { recursive: true, force: true });

@@ -20,6 +20,8 @@ export interface PluginOptions extends Omit<PackOptions, "out" | "onStep" | "onW
   budget?: string | number;
   /** `--budget-all`: the same, with the deferred function bodies. */
   budgetAll?: string | number;
+  /** `--budget-page`: brotli bytes before the first result, the runtime included. */
+  budgetPage?: string | number;
   /** Folder under the build's base for the bundle's files (default: the bundler's, else "assets"). */
   assetsDir?: string;
   /**
@@ -47,7 +49,7 @@ export interface BuildPack {
  * the bundle is over fails with the CLI's one-line messages.
  */
 export async function buildPack(plugin: PluginOptions, cwd: string, log: (line: string) => void): Promise<BuildPack> {
-  const { config: configFile, budget, budgetAll, assetsDir: _a, base: _b, serverConfig: _s, ...given } = plugin;
+  const { config: configFile, budget, budgetAll, budgetPage, assetsDir: _a, base: _b, serverConfig: _s, ...given } = plugin;
   const app = resolve(cwd, given.app);
   const config = loadConfig(dirname(app), configFile && resolve(cwd, configFile));
   const options: PackOptions = withConfig(config, given, app, cwd);
@@ -67,7 +69,9 @@ export async function buildPack(plugin: PluginOptions, cwd: string, log: (line: 
     ({ report } = await pack({ ...options, out: outDir, onWarning: (message) => log(`warning: ${message}`) }));
     log(`packed ${given.app} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
   }
-  const failures = failureMessages(checkLimits(report, config, { budget: budget === undefined ? undefined : size("budget", budget), budgetAll: budgetAll === undefined ? undefined : size("budgetAll", budgetAll) }));
+  const bytes = (name: string, value: string | number | undefined) => (value === undefined ? undefined : size(name, value));
+  const budgets = { total: bytes("budget", budget), all: bytes("budgetAll", budgetAll), page: bytes("budgetPage", budgetPage) };
+  const failures = failureMessages(checkLimits(report, config, { budgets }));
   if (failures.length > 0) throw new Error(`over budget: ${failures.join("; ")}`);
   return { outDir, report, reused, watched };
 }

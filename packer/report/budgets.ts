@@ -16,6 +16,8 @@ export interface Budgets {
   total?: number;
   /** The same plus the deferred function bodies the page prefetches after it. */
   all?: number;
+  /** What a page downloads before the app's first result, the runtime included. */
+  page?: number;
   stdlib?: number;
   /** Package name (any case) → limit. */
   packages?: Record<string, number>;
@@ -43,6 +45,7 @@ export function checkBudgets(report: PackReport, budgets: Budgets): BudgetViolat
   };
   check("total", report.total.brotli.out, budgets.total);
   check("total with deferred bodies", report.total.brotli.out + (report.total.deferred?.brotli ?? 0) + (report.lazyAsyncio?.brotli ?? 0), budgets.all);
+  if (budgets.page !== undefined) check("page with the runtime", report.total.brotli.out + report.runtime.brotli, budgets.page);
   check("stdlib", report.stdlib.brotli.out, budgets.stdlib);
   for (const [name, limit] of Object.entries(budgets.packages ?? {})) {
     const row = report.packages.find((p) => p.name.toLowerCase() === name.toLowerCase());

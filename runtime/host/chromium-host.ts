@@ -126,8 +126,11 @@ function recordRequests(page: Page, into: PageRequest[], own = (path: string) =>
   };
 }
 
-/** Where a bundle run on a profiled runtime (BundleRunOptions.profile) boots it from. */
-const PROFILED_RUNTIME = `${OWN}profiled-runtime/`;
+/** Where a bundle's runtime wasm is served (its manifest's runtime folder). */
+function profiledWasmPath(dir: string): string {
+  const manifest = JSON.parse(readFileSync(join(dir, "manifest.json"), "utf8")) as { runtime: string };
+  return `/${manifest.runtime}pyodide.asm.wasm`;
+}
 
 /**
  * In the page: the runtime's functions that ran, read through pack's own adapter. A
@@ -246,8 +249,10 @@ export class ChromiumHost implements Host {
    */
   async runBundle(dir: string, timeoutMs: number, options: BundleRunOptions & { server?: ServerOptions; search?: string } = {}): Promise<AppRun> {
     const { profile } = options;
-    const pageOptions = { fallback: options.fallback, bodies: options.bodies, prefetch: options.prefetch, deferredRuntime: options.deferredRuntime, indexURL: profile ? PROFILED_RUNTIME : undefined, pyodideOptions: { env: RUN_ENV } };
-    const mounts: Mounts = profile ? { "/": dir, [PROFILED_RUNTIME]: profile.dir, [`${OWN}shared/`]: assetPath("shared") } : { "/": dir };
+    const pageOptions = { fallback: options.fallback, bodies: options.bodies, prefetch: options.prefetch, deferredRuntime: options.deferredRuntime, pyodideOptions: { env: RUN_ENV } };
+    // A profiled run serves the instrumented wasm in place of the bundle's, so that any
+    // page (--html, ?worker) boots it.
+    const mounts: Mounts = profile ? { "/": dir, [profiledWasmPath(dir)]: join(profile.dir, "pyodide.asm.wasm"), [`${OWN}shared/`]: assetPath("shared") } : { "/": dir };
     const requests: PageRequest[] = [];
     let recorder: ReturnType<typeof recordRequests> | undefined;
     const signs = new SignsOfLife();
