@@ -81,6 +81,12 @@ describe("budgets", () => {
     expect(checkBudgets(report(1_000_000, 500_000), { total: 1_500_000 })).toEqual([]);
   });
 
+  it("--budget-page counts the runtime a page downloads before the first result", () => {
+    const withRuntime = { ...report(1_000_000, 500_000), runtime: { files: [], bytes: 0, gzip: 0, brotli: 1_700_000 } };
+    expect(checkBudgets(withRuntime, { page: 2_500_000 })).toEqual([{ code: "BUDGET_EXCEEDED", path: "page with the runtime", args: { limit: 2_500_000, actual: 2_700_000 } }]);
+    expect(checkBudgets(withRuntime, { page: 2_700_000, total: 1_000_000 })).toEqual([]);
+  });
+
   it("compares per row and checks growth", () => {
     const deltas = compareReports(report(1_000_000, 500_000), report(1_100_000, 600_000));
     expect(deltas.map((d) => [d.name, d.delta, d.percent])).toEqual([
