@@ -2,6 +2,7 @@ import { readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { readAsset } from "../../runtime/host/assets.ts";
 import { SIDECAR_MIN_BYTES } from "../../runtime/page/loader/resources.mjs";
+import { DEFERRED_WASM } from "../pipeline/runtime-split.ts";
 import { ASYNCIO_START, shortHash } from "./bundle.ts";
 
 export const SERVICE_WORKER = "sw.js";
@@ -10,7 +11,7 @@ export const SERVICE_WORKER = "sw.js";
  * Writes sw.js into the output and registers it from index.html (runtime/page/
  * service-worker.js says what it caches). served: the files a page downloads; later
  * ones are what a page reads after the first result (deferred bodies, what starting
- * asyncio imports); rest, fetched only on need. Its cache is named by the
+ * asyncio imports, the runtime's deferred module); rest, fetched only on need. Its cache is named by the
  * hash of what it caches first and later, so that a new bundle replaces it. Returns the
  * worker's name, a file the page downloads too.
  */
@@ -20,7 +21,16 @@ export function addServiceWorker(dir: string, served: readonly string[], rest: I
   const register = `<script>navigator.serviceWorker?.register("${SERVICE_WORKER}");</script>\n`;
   const at = html.lastIndexOf("</html>");
   writeFileSync(index, at === -1 ? html + register : html.slice(0, at) + register + html.slice(at));
-  const isLater = (f: string) => f.startsWith("bodies/") || f === ASYNCIO_START;
+  writeServiceWorker(dir, served, rest);
+  return SERVICE_WORKER;
+}
+
+/**
+ * Writes sw.js alone, over the files as they are now: addServiceWorker's, and again when
+ * validation has split the runtime's wasm (packer/pipeline/build.ts).
+ */
+export function writeServiceWorker(dir: string, served: readonly string[], rest: Iterable<string>): void {
+  const isLater = (f: string) => f.startsWith("bodies/") || f === ASYNCIO_START || f.endsWith(DEFERRED_WASM);
   const later = served.filter(isLater).sort();
   const first = ["", ...served.filter((f) => !isLater(f))].sort();
   const cached = [...first.filter(Boolean), ...later];
@@ -32,5 +42,4 @@ export function addServiceWorker(dir: string, served: readonly string[], rest: I
     sidecars: cached.filter((f) => statSync(join(dir, f)).size >= SIDECAR_MIN_BYTES),
   };
   writeFileSync(join(dir, SERVICE_WORKER), `self.pyodidePackerBundle = ${JSON.stringify(bundle, null, 1)};\n${readAsset("page/service-worker.js")}`);
-  return SERVICE_WORKER;
 }

@@ -7,7 +7,7 @@ import { applyTransforms, type CodeCoverage, type TransformOptions, type Transfo
 import type { BundlePlan } from "../../transforms/select.ts";
 import { prepareOutput, RUNTIME_DIR, servedFiles, writeBundle, writeFiles, writeSidecars, type WrittenBundle } from "../output/bundle.ts";
 import { serverConfigs } from "../output/server-config.ts";
-import { addServiceWorker } from "../output/service-worker.ts";
+import { addServiceWorker, SERVICE_WORKER, writeServiceWorker } from "../output/service-worker.ts";
 import type { SizeMeter } from "../output/sizes.ts";
 import type { PageAssets } from "./assets.ts";
 import { FALLBACK_INDEX, type FallbackPlan } from "./fallback.ts";
@@ -32,6 +32,8 @@ export interface Built {
   transformed: TransformResult;
   written: WrittenBundle;
   dir: string;
+  /** With --service-worker: what its sw.js lists, for a split written later to list anew. */
+  serviceWorker?: { served: string[]; rest: string[] };
 }
 
 /**
@@ -51,11 +53,12 @@ export async function buildOutput(input: BuildInput, transforms: TransformOption
     writeFiles(dir, assets.files);
     const written = writeBundle(transformed.plan, dist, dir, { fallback: fallback.manifest, page: s.html, lazyAsyncio: !options.eagerAsyncio, runtimeSplit });
     const served = [...servedFiles(written), ...assets.files.keys()];
-    if (options.serviceWorker) served.push(addServiceWorker(dir, served, fallback.files.keys()));
+    const serviceWorker = options.serviceWorker ? { served: [...served], rest: [...fallback.files.keys()] } : undefined;
+    if (serviceWorker) served.push(addServiceWorker(dir, serviceWorker.served, serviceWorker.rest));
     writeFiles(dir, new Map([...serverConfigs(options.serverConfig ?? [])].map(([name, text]) => [name, new TextEncoder().encode(text)])));
     // The fallback's index gets sidecars too; its archives are fetched rarely and whole.
     await writeSidecars(dir, [...served, FALLBACK_INDEX], meter);
-    return { transformed, written, dir };
+    return { transformed, written, dir, serviceWorker };
   } catch (error) {
     // No partial output: the half-written folder goes.
     rmSync(dir, { recursive: true, force: true });
@@ -75,7 +78,14 @@ export function replaceRuntimeSplit(built: Built, split: RuntimeSplit, meter: Si
   ]);
   writeFiles(built.dir, changed);
   for (const [name, data] of changed) built.written.runtime.set(name, data);
-  return writeSidecars(built.dir, [...changed.keys()], meter);
+  const rewritten = [...changed.keys()];
+  const sw = built.serviceWorker;
+  if (sw) {
+    // sw.js lists the deferred module and names its cache by what it caches.
+    writeServiceWorker(built.dir, [...new Set([...sw.served, ...changed.keys()])], sw.rest);
+    rewritten.push(SERVICE_WORKER);
+  }
+  return writeSidecars(built.dir, rewritten, meter);
 }
 
 /**
