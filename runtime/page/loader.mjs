@@ -131,7 +131,8 @@ export async function loadBundle(options = {}) {
   const prefetchBodies = async () => {
     // The runtime's rest first: reading bodies and starting asyncio run C code the trace
     // may not have, whose first call would otherwise fetch it synchronously.
-    await prefetchRuntime();
+    // Failing, it leaves the first call to fetch it: the bodies come all the same.
+    await prefetchRuntime().catch((error) => console.warn(`pyodide-packer: prefetching the runtime's deferred module failed: ${error}`));
     await Promise.all([prefetchFunctions(), prefetchAsyncio()]);
   };
   /** @type {FallbackUse[]} */
