@@ -11,10 +11,21 @@ import { stripSlash } from "../pipeline/stage.ts";
 import { writeStoredZip } from "../../runtime/host/zip.ts";
 import type { Manifest } from "../../runtime/page/loader.mjs";
 import { bodyRoot } from "../../runtime/shared/body-root.mjs";
-import { DEFERRED_WASM, RUNTIME_WASM, type RuntimeSplit } from "../pipeline/runtime-split.ts";
 
 export const MANIFEST_FORMAT = 1;
 export const RUNTIME_DIR = "pyodide/";
+/** The runtime's wasm, which a split replaces, and the deferred module it adds beside it. */
+export const RUNTIME_WASM = "pyodide.asm.wasm";
+export const DEFERRED_WASM = "pyodide.asm.deferred.wasm";
+
+/** The runtime's wasm split by what ran (packer/pipeline/runtime-split.ts): the primary ships as pyodide.asm.wasm, the deferred module beside it. */
+export interface RuntimeSplit {
+  primary: Uint8Array;
+  deferred: Uint8Array;
+  /** Defined functions moved to the deferred module, and those the primary keeps whole. */
+  moved: number;
+  kept: number;
+}
 
 /** manifest.json: what loader.mjs needs to boot the bundle (runtime/page/loader.mjs declares it). */
 export type { Manifest };

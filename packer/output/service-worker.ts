@@ -2,8 +2,7 @@ import { readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { readAsset } from "../../runtime/host/assets.ts";
 import { SIDECAR_MIN_BYTES } from "../../runtime/page/loader/resources.mjs";
-import { DEFERRED_WASM } from "../pipeline/runtime-split.ts";
-import { ASYNCIO_START, shortHash } from "./bundle.ts";
+import { ASYNCIO_START, DEFERRED_WASM, shortHash } from "./bundle.ts";
 
 export const SERVICE_WORKER = "sw.js";
 

@@ -5,14 +5,13 @@ import type { ResolvedPackage } from "../../analyzers/resolve.ts";
 import type { PyodideDist } from "../../runtime/host/pyodide-dist.ts";
 import { applyTransforms, type CodeCoverage, type TransformOptions, type TransformResult } from "../../transforms/apply.ts";
 import type { BundlePlan } from "../../transforms/select.ts";
-import { prepareOutput, RUNTIME_DIR, servedFiles, writeBundle, writeFiles, writeSidecars, type WrittenBundle } from "../output/bundle.ts";
+import { DEFERRED_WASM, prepareOutput, RUNTIME_DIR, RUNTIME_WASM, servedFiles, writeBundle, writeFiles, writeSidecars, type RuntimeSplit, type WrittenBundle } from "../output/bundle.ts";
 import { serverConfigs } from "../output/server-config.ts";
 import { addServiceWorker, SERVICE_WORKER, writeServiceWorker } from "../output/service-worker.ts";
 import type { SizeMeter } from "../output/sizes.ts";
 import type { PageAssets } from "./assets.ts";
 import { FALLBACK_INDEX, type FallbackPlan } from "./fallback.ts";
 import type { PackOptions } from "./pack-options.ts";
-import { DEFERRED_WASM, RUNTIME_WASM, type RuntimeSplit } from "./runtime-split.ts";
 import type { Settings } from "./settings.ts";
 
 /** What a build of the output needs, known before the first one. */

@@ -5,19 +5,10 @@ import type { ProfiledRuntime } from "../../runtime/host/host.ts";
 import type { PyodideDist } from "../../runtime/host/pyodide-dist.ts";
 import { instrumentFunctionStarts } from "../../transforms/wasm-profile.ts";
 import { splitModule } from "../../transforms/wasm-split.ts";
+import { RUNTIME_WASM, type RuntimeSplit } from "../output/bundle.ts";
 
-/** The runtime's wasm, which the split replaces, and the deferred module it adds beside it. */
-export const RUNTIME_WASM = "pyodide.asm.wasm";
-export const DEFERRED_WASM = "pyodide.asm.deferred.wasm";
+export type { RuntimeSplit };
 
-/** The runtime's wasm split by what ran: the primary ships as pyodide.asm.wasm, the deferred module beside it. */
-export interface RuntimeSplit {
-  primary: Uint8Array;
-  deferred: Uint8Array;
-  /** Defined functions moved to the deferred module, and those the primary keeps whole. */
-  moved: number;
-  kept: number;
-}
 
 /** Where the cache keeps what it made from one runtime wasm. */
 function runtimeCache(dist: PyodideDist, cacheDir: string): { dir: string; wasm: Uint8Array } {
