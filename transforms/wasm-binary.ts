@@ -156,6 +156,9 @@ export interface Export {
 export interface FuncType {
   params: number;
   results: number;
+  /** The value types, one byte each, as they are. */
+  paramTypes: Uint8Array;
+  resultTypes: Uint8Array;
 }
 
 /** A function body split into its locals' declarations and its instructions. */
@@ -217,10 +220,12 @@ export function readModule(bytes: Uint8Array): ModuleInfo {
     const form = r.byte();
     if (form !== 0x60) throw new Error(`type of form 0x${form.toString(16)} (only function types are read)`);
     const params = r.u32();
+    const paramTypes = r.bytes.subarray(r.at, r.at + params);
     r.skip(params);
     const results = r.u32();
+    const resultTypes = r.bytes.subarray(r.at, r.at + results);
     r.skip(results);
-    info.types.push({ params, results });
+    info.types.push({ params, results, paramTypes, resultTypes });
   });
   each(SECTION.import, (r) => {
     const module = r.name();

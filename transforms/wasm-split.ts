@@ -1,23 +1,27 @@
 // Splits a WebAssembly module in two by a profile of which functions ran (issue 31): the
 // primary keeps every function that ran, and each one that did not becomes a stub in
 // place, of the same index and type, that loads the deferred module on its first call
-// and then calls the real body there through a table. Nothing in the primary moves: its
-// function indices, table (so function pointers), exports, data and dylink.0 section
-// are the original's, so Pyodide's glue and the side modules it dlopens see the module
-// they were built against, and a pointer to a deferred function is the same number it
-// was (the stub's). The deferred module imports what its bodies use from the primary's
-// exports (one namespace, "p") and fills the primary's deferred table when instantiated.
+// and then calls the real body there through a table. A stub holds only its arguments,
+// its slot and a call to its type's dispatcher, which does the loading check once per
+// type. Nothing in the primary moves: its function indices, table (so function
+// pointers), exports, data and dylink.0 section are the original's, so Pyodide's glue
+// and the side modules it dlopens see the module they were built against, and a pointer
+// to a deferred function is the same number it was (the stub's). The deferred module
+// imports what its bodies use from the primary's exports (one namespace, "p") and fills
+// the primary's deferred table when instantiated.
 //
-// The loader's side (runtime/page/loader/runtime-split.mjs): the stub's loading call
-// goes through a one-slot table the loader fills with its own function after
-// instantiating the primary, so the primary has no import of its own and keeps its
-// import section, which Pyodide's glue fills. Exports the split adds start with "%";
-// the loader hides them from Pyodide's glue, which would take them for C symbols.
+// The loader's side (runtime/page/loader/runtime-split.mjs): the loading call goes
+// through a one-slot table the loader fills with its own function after instantiating
+// the primary, so the primary has no import of its own and keeps its import section,
+// which Pyodide's glue fills. Exports the split adds start with "%"; the loader hides
+// them from Pyodide's glue, which would take them for C symbols.
 import { concat, encodeBody, KIND, name, readModule, Reader, SECTION, u32, vector, vectorEntries, writeModule, type Body } from "./wasm-binary.ts";
 import { walkBody } from "./wasm-code.ts";
 
 /** Exports the split adds to the primary, beside those for the deferred module's imports. */
 export const SPLIT_EXPORTS = { loaded: "%loaded", deferred: "%deferred", load: "%load" } as const;
+/** Changes with what splitModule writes for the same input: caches of its output key on it. */
+export const SPLIT_FORMAT = 2;
 /** The namespace the deferred module imports the primary's exports from. */
 export const SPLIT_NAMESPACE = "p";
 
@@ -76,11 +80,21 @@ export function splitModule(bytes: Uint8Array, ran: ArrayLike<number>): SplitMod
   const loadedGlobal = globalCount;
   const loadFunction = importedF + definedF;
 
-  const stub = (k: number, slot: number): number[] => {
-    const type = m.functions[k]!;
-    const code = [0x00, 0x23, ...u32(loadedGlobal), 0x45, 0x04, 0x40, 0x10, ...u32(loadFunction), 0x0b];
-    for (let p = 0; p < m.types[type]!.params; p++) code.push(0x20, ...u32(p));
-    code.push(0x41, ...s32(slot), 0x11, ...u32(type), ...u32(deferredTable), 0x0b);
+  // A stub passes its arguments and its slot to its type's dispatcher, which loads the
+  // deferred module the first time and calls the slot: the check once per type, not per stub.
+  const dispatchers = new Map<number, number>();
+  const dispatcherOf = (type: number): number => {
+    let index = dispatchers.get(type);
+    if (index === undefined) {
+      index = loadFunction + 1 + dispatchers.size;
+      dispatchers.set(type, index);
+    }
+    return index;
+  };
+  const stub = (k: number, slot: number, dispatcher = dispatcherOf(m.functions[k]!)): number[] => {
+    const code = [0x00];
+    for (let p = 0; p < m.types[m.functions[k]!]!.params; p++) code.push(0x20, ...u32(p));
+    code.push(0x41, ...s32(slot), 0x10, ...u32(dispatcher), 0x0b);
     return code;
   };
 
@@ -92,7 +106,7 @@ export function splitModule(bytes: Uint8Array, ran: ArrayLike<number>): SplitMod
     const body = m.bodies[k]!;
     const walked = walkBody(body.expr);
     if (walked.uses.pinned) continue;
-    if (body.locals.length + body.expr.length <= stub(k, moved.length).length) continue;
+    if (body.locals.length + body.expr.length <= stub(k, moved.length, loadFunction).length) continue;
     uses.set(k, walked.uses);
     moved.push(k);
   }
@@ -183,13 +197,24 @@ export function splitModule(bytes: Uint8Array, ran: ArrayLike<number>): SplitMod
     return slot === undefined ? encodeBody(body) : encodeBody([stub(k, slot)]);
   });
   primaryBodies.push(encodeBody([[0x00, 0x41, 0x00, 0x11, ...u32(voidType), ...u32(loadTable), 0x0b]]));
+  // Each dispatcher: (the type's params, slot) → the type's results.
+  const dispatcherTypes: number[][] = [];
+  for (const type of dispatchers.keys()) {
+    const t = m.types[type]!;
+    dispatcherTypes.push([0x60, ...u32(t.params + 1), ...t.paramTypes, 0x7f, ...u32(t.results), ...t.resultTypes]);
+    const code = [0x00, 0x23, ...u32(loadedGlobal), 0x45, 0x04, 0x40, 0x10, ...u32(loadFunction), 0x0b];
+    for (let p = 0; p <= t.params; p++) code.push(0x20, ...u32(p));
+    code.push(0x11, ...u32(type), ...u32(deferredTable), 0x0b);
+    primaryBodies.push(encodeBody([code]));
+  }
+  const firstDispatcherType = m.types.length + addedTypes.length;
   addedExports.push([...name(SPLIT_EXPORTS.loaded), KIND.global, ...u32(loadedGlobal)]);
   addedExports.push([...name(SPLIT_EXPORTS.deferred), KIND.table, ...u32(deferredTable)]);
   addedExports.push([...name(SPLIT_EXPORTS.load), KIND.table, ...u32(loadTable)]);
   const sectionOf = (id: number) => m.sections.find((s) => s.id === id)?.content;
   const primary = writeModule(m.sections, {
-    [SECTION.type]: vector(m.types.length + addedTypes.length, [vectorEntries(typeSection), ...addedTypes]),
-    [SECTION.function]: vector(definedF + 1, [...m.functions.map((t) => u32(t)), u32(voidType)]),
+    [SECTION.type]: vector(firstDispatcherType + dispatcherTypes.length, [vectorEntries(typeSection), ...addedTypes, ...dispatcherTypes]),
+    [SECTION.function]: vector(definedF + 1 + dispatchers.size, [...m.functions.map((t) => u32(t)), u32(voidType), ...[...dispatchers.keys()].map((_, i) => u32(firstDispatcherType + i))]),
     [SECTION.table]: vector(m.tables.length + 2, [...m.tables, deferredTableType, [0x70, 0x00, 0x01]]),
     [SECTION.global]: vector(m.globals.length + 1, [...m.globals.map((g) => g.entry), [0x7f, 0x01, 0x41, 0x00, 0x0b]]),
     [SECTION.export]: vector(m.exports.length + addedExports.length, [vectorEntries(sectionOf(SECTION.export) ?? new Uint8Array([0])), ...addedExports]),

@@ -4,7 +4,7 @@ import { sha256 } from "../../runtime/host/files.ts";
 import type { ProfiledRuntime } from "../../runtime/host/host.ts";
 import type { PyodideDist } from "../../runtime/host/pyodide-dist.ts";
 import { instrumentFunctionStarts } from "../../transforms/wasm-profile.ts";
-import { splitModule } from "../../transforms/wasm-split.ts";
+import { splitModule, SPLIT_FORMAT } from "../../transforms/wasm-split.ts";
 import { RUNTIME_WASM, type RuntimeSplit } from "../output/bundle.ts";
 
 export type { RuntimeSplit };
@@ -54,7 +54,7 @@ export function profiledRuntime(dist: PyodideDist, cacheDir: string): ProfiledRu
 export function splitRuntime(dist: PyodideDist, ran: Iterable<number>, cacheDir: string): RuntimeSplit | undefined {
   const { dir: cache, wasm } = runtimeCache(dist, cacheDir);
   const indices = [...new Set(ran)].sort((a, b) => a - b);
-  const key = sha256(new TextEncoder().encode(indices.join(","))).slice(0, 16);
+  const key = sha256(new TextEncoder().encode(`${SPLIT_FORMAT}:${indices.join(",")}`)).slice(0, 16);
   const base = join(cache, `split-${key}`);
   if (existsSync(`${base}.json`)) {
     const meta = JSON.parse(readFileSync(`${base}.json`, "utf8")) as { moved: number; kept: number } | null;
