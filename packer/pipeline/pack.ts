@@ -15,7 +15,7 @@ import { pageAssets } from "./assets.ts";
 import { buildOutput, compressEarly, replaceRuntimeSplit, type Built } from "./build.ts";
 import { fallbackCost, planFallback } from "./fallback.ts";
 import type { PackOptions, PackResult } from "./pack-options.ts";
-import { profiledRuntime, splitRuntime } from "./runtime-split.ts";
+import { firstBuildKey, profiledRuntime, rememberedRuntimeRan, rememberRuntimeRan, splitRuntime } from "./runtime-split.ts";
 import { createHost, settings } from "./settings.ts";
 import { validateBundle } from "./validate.ts";
 
@@ -64,20 +64,25 @@ export async function pack(options: PackOptions): Promise<PackResult> {
       temp = built.dir;
       return built;
     };
-    const runtime = profile && validating
-      ? {
-          profile,
-          resplit: (b: Built, ran: Iterable<number>) => {
-            runtimeSplit = splitRuntime(dist, ran, s.cacheDir);
-            return runtimeSplit ? replaceRuntimeSplit(b, runtimeSplit, meter) : Promise.resolve();
-          },
-        }
-      : undefined;
+    const runtime = (b: Built) => {
+      if (!profile || !validating) return undefined;
+      // Keyed by the first build: a warm pack of an unchanged app builds the same.
+      const key = firstBuildKey(trace.runtimeRan!, b.written.files);
+      return {
+        profile,
+        resplit: (into: Built, ran: Iterable<number>) => {
+          runtimeSplit = splitRuntime(dist, ran, s.cacheDir);
+          return runtimeSplit ? replaceRuntimeSplit(into, runtimeSplit, meter) : Promise.resolve();
+        },
+        remembered: rememberedRuntimeRan(dist, s.cacheDir, key),
+        remember: (ran: Iterable<number>) => rememberRuntimeRan(dist, s.cacheDir, key, ran),
+      };
+    };
     let built = await build(transforms, coverage);
     let validation: Validation = { ok: true, skipped: true, outputMatches: false, stdout: "" };
     let bundleOnly: CodeKey[] = [];
     if (validating) {
-      ({ validation, bundleOnly, built } = await validateBundle({ host, settings: s, trace, selected, inputs, transforms, build, runtime }, built, coverage));
+      ({ validation, bundleOnly, built } = await validateBundle({ host, settings: s, trace, selected, inputs, transforms, build, runtime: runtime(built) }, built, coverage));
     }
 
     const { transformed, written, dir } = built;

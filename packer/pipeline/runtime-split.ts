@@ -74,3 +74,36 @@ export function splitRuntime(dist: PyodideDist, ran: Iterable<number>, cacheDir:
   writeAtomically(`${base}.json`, JSON.stringify({ moved: split.moved, kept: split.kept }));
   return { primary: split.primary, deferred: split.deferred, moved: split.moved, kept: split.kept };
 }
+
+/**
+ * What validation found the bundle ran, for one first build of one traced run, kept in
+ * the cache: a warm pack of an unchanged app splits by it at once and validates the
+ * split in one run. key: firstBuildKey's.
+ */
+export function rememberedRuntimeRan(dist: PyodideDist, cacheDir: string, key: string): number[] | undefined {
+  const file = join(runtimeCache(dist, cacheDir).dir, `ran-${key}.json`);
+  return existsSync(file) ? (JSON.parse(readFileSync(file, "utf8")) as number[]) : undefined;
+}
+
+export function rememberRuntimeRan(dist: PyodideDist, cacheDir: string, key: string, ran: Iterable<number>): void {
+  const { dir } = runtimeCache(dist, cacheDir);
+  mkdirSync(dir, { recursive: true });
+  writeAtomically(join(dir, `ran-${key}.json`), JSON.stringify([...new Set(ran)].sort((a, b) => a - b)));
+}
+
+/** A first build's key: what its trace ran of the runtime and every file of the bundle. */
+export function firstBuildKey(traceRan: readonly number[], files: ReadonlyMap<string, Uint8Array>): string {
+  const parts: Uint8Array[] = [new TextEncoder().encode(`${SPLIT_FORMAT}:${traceRan.join(",")}`)];
+  for (const [name, data] of [...files].sort(([a], [b]) => (a < b ? -1 : 1))) parts.push(new TextEncoder().encode(name), data);
+  return sha256(concatBytes(parts)).slice(0, 16);
+}
+
+function concatBytes(parts: Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length + 1, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length + 1;
+  }
+  return out;
+}

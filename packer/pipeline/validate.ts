@@ -27,6 +27,9 @@ export interface ValidationInput {
     profile: ProfiledRuntime;
     /** Writes the split's files into built at once, and returns when their sidecars are written too. */
     resplit: (built: Built, ran: Iterable<number>) => Promise<void>;
+    /** What an earlier pack's validation found ran for this first build (a warm pack), and where to keep it. */
+    remembered?: number[];
+    remember: (ran: Iterable<number>) => void;
   };
 }
 
@@ -60,6 +63,21 @@ export async function validateBundle(input: ValidationInput, first: Built, cover
     for (const k of run.runtimeRan ?? []) runtimeRan.add(k);
     return run;
   };
+  /** The bundle with its runtime split by ran, run with the deferred module off; the split's sidecars are written meanwhile. */
+  const runSplit = async (ran: Iterable<number>) => {
+    const sidecars = input.runtime!.resplit(built, ran);
+    sidecars.catch(() => {});
+    const split = await runBundle({ ...alone, profile: undefined, deferredRuntime: false }).finally(() => sidecars);
+    await sidecars;
+    return split;
+  };
+  if (input.runtime?.remembered) {
+    // A warm pack: the split an earlier pack proved for this very build, proved again in
+    // one run; anything else takes the whole way below.
+    const split = await runSplit(input.runtime.remembered);
+    const validation = compareRuns(trace, split);
+    if (validation.ok && !split.runtimeSplit?.refused && !split.bodies?.refused.length) return { validation, bundleOnly, built };
+  }
   let run = await runBundle(alone);
   if (run.bodies && run.bodies.refused.length > 0) {
     // The bundle called a function the traced run never did: a transform changed the
@@ -79,18 +97,15 @@ export async function validateBundle(input: ValidationInput, first: Built, cover
   if (validation.ok && input.runtime) {
     // The runs so far booted the whole runtime, instrumented: the split by what they and
     // the trace ran must reproduce the run with its deferred module off.
-    // The split's files are in place at once; their sidecars are written meanwhile.
-    const sidecars = input.runtime.resplit(built, runtimeRan);
-    sidecars.catch(() => {});
     s.step("validate");
-    const split = await runBundle({ ...alone, profile: undefined, deferredRuntime: false }).finally(() => sidecars);
-    await sidecars;
+    const split = await runSplit(runtimeRan);
     const again = compareRuns(trace, split);
     if (split.runtimeSplit?.refused || !again.ok) {
       rmSync(built.dir, { recursive: true, force: true });
       const why = split.runtimeSplit?.refused ? "it called code of the runtime's wasm that no earlier run did" : (again.detail ?? "output differs");
       throw new PackError("VALIDATION_FAILED", { detail: `with the runtime's wasm split, ${why}; pack with --no-split-runtime to ship it whole` });
     }
+    input.runtime.remember(runtimeRan);
   }
   if (validation.ok) return { validation, bundleOnly, built };
   const detail = validation.detail ?? "output differs";
