@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { sha256 } from "../../runtime/host/files.ts";
 import type { ProfiledRuntime } from "../../runtime/host/host.ts";
@@ -25,18 +25,19 @@ function writeAtomically(path: string, data: Uint8Array | string): void {
 
 /**
  * A copy of the runtime whose wasm records which of its functions ran, laid out as the
- * runtime's folder (its other files linked), made once per runtime and kept in the cache.
+ * runtime's folder (its other files copied: a link would outlive the project whose
+ * node_modules it points into), made once per runtime and kept in the cache.
  */
 export function profiledRuntime(dist: PyodideDist, cacheDir: string): ProfiledRuntime {
   const { dir: cache, wasm } = runtimeCache(dist, cacheDir);
-  const dir = join(cache, "profiled");
-  const meta = join(cache, "profiled.json");
+  const dir = join(cache, "profiled-runtime");
+  const meta = join(cache, "profiled-runtime.json");
   if (existsSync(meta)) return { dir, functions: (JSON.parse(readFileSync(meta, "utf8")) as { functions: number }).functions };
   const instrumented = instrumentFunctionStarts(wasm);
   // Made aside and renamed into place: packs running at once may make it together.
   const temp = `${dir}.${process.pid}.${Date.now()}.tmp`;
   mkdirSync(temp, { recursive: true });
-  for (const name of readdirSync(dist.dir)) if (name !== RUNTIME_WASM) symlinkSync(join(dist.dir, name), join(temp, name));
+  for (const name of readdirSync(dist.dir)) if (name !== RUNTIME_WASM) cpSync(join(dist.dir, name), join(temp, name), { recursive: true });
   writeFileSync(join(temp, RUNTIME_WASM), instrumented.bytes);
   try {
     renameSync(temp, dir);
