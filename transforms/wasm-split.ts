@@ -146,7 +146,9 @@ export function splitModule(bytes: Uint8Array, ran: ArrayLike<number>): SplitMod
     }
     return found;
   };
-  const importsOf = (kind: number) => m.imports.filter((i) => i.kind === kind);
+  // The imports of each kind, in their index space's order: looked up once per entity below.
+  const importsByKind = [0, 1, 2, 3, 4].map((kind) => m.imports.filter((i) => i.kind === kind));
+  const importsOf = (kind: number) => importsByKind[kind]!;
   const typeOf = (kind: "table" | "memory" | "global" | "tag", index: number): Uint8Array => {
     const imported = importsOf(KIND[kind]);
     if (index < imported.length) return imported[index]!.desc;

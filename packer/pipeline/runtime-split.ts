@@ -1,6 +1,6 @@
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { sha256 } from "../../runtime/host/files.ts";
+import { fingerprint, sha256, writeFileAtomic } from "../../runtime/host/files.ts";
 import type { ProfiledRuntime } from "../../runtime/host/host.ts";
 import type { PyodideDist } from "../../runtime/host/pyodide-dist.ts";
 import { instrumentFunctionStarts } from "../../transforms/wasm-profile.ts";
@@ -9,19 +9,12 @@ import { RUNTIME_WASM, type RuntimeSplit } from "../output/bundle.ts";
 
 export type { RuntimeSplit };
 
-
-/** Where the cache keeps what it made from one runtime wasm. */
-function runtimeCache(dist: PyodideDist, cacheDir: string): { dir: string; wasm: Uint8Array } {
-  const wasm = new Uint8Array(readFileSync(join(dist.dir, RUNTIME_WASM)));
-  return { dir: join(cacheDir, "runtime-wasm", sha256(wasm).slice(0, 16)), wasm };
+/** Where the cache keeps what it made from one runtime wasm (hashed once per process). */
+function runtimeCache(dist: PyodideDist, cacheDir: string): string {
+  return join(cacheDir, "runtime-wasm", fingerprint(join(dist.dir, RUNTIME_WASM)).slice(0, 16));
 }
 
-/** Writes a file whole or not at all: another pack may read the cache meanwhile. */
-function writeAtomically(path: string, data: Uint8Array | string): void {
-  const temp = `${path}.${process.pid}.tmp`;
-  writeFileSync(temp, data);
-  renameSync(temp, path);
-}
+const readWasm = (dist: PyodideDist) => new Uint8Array(readFileSync(join(dist.dir, RUNTIME_WASM)));
 
 /**
  * A copy of the runtime whose wasm records which of its functions ran, laid out as the
@@ -29,11 +22,11 @@ function writeAtomically(path: string, data: Uint8Array | string): void {
  * node_modules it points into), made once per runtime and kept in the cache.
  */
 export function profiledRuntime(dist: PyodideDist, cacheDir: string): ProfiledRuntime {
-  const { dir: cache, wasm } = runtimeCache(dist, cacheDir);
+  const cache = runtimeCache(dist, cacheDir);
   const dir = join(cache, "profiled-runtime");
   const meta = join(cache, "profiled-runtime.json");
   if (existsSync(meta)) return { dir, functions: (JSON.parse(readFileSync(meta, "utf8")) as { functions: number }).functions };
-  const instrumented = instrumentFunctionStarts(wasm);
+  const instrumented = instrumentFunctionStarts(readWasm(dist));
   // Made aside and renamed into place: packs running at once may make it together.
   const temp = `${dir}.${process.pid}.${Date.now()}.tmp`;
   mkdirSync(temp, { recursive: true });
@@ -44,7 +37,7 @@ export function profiledRuntime(dist: PyodideDist, cacheDir: string): ProfiledRu
   } catch {
     rmSync(temp, { recursive: true, force: true }); // another pack's copy is in place
   }
-  writeAtomically(meta, JSON.stringify({ functions: instrumented.functions }));
+  writeFileAtomic(meta, JSON.stringify({ functions: instrumented.functions }));
   return { dir, functions: instrumented.functions };
 }
 
@@ -53,7 +46,7 @@ export function profiledRuntime(dist: PyodideDist, cacheDir: string): ProfiledRu
  * kept in the cache by the runtime and the profile; undefined when nothing would move.
  */
 export function splitRuntime(dist: PyodideDist, ran: Iterable<number>, cacheDir: string): RuntimeSplit | undefined {
-  const { dir: cache, wasm } = runtimeCache(dist, cacheDir);
+  const cache = runtimeCache(dist, cacheDir);
   const indices = [...new Set(ran)].sort((a, b) => a - b);
   const key = sha256(new TextEncoder().encode(`${SPLIT_FORMAT}:${indices.join(",")}`)).slice(0, 16);
   const base = join(cache, `split-${key}`);
@@ -64,15 +57,14 @@ export function splitRuntime(dist: PyodideDist, ran: Iterable<number>, cacheDir:
   }
   const flags = new Uint8Array(profiledRuntime(dist, cacheDir).functions);
   for (const k of indices) flags[k] = 1;
-  const split = splitModule(wasm, flags);
-  mkdirSync(cache, { recursive: true });
+  const split = splitModule(readWasm(dist), flags);
   if (!split) {
-    writeAtomically(`${base}.json`, "null");
+    writeFileAtomic(`${base}.json`, "null");
     return undefined;
   }
-  writeAtomically(`${base}.primary.wasm`, split.primary);
-  writeAtomically(`${base}.deferred.wasm`, split.deferred);
-  writeAtomically(`${base}.json`, JSON.stringify({ moved: split.moved, kept: split.kept }));
+  writeFileAtomic(`${base}.primary.wasm`, split.primary);
+  writeFileAtomic(`${base}.deferred.wasm`, split.deferred);
+  writeFileAtomic(`${base}.json`, JSON.stringify({ moved: split.moved, kept: split.kept }));
   return { primary: split.primary, deferred: split.deferred, moved: split.moved, kept: split.kept };
 }
 
@@ -82,14 +74,12 @@ export function splitRuntime(dist: PyodideDist, ran: Iterable<number>, cacheDir:
  * split in one run. key: firstBuildKey's.
  */
 export function rememberedRuntimeRan(dist: PyodideDist, cacheDir: string, key: string): number[] | undefined {
-  const file = join(runtimeCache(dist, cacheDir).dir, `ran-${key}.json`);
+  const file = join(runtimeCache(dist, cacheDir), `ran-${key}.json`);
   return existsSync(file) ? (JSON.parse(readFileSync(file, "utf8")) as number[]) : undefined;
 }
 
 export function rememberRuntimeRan(dist: PyodideDist, cacheDir: string, key: string, ran: Iterable<number>): void {
-  const { dir } = runtimeCache(dist, cacheDir);
-  mkdirSync(dir, { recursive: true });
-  writeAtomically(join(dir, `ran-${key}.json`), JSON.stringify([...new Set(ran)].sort((a, b) => a - b)));
+  writeFileAtomic(join(runtimeCache(dist, cacheDir), `ran-${key}.json`), JSON.stringify([...new Set(ran)].sort((a, b) => a - b)));
 }
 
 /** A first build's key: what its trace ran of the runtime and every file of the bundle. */

@@ -1,11 +1,11 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { basename, dirname, join } from "node:path";
 import puppeteer, { type Browser, type HTTPRequest, type HTTPResponse, type Page } from "puppeteer-core";
 import { PackError } from "./errors.ts";
 import { assetPath } from "./assets.ts";
 import { RUN_ENV, SignsOfLife, withTimeout, type AppRun, type BundleRunOptions, type Host, type PageRequest, type Progress, type TraceJob, type TraceResult } from "./host.ts";
-import { sha256 } from "./files.ts";
+import { fingerprint } from "./files.ts";
 import { runPageScenario } from "./page-scenarios.ts";
 import { resolveRequest, startServer, type Mounts, type ServerOptions } from "./server.ts";
 
@@ -142,20 +142,6 @@ function profiledFunctions(functions: number): string {
 
 /** Runtime files a browser may keep between jobs: the code it compiles from them is most of a boot. */
 const KEPT_RUNTIME_FILES = ["pyodide.asm.wasm", "pyodide.asm.js", "pyodide.asm.mjs"].map((name) => `/pyodide/${name}`);
-
-const fingerprints = new Map<string, string>();
-
-/** sha256 of a file's bytes, hashed once per path, size and mtime. */
-function fingerprint(file: string): string {
-  const { size, mtimeMs } = statSync(file);
-  const key = `${file}\0${size}\0${mtimeMs}`;
-  let hash = fingerprints.get(key);
-  if (hash === undefined) {
-    hash = sha256(readFileSync(file));
-    fingerprints.set(key, hash);
-  }
-  return hash;
-}
 
 /**
  * Pyodide in headless Chromium, pages served from 127.0.0.1. One browser serves every
