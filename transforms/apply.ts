@@ -96,6 +96,8 @@ interface Slot {
   path: string;
   data: Uint8Array;
   map: Map<string, Uint8Array>;
+  /** A pruned module the fallback ships: transformed alike, but no body deferred and nothing counted. */
+  fallback?: boolean;
 }
 
 function topLevel(relative: string): string {
@@ -107,22 +109,18 @@ function slotsOf(plan: BundlePlan, stdlibMount: string) {
   // What starting asyncio imports, written apart, is stdlib like the rest.
   const asyncioStart = new Map(plan.stdlib.asyncioStart ?? []);
   const packages = plan.packages.map((p) => ({ ...p, kept: new Map(p.kept) }));
+  const pruned = { stdlib: new Map(plan.pruned?.stdlib ?? []), packages: new Map([...(plan.pruned?.packages ?? [])].map(([key, map]) => [key, new Map(map)])) };
+  const stdlibSlots = (map: Map<string, Uint8Array>, fallback: boolean) =>
+    [...map].map(([key, data]): Slot => ({ input: "stdlib", unit: `stdlib:${topLevel(key)}`, key, path: `${stdlibMount}/${key}`, data, map, fallback }));
+  const packageSlots = (name: string, map: Map<string, Uint8Array>, fallback: boolean) =>
+    [...map].map(([key, data]): Slot => ({ input: name, unit: `${name}:${topLevel(key.split("/site-packages/")[1] ?? key)}`, key, path: key, data, map, fallback }));
   const slots: Slot[] = [
-    ...[stdlib, asyncioStart].flatMap((map) =>
-      [...map].map(([key, data]) => ({ input: "stdlib", unit: `stdlib:${topLevel(key)}`, key, path: `${stdlibMount}/${key}`, data, map })),
-    ),
-    ...packages.flatMap((p) =>
-      [...p.kept].map(([key, data]) => ({
-        input: p.pkg.name,
-        unit: `${p.pkg.name}:${topLevel(key.split("/site-packages/")[1] ?? key)}`,
-        key,
-        path: key,
-        data,
-        map: p.kept,
-      })),
-    ),
+    ...[stdlib, asyncioStart].flatMap((map) => stdlibSlots(map, false)),
+    ...packages.flatMap((p) => packageSlots(p.pkg.name, p.kept, false)),
+    ...stdlibSlots(pruned.stdlib, true),
+    ...packages.flatMap((p) => packageSlots(p.pkg.name, pruned.packages.get(p.pkg.key) ?? new Map(), true)),
   ];
-  return { stdlib, asyncioStart, packages, slots };
+  return { stdlib, asyncioStart, packages, pruned, slots };
 }
 
 /** Bump when minify's output changes for the same input. */
@@ -169,12 +167,13 @@ export async function applyTransforms(
   cacheDir?: string,
   coverage?: CodeCoverage,
 ): Promise<TransformResult> {
-  const { stdlib, asyncioStart, packages, slots } = slotsOf(plan, stdlibMount);
+  const { stdlib, asyncioStart, packages, pruned, slots } = slotsOf(plan, stdlibMount);
   const app = new Map(plan.app);
   const appSlots: Slot[] = [...app].map(([key, data]) => ({ input: "app", unit: "app", key, path: key, data, map: app }));
   const savings: TransformResult["savings"] = {};
   const warnings: TransformWarning[] = [];
   const save = (slot: Slot, name: TransformName, before: number, after: number) => {
+    if (slot.fallback) return;
     const entry = ((savings[slot.input] ??= {})[name] ??= { files: 0, before: 0, after: 0 });
     entry.files++;
     entry.before += before;
@@ -186,7 +185,7 @@ export async function applyTransforms(
   /** Modules whose docstrings the traced run read (help, pydoc, inspect.getdoc) keep them. */
   const docsRead = new Map(plan.docsRead ?? []);
   const keptDocstrings: Record<string, string> = {};
-  for (const slot of slots.filter((s) => /\.pyc?$/.test(s.key))) {
+  for (const slot of slots.filter((s) => !s.fallback && /\.pyc?$/.test(s.key))) {
     const reader = docsRead.get(slot.path);
     if (reader !== undefined) keptDocstrings[slot.path] = `read by ${reader} in the traced run`;
     else if (keepers.has(slot.unit)) keptDocstrings[slot.path] = "--keep-docstrings";
@@ -225,7 +224,7 @@ export async function applyTransforms(
   changed.forEach(({ slot, result }, i) => {
     const check = pass1[readers.length + i]!;
     if (!check.ok) {
-      warnings.push({ code: "MINIFY_FALLBACK", path: slot.path, detail: `${check.error} after minifying; kept as it was` });
+      if (!slot.fallback) warnings.push({ code: "MINIFY_FALLBACK", path: slot.path, detail: `${check.error} after minifying; kept as it was` });
       return;
     }
     // A module whose docstrings went while another module of its unit reads __doc__ gets
@@ -267,7 +266,7 @@ export async function applyTransforms(
   toCompile.forEach((slot, i) => {
     const result = results[i]!;
     if (!result.ok) {
-      warnings.push({ code: "COMPILE_FAILED", path: slot.path, detail: `${result.error}; kept as source` });
+      if (!slot.fallback) warnings.push({ code: "COMPILE_FAILED", path: slot.path, detail: `${result.error}; kept as source` });
       return;
     }
     slot.map.delete(slot.key);
@@ -278,7 +277,7 @@ export async function applyTransforms(
   toStrip.forEach((slot, i) => {
     const result = results[toCompile.length + i]!;
     if (!result.ok) {
-      warnings.push({ code: "PYC_STRIP_FAILED", path: slot.path, detail: result.error });
+      if (!slot.fallback) warnings.push({ code: "PYC_STRIP_FAILED", path: slot.path, detail: result.error });
       return;
     }
     slot.map.set(slot.key, result.data!);
@@ -286,14 +285,16 @@ export async function applyTransforms(
     save(slot, "pyc-strip", slot.data.length, result.data!.length);
   });
 
-  const { bodies, stubbed } = options.lazyBodies && coverage ? await shakeFunctions([...shipped.values()], dist, lines, options, coverage, cacheDir, warnings, save) : { bodies: new Map(), stubbed: {} };
+  // The fallback's modules keep every body: a module needed after all is likely run.
+  const shaken = [...shipped.values()].filter(({ slot }) => !slot.fallback);
+  const { bodies, stubbed } = options.lazyBodies && coverage ? await shakeFunctions(shaken, dist, lines, options, coverage, cacheDir, warnings, save) : { bodies: new Map(), stubbed: {} };
 
   return {
-    plan: { ...plan, stdlib: { ...plan.stdlib, kept: stdlib, asyncioStart }, packages, app, bodies },
+    plan: { ...plan, stdlib: { ...plan.stdlib, kept: stdlib, asyncioStart }, packages, app, bodies, ...(plan.pruned ? { pruned } : {}) },
     savings,
     stubbed,
     // The app's sources ship as written anyway, unless --pyc-app.
-    sourceRead: [...slots, ...(options.pycApp ? appSlots : [])].filter((s) => s.key.endsWith(".py") && s.key !== plan.main && verbatim.has(s.path)).map((s) => s.path).sort(),
+    sourceRead: [...slots, ...(options.pycApp ? appSlots : [])].filter((s) => !s.fallback && s.key.endsWith(".py") && s.key !== plan.main && verbatim.has(s.path)).map((s) => s.path).sort(),
     keptDocstrings: Object.fromEntries(Object.entries(keptDocstrings).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))),
     warnings: warnings.sort((a, b) => a.path.localeCompare(b.path)),
   };

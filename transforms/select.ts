@@ -10,6 +10,16 @@ export interface PackagePlan {
   kept: Map<string, Uint8Array>;
 }
 
+/**
+ * Modules pack pruned that the fallback ships in chunks (packer/pipeline/fallback.ts),
+ * transformed like the bundle's own but with every body whole: stdlib zip entry → bytes,
+ * and package key → FS path → bytes.
+ */
+export interface PrunedModules {
+  stdlib: Map<string, Uint8Array>;
+  packages: Map<string, Map<string, Uint8Array>>;
+}
+
 /** What the bundle will hold. */
 export interface BundlePlan {
   stdlib: {
@@ -31,6 +41,8 @@ export interface BundlePlan {
    * co_filename its stubs carry → the marshalled code objects they load.
    */
   bodies: Map<string, Map<string, Uint8Array>>;
+  /** What the fallback's chunks hold (their modules), when it keeps any. */
+  pruned?: PrunedModules;
   /** Folders the bundle creates even where it keeps nothing inside (listed by the app). */
   dirs?: string[];
   /** FS paths of kept sources whose lines the app read: they ship as they are (Usage.sourceRead). */

@@ -11,6 +11,7 @@ import { stripSlash } from "../pipeline/stage.ts";
 import { writeStoredZip } from "../../runtime/host/zip.ts";
 import type { Manifest } from "../../runtime/page/loader.mjs";
 import { bodyRoot } from "../../runtime/shared/body-root.mjs";
+import { nameKey } from "../../runtime/shared/name-key.mjs";
 
 export const MANIFEST_FORMAT = 1;
 export const RUNTIME_DIR = "pyodide/";
@@ -51,9 +52,24 @@ function bodyRoots(filenames: Iterable<string>): string[] {
 /** Where the modules that starting asyncio imports go (Manifest.lazyAsyncio). */
 export const ASYNCIO_START = "startup/asyncio.zip";
 
-/** Where an input's deferred function bodies go in the output folder. */
+/** Where an input's deferred function bodies go in the output folder, all in one (what the prefetch reads). */
 export function bodiesFile(input: string): string {
   return `bodies/${input}.zip`;
+}
+
+/** The folder of an input's bodies by file (what a stub's first call reads: its file's, nameKey). */
+export function bodiesFolder(input: string): string {
+  return `bodies/${input}/`;
+}
+
+/** An input's bodies by file: one stored zip per nameKey of the files' names. */
+function bodiesByFile(input: string, entries: ReadonlyMap<string, Uint8Array>): [string, Uint8Array][] {
+  const byKey = new Map<string, Map<string, Uint8Array>>();
+  for (const [filename, data] of entries) {
+    const key = nameKey(filename);
+    byKey.set(key, (byKey.get(key) ?? new Map()).set(filename, data));
+  }
+  return [...byKey].sort(([a], [b]) => (a < b ? -1 : 1)).map(([key, files]) => [`${bodiesFolder(input)}${key}.zip`, writeStoredZip(stripSlash(files))]);
 }
 
 /**
@@ -86,14 +102,14 @@ export function writeBundle(
     dynlibs: plan.dynlibs,
     ...(fallback ? { fallback } : {}),
     ...(lazyAsyncio ? { lazyAsyncio: asyncioStart.size > 0 ? { archive: ASYNCIO_START } : {} } : {}),
-    ...(bodies.length > 0 ? { bodies: Object.fromEntries(bodies.map(([input, entries]) => [input, { archive: bodiesFile(input), roots: bodyRoots(entries.keys()) }])) } : {}),
+    ...(bodies.length > 0 ? { bodies: Object.fromEntries(bodies.map(([input, entries]) => [input, { archive: bodiesFile(input), byFile: bodiesFolder(input), roots: bodyRoots(entries.keys()) }])) } : {}),
     ...(runtimeSplit ? { runtimeSplit: { deferred: RUNTIME_DIR + DEFERRED_WASM } } : {}),
   };
   const files = new Map<string, Uint8Array>([
     ["python_stdlib.zip", writeStoredZip(plan.stdlib.kept)],
     ["bundle.zip", writeStoredZip(stripSlash(kept))],
     ["manifest.json", new TextEncoder().encode(JSON.stringify(manifest, null, 2) + "\n")],
-    ...bodies.map(([input, entries]): [string, Uint8Array] => [bodiesFile(input), writeStoredZip(stripSlash(entries))]),
+    ...bodies.flatMap(([input, entries]): [string, Uint8Array][] => [[bodiesFile(input), writeStoredZip(stripSlash(entries))], ...bodiesByFile(input, entries)]),
     ...(lazyAsyncio && asyncioStart.size > 0 ? [[ASYNCIO_START, writeStoredZip(asyncioStart)] as [string, Uint8Array]] : []),
     ["loader.mjs", loaderBundle()],
     ...SHIPPED_ASSETS.map((name): [string, Uint8Array] => [name, new Uint8Array(readFileSync(assetPath(`${PAGE_ROOM}/${name}`)))]),

@@ -10,7 +10,7 @@ import { serverConfigs } from "../output/server-config.ts";
 import { addServiceWorker, SERVICE_WORKER, writeServiceWorker } from "../output/service-worker.ts";
 import type { SizeMeter } from "../output/sizes.ts";
 import type { PageAssets } from "./assets.ts";
-import { FALLBACK_INDEX, type FallbackPlan } from "./fallback.ts";
+import { fallbackOutput, type FallbackOutput, type FallbackPlan } from "./fallback.ts";
 import type { PackOptions } from "./pack-options.ts";
 import type { Settings } from "./settings.ts";
 
@@ -31,6 +31,8 @@ export interface Built {
   transformed: TransformResult;
   written: WrittenBundle;
   dir: string;
+  /** The fallback's index and chunks as written. */
+  fallback: FallbackOutput;
   /** With --service-worker: what its sw.js lists, for a split written later to list anew. */
   serviceWorker?: { served: string[]; rest: string[] };
 }
@@ -44,20 +46,22 @@ export interface Built {
 export async function buildOutput(input: BuildInput, transforms: TransformOptions, coverage: CodeCoverage, runtimeSplit?: RuntimeSplit | "later"): Promise<Built> {
   const { selected, dist, inputs, fallback, assets, options, settings: s, meter } = input;
   s.step("transform");
-  const transformed = await applyTransforms(selected, dist, inputs.stdlibMount, transforms, s.cacheDir, coverage);
+  // The fallback's modules are transformed with the bundle's: one policy for both.
+  const transformed = await applyTransforms({ ...selected, pruned: fallback.pruned }, dist, inputs.stdlibMount, transforms, s.cacheDir, coverage);
   s.step("write");
   const dir = prepareOutput(s.out);
   try {
-    writeFiles(dir, fallback.files);
+    const fallen = fallbackOutput(fallback, transformed.plan.pruned ?? fallback.pruned);
+    writeFiles(dir, fallen.files);
     writeFiles(dir, assets.files);
-    const written = writeBundle(transformed.plan, dist, dir, { fallback: fallback.manifest, page: s.html, lazyAsyncio: !options.eagerAsyncio, runtimeSplit });
+    const written = writeBundle(transformed.plan, dist, dir, { fallback: fallen.manifest, page: s.html, lazyAsyncio: !options.eagerAsyncio, runtimeSplit });
     const served = [...servedFiles(written), ...assets.files.keys()];
-    const serviceWorker = options.serviceWorker ? { served: [...served], rest: [...fallback.files.keys()] } : undefined;
+    const serviceWorker = options.serviceWorker ? { served: [...served], rest: [...fallen.files.keys()] } : undefined;
     if (serviceWorker) served.push(addServiceWorker(dir, serviceWorker.served, serviceWorker.rest));
     writeFiles(dir, new Map([...serverConfigs(options.serverConfig ?? [])].map(([name, text]) => [name, new TextEncoder().encode(text)])));
-    // The fallback's index gets sidecars too; its archives are fetched rarely and whole.
-    await writeSidecars(dir, [...served, FALLBACK_INDEX], meter);
-    return { transformed, written, dir, serviceWorker };
+    // The fallback's index and chunks get sidecars too: a miss fetches a few of them.
+    await writeSidecars(dir, [...served, ...fallen.files.keys()], meter);
+    return { transformed, written, dir, fallback: fallen, serviceWorker };
   } catch (error) {
     // No partial output: the half-written folder goes.
     rmSync(dir, { recursive: true, force: true });

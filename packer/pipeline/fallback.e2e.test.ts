@@ -40,17 +40,12 @@ describe("fallback in Chromium", () => {
     out = r.out;
     const report = r.report();
     expect(report.fallback.mode).toBe("local");
-    expect(report.fallback.archives).toEqual(["fallback/python_stdlib.zip", "fallback/docdemo-1.0-py3-none-any.whl", "fallback/docdemo-1.0.files.zip"]);
-    expect(report.fallback.bytes).toBeGreaterThan(2_000_000);
-    expect(readdirSync(join(out, "fallback")).sort()).toEqual([
-      "docdemo-1.0-py3-none-any.whl",
-      "docdemo-1.0.files.zip",
-      "index.json",
-      "index.json.br",
-      "index.json.gz",
-      "python_stdlib.zip",
-    ]);
-    expect(r.stdout).toMatch(/^fallback: [\d,.]+ kB in fallback\/ \(3 archives\), fetched only if the app needs a pruned piece/m);
+    // Chunks, never the archives as published.
+    expect(report.fallback.archives).toEqual(expect.arrayContaining(["fallback/stdlib/xml.dom.minidom.zip", "fallback/docdemo-1.0/docdemo.extra.zip"]));
+    expect(report.fallback.archives.filter((a) => /python_stdlib|\.whl$/.test(a))).toEqual([]);
+    expect(report.fallback.chunks.count).toBe(report.fallback.archives.length);
+    expect(readdirSync(join(out, "fallback")).sort()).toEqual(["docdemo-1.0", "files", "index", "stdlib"]);
+    expect(r.stdout).toMatch(/^fallback: [\d,.]+ kB in fallback\/ \([\d,]+ chunks, largest [\d,.]+ kB\), fetched only the chunks a pruned piece needs/m);
     expect(report.validation.stdout).toBe("plain\n");
   });
 
@@ -61,9 +56,20 @@ describe("fallback in Chromium", () => {
     const run = await host.runBundle(out, 120_000, { search });
     expect(run.outcome).toEqual({ ok: true, exitCode: 0 });
     expect(run.stdout).toBe(XML);
+    // One warning per pruned module the branch imported, each naming its own chunk.
     expect(run.fallbacks!.map((f) => f.warning)).toEqual([
-      warning("xml", "fallback/python_stdlib.zip"),
-      warning("docdemo.extra", "fallback/docdemo-1.0-py3-none-any.whl"),
+      warning("xml", "fallback/stdlib/xml.zip"),
+      warning("xml.dom", "fallback/stdlib/xml.dom.zip"),
+      warning("xml.dom.minidom", "fallback/stdlib/xml.dom.minidom.zip"),
+      warning("docdemo.extra", "fallback/docdemo-1.0/docdemo.extra.zip"),
+      warning("xml.dom.expatbuilder", "fallback/stdlib/xml.dom.expatbuilder.zip"),
+    ]);
+    // A miss brings the chunks of what its module imports at once.
+    expect(run.fallbacks!.find((f) => f.wanted === "xml.dom.minidom")!.fetched.sort()).toEqual([
+      "fallback/stdlib/xml.dom.NodeFilter.zip",
+      "fallback/stdlib/xml.dom.minicompat.zip",
+      "fallback/stdlib/xml.dom.minidom.zip",
+      "fallback/stdlib/xml.dom.xmlbuilder.zip",
     ]);
   });
 
@@ -71,10 +77,10 @@ describe("fallback in Chromium", () => {
     const run = await host.runBundle(out, 120_000, { search: "?data" });
     expect(run.outcome).toEqual({ ok: true, exitCode: 0 });
     expect(run.stdout).toBe("hello from docdemo/message.txt\n");
-    expect(run.fallbacks!.map((f) => [f.wanted, f.archive])).toEqual([["/lib/python3.13/site-packages/docdemo/message.txt", "fallback/docdemo-1.0.files.zip"]]);
+    expect(run.fallbacks!.map((f) => [f.wanted, f.archive])).toEqual([["/lib/python3.13/site-packages/docdemo/message.txt", expect.stringMatching(/^fallback\/files\/[0-9a-f]{8}\.zip$/)]]);
   });
 
-  it("fetches not even the index for 20,000 files nobody has, beside one pack pruned", async () => {
+  it("fetches nothing for 20,000 files nobody has, beside one pack pruned", async () => {
     const run = await host.runBundle(out, 120_000, { search: "?misses" });
     expect(run.stdout).toBe("0 of 20000 found\n");
     expect(run.fallbacks).toEqual([]);
@@ -91,7 +97,7 @@ describe("fallback in Chromium", () => {
     const r = await packCli([app, "--requires", "docdemo", "--find-links", wheels, "--fallback", "off"]);
     expect(r.code).toBe(0);
     expect(r.report().fallback).toMatchObject({ mode: "off", archives: [] });
-    expect(readdirSync(join(r.out, "fallback")).sort()).toEqual(["index.json", "index.json.br", "index.json.gz"]);
+    expect(readdirSync(join(r.out, "fallback")).sort()).toEqual(["index"]);
     for (const search of ["?xml", "?xml&worker"]) {
       const run = await host.runBundle(r.out, 120_000, { search });
       expect(run.outcome.ok).toBe(false);
@@ -109,14 +115,18 @@ describe("fallback from the CDN", () => {
       const r = await packCli([app, "--requires", "docdemo", "--find-links", wheels, "--fallback", "cdn", "--index-url", `${cdn.url}/`]);
       expect(r.errors).toEqual([]);
       expect(r.code).toBe(0);
-      expect(r.report().fallback).toMatchObject({ mode: "cdn", archives: ["fallback/docdemo-1.0-py3-none-any.whl", "fallback/docdemo-1.0.files.zip"], remote: [`${cdn.url}/python_stdlib.zip`] });
-      expect(readdirSync(join(r.out, "fallback")).sort()).toEqual(["docdemo-1.0-py3-none-any.whl", "docdemo-1.0.files.zip", "index.json", "index.json.br", "index.json.gz"]);
+      const fallback = r.report().fallback;
+      expect(fallback).toMatchObject({ mode: "cdn", remote: [`${cdn.url}/python_stdlib.zip`] });
+      // docdemo is no lock package: its pruned files are chunks like local's.
+      expect(fallback.archives).toEqual(expect.arrayContaining(["fallback/docdemo-1.0/docdemo.extra.zip"]));
+      expect(fallback.archives.filter((a) => a.startsWith("fallback/stdlib/"))).toEqual([]);
+      expect(readdirSync(join(r.out, "fallback")).sort()).toEqual(["docdemo-1.0", "files", "index"]);
       expect(requests).toEqual([]);
       const run = await host.runBundle(r.out, 120_000, { search: "?xml" });
       expect(run.stdout).toBe(XML);
       expect(run.fallbacks!.map((f) => f.warning)).toEqual([
         warning("xml", `${cdn.url}/python_stdlib.zip`),
-        warning("docdemo.extra", "fallback/docdemo-1.0-py3-none-any.whl"),
+        warning("docdemo.extra", "fallback/docdemo-1.0/docdemo.extra.zip"),
       ]);
       expect(requests).toEqual(["/python_stdlib.zip"]);
     } finally {
@@ -162,7 +172,7 @@ describe("fallback in Node", () => {
     try {
       const run = await host.runBundle(r.out, 120_000);
       expect(run.stdout).toBe(XML);
-      expect(run.fallbacks!.map((f) => f.wanted)).toEqual(["xml", "docdemo.extra"]);
+      expect(run.fallbacks!.map((f) => f.wanted)).toEqual(["xml", "xml.dom", "xml.dom.minidom", "docdemo.extra", "xml.dom.expatbuilder"]);
       const alone = await host.runBundle(r.out, 120_000, { fallback: false });
       expect(alone.outcome.error).toContain(PRUNED_XML);
     } finally {

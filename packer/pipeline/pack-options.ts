@@ -44,6 +44,11 @@ export interface PackOptions {
   validate?: boolean;
   /** What the output keeps of what was pruned, for the loader to fetch on need (default local). */
   fallback?: FallbackMode;
+  /**
+   * Raw bytes of the fallback's chunks a page reads after its first result: those of the
+   * pruned modules the kept code can import, most likely first (default 256 kB; 0: none).
+   */
+  prefetchFallback?: number;
   /** trace (default): keep what ran; safe: also what traced modules can import. */
   strategy?: "trace" | "safe";
   /** Module-name or path globs to add, whatever the witnesses say. */

@@ -13,7 +13,7 @@ import { sizeTrees } from "../report/size-tree.ts";
 import { analyzeApp } from "./analyze.ts";
 import { pageAssets } from "./assets.ts";
 import { buildOutput, compressEarly, replaceRuntimeSplit, type Built } from "./build.ts";
-import { fallbackCost, planFallback } from "./fallback.ts";
+import { planFallback } from "./fallback.ts";
 import type { PackOptions, PackResult } from "./pack-options.ts";
 import { firstBuildKey, profiledRuntime, rememberedRuntimeRan, rememberRuntimeRan, splitRuntime } from "./runtime-split.ts";
 import { createHost, settings } from "./settings.ts";
@@ -52,7 +52,27 @@ export async function pack(options: PackOptions): Promise<PackResult> {
       unseen: trace.modules.flatMap(([name, file]) => (early.has(name) && file ? [file] : [])),
     };
     const cdn = { indexURL: options.indexURL ?? defaultIndexURL(dist.version), lock: resolve(s.cwd, options.lock ?? dist.lockPath) };
-    const fallback = planFallback(selected, graph, dist, { stdlibMount: inputs.stdlibMount, ...dist.layout }, options.fallback ?? "local", cdn);
+    // The pruned modules the app's own code can import, then those a package it uses
+    // can: what a click on an untraced branch is likely to want. The stdlib's own
+    // untraced imports are mostly another platform's (asyncio.windows_events).
+    const tracedNames = new Set(trace.modules.map(([name]) => name));
+    const rank = (from: string) => {
+      const input = graph.nodes.get(from)?.file.input;
+      return input === "app" ? 0 : input !== "stdlib" && tracedNames.has(from) ? 1 : 2;
+    };
+    const likely = findings.untraced
+      .filter((u) => rank(u.from) < 2)
+      .sort((a, b) => rank(a.from) - rank(b.from) || a.bytes - b.bytes || (a.module < b.module ? -1 : 1))
+      .map((u) => u.module);
+    const fallback = planFallback(selected, graph, { stdlibMount: inputs.stdlibMount, ...dist.layout }, options.fallback ?? "local", cdn, {
+      likely,
+      prefetchCap: options.prefetchFallback,
+      // What the traced run imported and the bundle does not keep is frozen (os, stat):
+      // every run has it. Unless --exclude left it out.
+      present: new Set([...tracedNames].filter((name) => !findings.excluded.includes(name))),
+    });
+
+    for (const entry of fallback.stdlibKeep) selected.stdlib.kept.set(entry, selected.stdlib.files.get(entry)!);
 
     // The runtime's wasm, split by what the trace ran; validation adds what the bundle ran.
     const profile = options.splitRuntime !== false && trace.runtimeRan ? profiledRuntime(dist, s.cacheDir) : undefined;
@@ -92,7 +112,7 @@ export async function pack(options: PackOptions): Promise<PackResult> {
       validation,
       transforms: { options: transforms, savings: transformed.savings, stubbed: transformed.stubbed, sourceRead: transformed.sourceRead, keptDocstrings: transformed.keptDocstrings, bundleOnly, warnings: transformed.warnings },
       static: findings,
-      fallback: fallbackCost(fallback),
+      fallback: built.fallback.cost,
       assets,
       installs,
       runtimeSplit: runtimeSplit ? { moved: runtimeSplit.moved, kept: runtimeSplit.kept } : undefined,

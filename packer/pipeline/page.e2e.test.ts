@@ -238,7 +238,8 @@ describe("what the app looks at, not only what it opens", () => {
       const run = await host.runBundle(r.out, 120_000, { pageScenarios: [join(APPS, "lists-data", "read-later.mjs")] });
       expect(run.scenarios?.[0]?.outcome).toEqual({ ok: true, exitCode: 0 });
       expect(run.scenarios?.[0]?.stdout).toBe("gamma\n");
-      expect(run.fallbacks?.map((f) => f.archive)).toEqual([expect.stringMatching(/^fallback\/.*catalog/)]);
+      // The chunk of the file's folder, named from its path.
+      expect(run.fallbacks?.map((f) => [f.wanted, f.archive])).toEqual([[expect.stringMatching(/\/catalog\/data\/.*gamma/), expect.stringMatching(/^fallback\/files\/[0-9a-f]{8}\.zip$/)]]);
     } finally {
       await host.close();
     }

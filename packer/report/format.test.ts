@@ -43,7 +43,7 @@ const report: PackReport = {
     included: [],
     excluded: [],
   },
-  fallback: { mode: "local", archives: ["fallback/python_stdlib.zip", "fallback/numpy-2.2.5.zip"], remote: [], bytes: 9_500_000 },
+  fallback: { mode: "local", archives: ["fallback/stdlib/fractions.zip", "fallback/numpy-2.2.5/numpy.linalg.zip"], remote: [], bytes: 9_500_000, chunks: { count: 2, largest: 6_000_000, median: 6_000_000 }, prefetch: { chunks: 1, bytes: 30_000 } },
   validation: { ok: true, skipped: false, outputMatches: true, stdout: "" },
 };
 
@@ -85,7 +85,7 @@ describe("console views", () => {
         "warning: /x/numpy/broken.py does not parse; kept as it is, its imports only partly known",
         "transforms (raw bytes): minify -600.0 kB in 100 files, pyc +40.0 kB in 3 files, pyc-strip -1.0 kB in 2 files",
         "app folder: 12 files staged beside the app (2,345.6 kB) did not run or open; left out (--files GLOB stages fewer)",
-        "fallback: 9,500.0 kB in fallback/ (2 archives), fetched only if the app needs a pruned piece; --fallback off drops it",
+        "fallback: 9,500.0 kB in fallback/ (2 chunks, largest 6,000.0 kB), fetched only the chunks a pruned piece needs; 1 chunk (30.0 kB) of likely misses read after the first result; --fallback off drops it",
       ].join("\n"),
     );
   });

@@ -169,9 +169,11 @@ export function formatFindings(report: PackReport): string {
   }
   const { fallback } = report;
   if (fallback && fallback.mode !== "off" && fallback.archives.length + fallback.remote.length > 0) {
-    const remote = fallback.remote.length > 0 ? ` and ${fallback.remote.length} from the index URL` : "";
+    const remote = fallback.remote.length > 0 ? ` and ${fallback.remote.length} archive${fallback.remote.length === 1 ? "" : "s"} from the index URL` : "";
+    const { count, largest } = fallback.chunks ?? { count: fallback.archives.length, largest: 0 };
+    const prefetch = fallback.prefetch?.chunks ? `; ${fallback.prefetch.chunks} chunk${fallback.prefetch.chunks === 1 ? "" : "s"} (${kB(fallback.prefetch.bytes)} kB) of likely misses read after the first result` : "";
     lines.push(
-      `fallback: ${kB(fallback.bytes)} kB in fallback/ (${fallback.archives.length} archive${fallback.archives.length === 1 ? "" : "s"})${remote}, fetched only if the app needs a pruned piece; --fallback off drops it`,
+      `fallback: ${kB(fallback.bytes)} kB in fallback/ (${count} chunk${count === 1 ? "" : "s"}${count > 0 ? `, largest ${kB(largest)} kB` : ""})${remote}, fetched only the chunks a pruned piece needs${prefetch}; --fallback off drops it`,
     );
   }
   return lines.join("\n");

@@ -23,9 +23,9 @@ export interface AppRun {
   /** Page scenarios replayed after the app (Chromium), each with what it printed. */
   scenarios?: { path: string; outcome: RunOutcome; stdout: string }[];
   /** What the loader's fallback put back, with the warning it logged for each. */
-  fallbacks?: { wanted: string; archive: string; warning: string }[];
+  fallbacks?: { wanted: string; archive: string; warning: string; fetched: string[]; waited: boolean }[];
   /** Deferred function bodies (runtime/page/loader/bodies.mjs BodiesUse). */
-  bodies?: { loaded: string[]; functions: number; refused: CodeKey[]; called: CodeKey[] };
+  bodies?: { loaded: string[]; files: string[]; functions: number; refused: CodeKey[]; called: CodeKey[] };
   /** The runtime's deferred module, where the runtime is split (runtime/page/loader/runtime-split.mjs SplitUse). */
   runtimeSplit?: SplitUse;
   /** With options.profile: the runtime wasm's defined functions that ran. */

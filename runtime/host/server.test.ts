@@ -49,6 +49,16 @@ describe("static server", () => {
     },
   );
 
+  it("answers a path through a file (a sidecar of a file mounted alone) with a 404", async () => {
+    const alone = await startServer({ "/single.txt": join(root, "index.html") });
+    try {
+      expect((await get(alone.url, "/single.txt")).status).toBe(200);
+      expect((await get(alone.url, "/single.txt.gz")).status).toBe(404);
+    } finally {
+      await alone.close();
+    }
+  });
+
   it("resolves only inside a mount", () => {
     expect(resolveRequest({ "/pyodide/": root }, "/pyodide/index.html")).toBe(join(root, "index.html"));
     expect(resolveRequest({ "/pyodide/": root }, "/other/index.html")).toBeUndefined();

@@ -67,13 +67,22 @@ export function resolveRequest(mounts: Mounts, rawPath: string): string | undefi
 }
 
 /** Serves the mounts on 127.0.0.1 at a free port. */
+/** A file's stat, or undefined where there is none (a path through a file is no error to a client: a 404). */
+function statOf(file: string) {
+  try {
+    return statSync(file, { throwIfNoEntry: false });
+  } catch {
+    return undefined;
+  }
+}
+
 export async function startServer(mounts: Mounts, options: ServerOptions = {}): Promise<StaticServer> {
   const server: Server = createServer((request, response) => {
     let file = resolveRequest(mounts, request.url ?? "/");
-    let stat = file ? statSync(file, { throwIfNoEntry: false }) : undefined;
+    let stat = file ? statOf(file) : undefined;
     if (file && stat?.isDirectory()) {
       file = join(file, "index.html");
-      stat = statSync(file, { throwIfNoEntry: false });
+      stat = statOf(file);
     }
     if (!file || !stat?.isFile() || (request.method !== "GET" && request.method !== "HEAD")) {
       response.writeHead(404, { "content-type": "text/plain" }).end("not found");
@@ -84,7 +93,7 @@ export async function startServer(mounts: Mounts, options: ServerOptions = {}): 
     if (sidecar) encoding = sidecar[1] === "br" ? "br" : "gzip";
     const type = CONTENT_TYPES[extname(sidecar ? file.slice(0, -sidecar[0].length) : file)] ?? "application/octet-stream";
     if (options.precompressed && /\bbr\b/.test(String(request.headers["accept-encoding"] ?? ""))) {
-      const br = statSync(`${file}.br`, { throwIfNoEntry: false });
+      const br = statOf(`${file}.br`);
       if (br?.isFile()) {
         file = `${file}.br`;
         stat = br;

@@ -24,7 +24,7 @@ export { installArchive, readStoredZip, zipDirectory } from "../shared/zip.mjs";
  * @typedef {{ path: string, global: boolean }} Dynlib
  * @typedef {import("../shared/bloom.mjs").Bloom} Bloom
  * @typedef {import("./loader/fallback.mjs").FallbackManifest} FallbackManifest
- * @typedef {import("./loader/fallback.mjs").FallbackInput} FallbackInput
+ * @typedef {import("./loader/fallback.mjs").FallbackSource} FallbackSource
  * @typedef {import("./loader/fallback.mjs").FallbackIndex} FallbackIndex
  * @typedef {import("./loader/fallback.mjs").FallbackUse} FallbackUse
  * @typedef {import("./loader/run.mjs").RunOutcome} RunOutcome
@@ -124,23 +124,26 @@ export async function loadBundle(options = {}) {
   lap("dynlibs");
   serveBundledPackages(pyodide, manifest.packages ?? []);
   /** @type {BodiesUse} */
-  const bodies = { loaded: [], functions: 0, refused: [], called: [] };
+  const bodies = { loaded: [], files: [], functions: 0, refused: [], called: [] };
   const prefetchFunctions = manifest.bodies ? installBodies(pyodide, manifest.bodies, locate, { mode: options.bodies ?? true, fs, use: bodies }) : async () => {};
   const asyncioStart = manifest.lazyAsyncio?.archive;
   const prefetchAsyncio = asyncioStart ? installAsyncioStart(pyodide, locate(asyncioStart), { enabled: options.bodies !== false, fs }) : async () => {};
+  /** @type {FallbackUse[]} */
+  const fallbacks = [];
+  let prefetchFallback = async () => {};
+  if (manifest.fallback) {
+    const enabled = options.fallback !== false && manifest.fallback.mode !== "off";
+    prefetchFallback = installFallback(pyodide, manifest.fallback, locate, { enabled, fs, uses: fallbacks });
+  }
   const prefetchBodies = async () => {
     // The runtime's rest first: reading bodies and starting asyncio run C code the trace
     // may not have, whose first call would otherwise fetch it synchronously.
     // Failing, it leaves the first call to fetch it: the bodies come all the same.
     await prefetchRuntime().catch((error) => console.warn(`pyodide-packer: prefetching the runtime's deferred module failed: ${error}`));
+    // The likely misses' chunks last: none of them may be needed.
     await Promise.all([prefetchFunctions(), prefetchAsyncio()]);
+    await prefetchFallback().catch((error) => console.warn(`pyodide-packer: prefetching the fallback's likely chunks failed: ${error}`));
   };
-  /** @type {FallbackUse[]} */
-  const fallbacks = [];
-  if (manifest.fallback) {
-    const enabled = options.fallback !== false && manifest.fallback.mode !== "off";
-    installFallback(pyodide, manifest.fallback, locate, { enabled, fs, uses: fallbacks });
-  }
   // The page's own scripts (and pack's page scenarios) reach the app's Pyodide here.
   /** @type {any} */ (globalThis).pyodidePackerPyodide = pyodide;
   return { pyodide, manifest, fallbacks, bodies, runtimeSplit, prefetchBodies, timings };
@@ -171,7 +174,7 @@ function whenIdle(/** @type {() => void} */ work) {
  */
 export async function runBundle(options = {}, onText = () => {}) {
   /** @type {BundleRun} */
-  const result = { stdout: "", stderr: "", outcome: { ok: false, exitCode: 1 }, timings: {}, fallbacks: [], bodies: { loaded: [], functions: 0, refused: [], called: [] } };
+  const result = { stdout: "", stderr: "", outcome: { ok: false, exitCode: 1 }, timings: {}, fallbacks: [], bodies: { loaded: [], files: [], functions: 0, refused: [], called: [] } };
   const since = (/** @type {number} */ start) => Math.round(performance.now() - start);
   try {
     let start = performance.now();

@@ -21,3 +21,4 @@ export function bodyRoot(filename) {
   // "/lib/python313.zip/json/decoder.py" → "/lib/python313.zip"; "jinja2/utils.py" → "jinja2".
   return filename.startsWith("/") ? upTo(filename, filename.indexOf("/", 1) + 1) : upTo(filename, 0);
 }
+

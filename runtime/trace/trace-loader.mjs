@@ -44,7 +44,7 @@ function session() {
  */
 export async function loadBundle() {
   const trace = await session();
-  return { pyodide: trace.pyodide, manifest: {}, fallbacks: [], bodies: { loaded: [], refused: [], called: [] }, prefetchBodies: async () => {}, timings: {} };
+  return { pyodide: trace.pyodide, manifest: {}, fallbacks: [], bodies: { loaded: [], files: [], functions: 0, refused: [], called: [] }, prefetchBodies: async () => {}, timings: {} };
 }
 
 /**
@@ -56,7 +56,7 @@ export async function runBundle(_options = {}, onText = () => {}) {
   const trace = await session();
   trace.onText = onText;
   const outcome = await trace.runMain();
-  const result = { stdout: trace.output.stdout, stderr: trace.output.stderr, outcome, timings: {}, fallbacks: [], bodies: { loaded: [], refused: [], called: [] } };
+  const result = { stdout: trace.output.stdout, stderr: trace.output.stderr, outcome, timings: {}, fallbacks: [], bodies: { loaded: [], files: [], functions: 0, refused: [], called: [] } };
   /** @type {any} */ (globalThis).pyodidePackerLastRun = result;
   return result;
 }

@@ -3,8 +3,8 @@
 // as a stub (runtime/worker/compiler.py, shake_pyc) whose body is
 // `return __pyodide_packer_body__()()`. The helper knows the function by the stub's
 // (co_filename, co_qualname, co_firstlineno) and takes its arguments from the stub's
-// frame. The first call into a file reads the bodies archive of the input that holds it
-// (synchronously: the call is waiting); one walk over the heap finds every function
+// frame. The first call into a file reads that file's bodies (bodies/INPUT/KEY.zip,
+// synchronously: the call is waiting); one walk over the heap finds every function
 // still holding a stub, and those of the called file get their real code (one file
 // unmarshalled), so later calls run it directly; a first call into another file gives
 // that file's. prefetchBodies reads the archives in the background instead (and gives
@@ -13,15 +13,18 @@
 import { pythonSource } from "./python.mjs";
 import { readResource, readResourceSync } from "./resources.mjs";
 import { bodyRoot } from "../../shared/body-root.mjs";
+import { nameKey } from "../../shared/name-key.mjs";
 import { readStoredZip } from "../../shared/zip.mjs";
 
 /**
- * input name → its bodies archive (relative to the bundle) and the roots (bodyRoot) of
- * the files it holds bodies for.
- * @typedef {Record<string, { archive: string, roots: string[] }>} BodiesManifest
+ * input name → its bodies archive (relative to the bundle), the folder of its bodies by
+ * file (byFile: one stored zip per nameKey of the files' names) and the roots
+ * (bodyRoot) of the files it holds bodies for.
+ * @typedef {Record<string, { archive: string, byFile?: string, roots: string[] }>} BodiesManifest
  * @typedef {[string, string, number]} CodeKey co_filename, co_qualname, co_firstlineno
- * @typedef {{ loaded: string[], functions: number, refused: CodeKey[], called: CodeKey[] }} BodiesUse
- *   loaded: the inputs whose bodies were read, in order; functions: how many functions
+ * @typedef {{ loaded: string[], files: string[], functions: number, refused: CodeKey[], called: CodeKey[] }} BodiesUse
+ *   loaded: the inputs whose bodies were read whole (the prefetch), in order; files: the
+ *   chunks of one file's bodies read at a stub's first call; functions: how many functions
  *   got their real code (at their first call, or by a walk after a read); refused: stubs
  *   called while bodies were off; called: every code object that started (mode "record" only)
  * @typedef {boolean | "record"} BodiesMode false: read no body (a stub's call fails);
@@ -70,11 +73,31 @@ export function installBodies(pyodide, bodies, locate, { mode, fs, use }) {
   };
   try {
     pyodide.runPython(BODY_LOADER, { globals: scope, filename: "<pyodide-packer bodies>" });
+    /** The chunks of bodies by file read so far. */
+    const chunks = new Set();
     const fetchSync = (/** @type {string} */ filename) => {
       const root = bodyRoot(filename);
       const inputs = Object.entries(bodies).filter(([, { roots }]) => roots.includes(root));
       if (inputs.length === 0) throw new Error(`pyodide-packer: the manifest names no bodies for ${filename}`);
-      for (const [input, { archive }] of inputs) if (!read.has(input)) land(input, readResourceSync(locate(archive), fs));
+      for (const [input, { archive, byFile }] of inputs) {
+        if (read.has(input)) continue;
+        if (!byFile) {
+          land(input, readResourceSync(locate(archive), fs));
+          continue;
+        }
+        // The called file's own bodies; the input's others come with the prefetch.
+        const chunk = `${byFile}${nameKey(filename)}.zip`;
+        if (chunks.has(chunk)) continue;
+        let bytes;
+        try {
+          bytes = readResourceSync(locate(chunk), fs);
+        } catch {
+          continue; // another input with the same root holds it
+        }
+        chunks.add(chunk);
+        writeBodies(pyodide, bytes);
+        use.files.push(chunk);
+      }
     };
     const seen = new Set();
     const report = (/** @type {"called" | "refused"} */ what, /** @type {string} */ file, /** @type {string} */ qualname, /** @type {number} */ line) => {

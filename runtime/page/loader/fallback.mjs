@@ -3,102 +3,187 @@
 import { pythonSource } from "./python.mjs";
 import { onMissingFile } from "../../shared/pyodide-adapter.mjs";
 import { bloomTest } from "../../shared/bloom.mjs";
-import { readResourceSync } from "./resources.mjs";
+import { readResource, readResourceSync } from "./resources.mjs";
 import { installArchive } from "../../shared/zip.mjs";
+import { fallbackFileChunk, fallbackShard } from "../../shared/name-key.mjs";
 
 /**
  * @typedef {"local" | "cdn" | "off"} FallbackMode
- * @typedef {{ mode: FallbackMode, index: string, modules: import("../../shared/bloom.mjs").Bloom, files: import("../../shared/bloom.mjs").Bloom }} FallbackManifest
+ * @typedef {{ mode: FallbackMode, modules: import("../../shared/bloom.mjs").Bloom,
+ *   files: import("../../shared/bloom.mjs").Bloom, mirror: [string, string], prefetch?: string[] }} FallbackManifest
  *   manifest.json's fallback entry (written by packer/pipeline/fallback.ts): Bloom filters
- *   of the pruned module names and file paths, enough to tell without fetching the index
- *   whether a miss may be pack's doing
- * @typedef {Object} FallbackInput
- * @property {string} name
- * @property {"stdlib" | "published"} kind stdlib: the original zip replaces the pruned one
- *   at mount; published: the package's own archive, unpacked into extractDir
- * @property {string | null} archive relative to the output folder, or a URL; null when the
- *   mode keeps nothing
+ *   of the pruned module names and file paths, enough to tell without a request whether a
+ *   miss may be pack's doing; mirror: the stdlib zip's mount, and the folder its chunks
+ *   write to (a package imported from the zip finds its pruned submodules there);
+ *   prefetch: the index shards and chunks of the likely misses, which the page reads
+ *   after its first result
+ * @typedef {Object} FallbackSource
+ * @property {string} archive relative to the output folder, or a URL
+ * @property {"files" | "stdlib" | "wheel"} kind files: a chunk, a stored zip of FS paths
+ *   (pruned modules compiled, or a folder's other files); stdlib: the original stdlib zip,
+ *   which replaces the pruned one at mount; wheel: a package as published, unpacked into
+ *   extractDir
  * @property {string} [mount]
  * @property {string} [extractDir]
- * @property {string | null} [data] a stored zip (FS paths) of the pruned files that are not
- *   modules, for the open/stat hook
- * @typedef {Object} FallbackIndex fallback/index.json, read only when an import or open misses
- * @property {FallbackMode} mode
- * @property {FallbackInput[]} inputs
- * @property {Record<string, number>} modules pruned module name → input index
- * @property {Record<string, number>} files pruned FS path of a package file other than
- *   .py/.pyc (data, .so, dist-info) → input index
- * @typedef {{ wanted: string, archive: string, warning: string }} FallbackUse
+ * @property {number} [bytes] a chunk's size
+ * @typedef {Object} FallbackIndex one shard of the index, fallback/index/TOP.json
+ *   (fallbackShard): the pruned modules under one top-level name, read when one of them
+ *   misses (or by the prefetch)
+ * @property {FallbackSource[]} sources
+ * @property {Record<string, number[]>} modules pruned module name → the sources its import
+ *   needs: its own, then those of the pruned modules it imports at once (none: the mode
+ *   keeps nothing)
+ * @typedef {{ wanted: string, archive: string, warning: string, fetched: string[], waited: boolean }} FallbackUse
+ *   archive: the source that holds what was wanted; fetched: every source this miss put
+ *   back (read then, or earlier by the prefetch); waited: the import waited for a fetch
+ *   (JSPI) instead of a synchronous request
  */
 
 // Last on sys.meta_path: asked only when every other finder failed. lookup(name) says
-// whether pack pruned the module; fetch(name) puts its input back (False when the
-// bundle keeps no fallback).
+// whether pack pruned the module; fetch(name) puts its chunks back (False when the bundle
+// keeps no fallback).
 const PRUNED_FINDER = pythonSource("fallback");
 
 /**
  * Puts back, on first need, what pack pruned: an import that no finder satisfies, or an
  * open/stat of a missing package file, that the manifest's Bloom filters say pack may
- * have pruned, consults fallback/index.json (fetched then) and installs the input that
- * held it, logging one warning. With the fallback off (or a
+ * have pruned, consults fallback/index.json (fetched then) and installs the sources that
+ * hold it, logging one warning. Where the import can wait for a promise (JSPI), the
+ * sources come by fetch; elsewhere by a synchronous request. With the fallback off (or a
  * bundle that keeps none), importing a pruned module fails with an error naming the fix.
+ * Returns prefetch(): reads the index and the manifest's likely chunks in the background,
+ * so that their misses need no request.
  * @param {any} pyodide
  * @param {FallbackManifest} fallback
  * @param {(path: string) => URL} locate where a bundle file is
  * @param {{ enabled: boolean, fs?: typeof import("node:fs"), uses: FallbackUse[] }} options
+ * @returns {() => Promise<void>}
  */
 export function installFallback(pyodide, fallback, locate, { enabled, fs, uses }) {
-  /** @type {FallbackIndex | undefined} */
-  let index;
-  const readIndex = () => (index ??= JSON.parse(new TextDecoder().decode(readResourceSync(locate(fallback.index), fs))));
+  /** @type {Map<string, FallbackIndex | null>} shards read, by name (null: none there) */
+  const shards = new Map();
+  const parse = (/** @type {Uint8Array} */ bytes) => /** @type {FallbackIndex} */ (JSON.parse(new TextDecoder().decode(bytes)));
+  /** Sources installed (by archive), and those read ahead but not installed yet. */
   const installed = new Set();
+  /** @type {Map<string, Uint8Array>} */
+  const ahead = new Map();
+  /** The shard that lists a module, read once. @param {string} name */
+  const shardOf = (name) => {
+    const shard = fallbackShard(name);
+    if (!shards.has(shard)) {
+      const early = ahead.get(shard);
+      shards.set(shard, parse(early ?? readResourceSync(locate(shard), fs)));
+    }
+    return /** @type {FallbackIndex} */ (shards.get(shard));
+  };
   const mayBeModule = bloomTest(fallback.modules);
   const mayBeFile = bloomTest(fallback.files);
+  /** @param {string} wanted @param {FallbackSource} source @param {Error} error */
+  const unreadable = (wanted, source, error) =>
+    new Error(`pyodide-packer: ${wanted} was pruned from this bundle and its fallback ${source.archive} could not be read (${error}); deploy the fallback/ folder with the bundle`);
+  /** @param {FallbackSource} source @param {Uint8Array} bytes */
+  const install = (source, bytes) => {
+    if (source.kind === "stdlib") pyodide.FS.writeFile(source.mount, bytes);
+    else if (source.kind === "wheel") {
+      // zipfile decodes names without the UTF-8 flag as cp437: its codec first (pack keeps
+      // it in the bundle when a wheel may come this way).
+      pyodide.runPython("import encodings.cp437");
+      pyodide.unpackArchive(bytes, source.archive.endsWith(".whl") ? "wheel" : "zip", { extractDir: source.extractDir });
+    }
+    else installArchive(pyodide, bytes);
+  };
   /**
-   * Installs input i's archive (for a module) or its data zip (for a file an open or
-   * stat missed: unpacked here, without calling into Python), once; false when the
-   * bundle keeps nothing to put back.
-   * @param {number} i
-   * @param {string} wanted
-   * @param {"archive" | "data"} which
+   * Installs the sources (bytes read by then), once each, and logs the miss.
+   * @param {string} wanted @param {FallbackSource} own @param {[FallbackSource, Uint8Array][]} read
+   * @param {boolean} [waited] read by fetch while the import waited (JSPI)
    */
-  const fetchInput = (i, wanted, which) => {
-    const input = /** @type {FallbackInput} */ (readIndex().inputs[i]);
-    const archive = input[which];
-    if (!enabled || !archive) return false;
-    if (installed.has(archive)) return true;
+  const land = (wanted, own, read, waited = false) => {
+    read = read.filter(([source]) => !installed.has(source.archive));
     // Marked first: an install that stats or opens a file not there yet comes back here
     // and must not start the same install again.
-    installed.add(archive);
-    let bytes;
-    try {
-      bytes = readResourceSync(locate(archive), fs);
-    } catch (error) {
-      throw new Error(`pyodide-packer: ${wanted} was pruned from this bundle and its fallback ${archive} could not be read (${error}); deploy the fallback/ folder with the bundle`);
-    }
-    if (input.kind === "stdlib") pyodide.FS.writeFile(input.mount, bytes);
-    else if (which === "data") installArchive(pyodide, bytes);
-    else pyodide.unpackArchive(bytes, archive.endsWith(".whl") ? "wheel" : "zip", { extractDir: input.extractDir });
-    const warning = `pyodide-packer: ${wanted} was pruned from this bundle and loaded from ${archive}; re-pack with a --scenario that uses it or --include ${wanted}`;
-    uses.push({ wanted, archive, warning });
+    for (const [source] of read) installed.add(source.archive);
+    for (const [source, bytes] of read) install(source, bytes);
+    if (read.length === 0) return;
+    const warning = `pyodide-packer: ${wanted} was pruned from this bundle and loaded from ${own.archive}; re-pack with a --scenario that uses it or --include ${wanted}`;
+    uses.push({ wanted, archive: own.archive, warning, fetched: read.map(([s]) => s.archive), waited });
     console.warn(warning);
+  };
+  /**
+   * What a module needs that is not installed yet; null when the bundle keeps nothing to
+   * put back.
+   * @param {string} name
+   */
+  const needs = (name) => {
+    const shard = shardOf(name);
+    const ids = shard.modules[name] ?? [];
+    if (!enabled || ids.length === 0) return null;
+    const sources = ids.map((i) => /** @type {FallbackSource} */ (shard.sources[i]));
+    return { own: /** @type {FallbackSource} */ (sources[0]), missing: sources.filter((s) => !installed.has(s.archive)) };
+  };
+  /** @param {string} wanted @param {FallbackSource} source */
+  const readSync = (wanted, source) => {
+    const early = ahead.get(source.archive);
+    if (early) return early;
+    try {
+      return readResourceSync(locate(source.archive), fs);
+    } catch (error) {
+      throw unreadable(wanted, source, /** @type {Error} */ (error));
+    }
+  };
+  /** @param {string} name */
+  const putBackSync = (name) => {
+    const need = needs(name);
+    if (!need) return false;
+    land(name, need.own, need.missing.map((source) => [source, readSync(name, source)]));
+    return true;
+  };
+  /** @param {string} name */
+  const putBack = async (name) => {
+    const need = needs(name);
+    if (!need) return false;
+    const read = await Promise.all(
+      need.missing.map(async (source) => {
+        const bytes = ahead.get(source.archive) ?? (await readResource(locate(source.archive)).catch((error) => Promise.reject(unreadable(name, source, error))));
+        return /** @type {[FallbackSource, Uint8Array]} */ ([source, bytes]);
+      }),
+    );
+    land(name, need.own, read, true);
     return true;
   };
   const scope = pyodide.toPy({});
   try {
     pyodide.runPython(PRUNED_FINDER, { globals: scope, filename: "<pyodide-packer fallback>" });
     scope.get("install")(
-      (/** @type {string} */ name) => mayBeModule(name) && name in readIndex().modules,
-      (/** @type {string} */ name) => fetchInput(/** @type {number} */ (readIndex().modules[name]), name, "archive"),
+      (/** @type {string} */ name) => mayBeModule(name) && name in shardOf(name).modules,
+      putBackSync,
+      // Only where JSPI lets the import wait; the shard is read by then (lookup).
+      putBack,
+      fallback.mirror ?? null,
     );
   } finally {
     scope.destroy();
   }
-  if (!enabled) return;
+  if (!enabled) return async () => {};
   onMissingFile(pyodide, (path) => {
     // CPython looks for a cached .pyc of every source module it imports: never pack's.
     if (path.includes("/__pycache__/") || !mayBeFile(path)) return false;
-    const i = readIndex().files[path];
-    return i !== undefined && fetchInput(i, path, "data") && pyodide.FS.analyzePath(path).exists;
+    const source = /** @type {FallbackSource} */ ({ archive: fallbackFileChunk(path), kind: "files" });
+    if (installed.has(source.archive)) return false;
+    let bytes;
+    try {
+      bytes = readSync(path, source);
+    } catch {
+      return false; // the filter's rare false positive: no such chunk
+    }
+    land(path, source, [[source, bytes]]);
+    return pyodide.FS.analyzePath(path).exists;
   });
+  return async () => {
+    await Promise.all(
+      (fallback.prefetch ?? []).map(async (archive) => {
+        if (installed.has(archive) || ahead.has(archive) || shards.has(archive)) return;
+        ahead.set(archive, await readResource(locate(archive)));
+      }),
+    );
+  };
 }
