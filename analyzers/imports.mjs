@@ -9,7 +9,8 @@ import { Query } from "web-tree-sitter";
  *   lazy: boolean, optional: boolean, typeOnly: boolean }} ImportEdge
  * module: absolute name, or the part after the dots of a relative import; level: its
  * leading dots; names: of `from m import a, b` (each may be a submodule); lazy: inside
- * a function (runs when called); optional: inside `try:` catching ImportError;
+ * a function (runs when called) or under `if __name__ == "__main__":` (runs when the
+ * module is run as a script); optional: inside `try:` catching ImportError;
  * typeOnly: under `if TYPE_CHECKING:` (never runs).
  * @typedef {{ line: number, code: string }} DynamicImport  A dynamic import whose target is not a literal.
  * @typedef {{ edges: ImportEdge[], dynamic: DynamicImport[], syntaxError: boolean }} ModuleImports
@@ -59,6 +60,16 @@ function isTypeChecking(condition) {
   return /^(typing\.)?TYPE_CHECKING$/.test(condition?.text ?? "");
 }
 
+/**
+ * `__name__ == "__main__"` (either way round, either quotes): a block that runs only when
+ * the module runs as a script (heapq's imports doctest there).
+ * @param {Node | null | undefined} condition
+ */
+function isMainGuard(condition) {
+  const text = (condition?.text ?? "").replace(/\s+/g, "");
+  return /^__name__==(['"])__main__\1$/.test(text) || /^(['"])__main__\1==__name__$/.test(text);
+}
+
 /** @type {WeakMap<Parser, Query>} */
 const queries = new WeakMap();
 
@@ -82,6 +93,7 @@ function contextOf(node) {
   let child = node;
   for (let parent = node.parent; parent; child = parent, parent = parent.parent) {
     if (parent.type === "function_definition" || parent.type === "lambda") ctx.lazy = true;
+    else if (parent.type === "if_statement" && child.id === parent.childForFieldName("consequence")?.id && isMainGuard(parent.childForFieldName("condition"))) ctx.lazy = true;
     else if (parent.type === "try_statement" && child.type === "block" && catchesImportError(parent)) ctx.optional = true;
     else if (
       parent.type === "if_statement" &&

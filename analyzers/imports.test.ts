@@ -60,6 +60,16 @@ describe("extractImports", () => {
     ]);
   });
 
+  it("marks imports under if __name__ == '__main__' as lazy (they run as a script only), and not their else branch", () => {
+    const source = "if __name__ == '__main__':\n    import doctest\nelse:\n    import array\nif \"__main__\" == __name__:\n    import pdb\nif __name__ == 'x':\n    import csv\n";
+    expect(edges(source).map((e) => [e.module, e.lazy])).toEqual([
+      ["doctest", true],
+      ["array", false],
+      ["pdb", true],
+      ["csv", false],
+    ]);
+  });
+
   it("follows __import__ and importlib.import_module with literal arguments", () => {
     const source = "import importlib\nm = importlib.import_module('xml.dom.minidom')\nn = __import__(\"csv\")\no = importlib.import_module('.sub', 'pkg')\n";
     expect(edges(source).slice(1)).toEqual([

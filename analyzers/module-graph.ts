@@ -77,7 +77,7 @@ export function moduleIndex(inputs: StagedInputs, sitePackages: string): Map<str
 
 /** Imports per file content, kept on disk: the stdlib parses once per machine. */
 export class ImportCache extends ContentCache<ModuleImports> {
-  static readonly VERSION = "imports-1";
+  static readonly VERSION = "imports-2";
 
   constructor(cacheDir?: string) {
     super(cacheDir, ImportCache.VERSION);

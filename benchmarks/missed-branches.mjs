@@ -7,7 +7,7 @@
 // the prefetch has ended, the worst case.
 // Usage: npm run build && node benchmarks/missed-branches.mjs [BEFORE_DIR] [--runs N]
 // BEFORE_DIR: the same app packed by another build (an older commit) to compare with.
-import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import puppeteer from "puppeteer-core";
@@ -24,6 +24,7 @@ const before = args[0];
 
 const work = mkdtempSync(join(tmpdir(), "bench-missed-"));
 const wheels = join(work, "wheels");
+mkdirSync(wheels);
 buildPureWheel("docdemo", "1.0", wheels);
 const after = join(work, "out");
 await pack({ app: join(REPO, "fixtures", "apps", "missed-branches", "app.py"), cwd: REPO, requires: ["docdemo"], findLinks: [wheels], out: after });

@@ -62,6 +62,11 @@ export function bodiesFolder(input: string): string {
   return `bodies/${input}/`;
 }
 
+/** Whether an output file is one file's bodies (bodiesFolder): read only by a stub's first call, never up front nor by the prefetch. */
+export function isBodiesByFile(name: string): boolean {
+  return /^bodies\/[^/]+\//.test(name);
+}
+
 /** An input's bodies by file: one stored zip per nameKey of the files' names. */
 function bodiesByFile(input: string, entries: ReadonlyMap<string, Uint8Array>): [string, Uint8Array][] {
   const byKey = new Map<string, Map<string, Uint8Array>>();

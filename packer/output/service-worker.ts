@@ -2,7 +2,7 @@ import { readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { readAsset } from "../../runtime/host/assets.ts";
 import { SIDECAR_MIN_BYTES } from "../../runtime/page/loader/resources.mjs";
-import { ASYNCIO_START, DEFERRED_WASM, shortHash } from "./bundle.ts";
+import { ASYNCIO_START, DEFERRED_WASM, isBodiesByFile, shortHash } from "./bundle.ts";
 
 export const SERVICE_WORKER = "sw.js";
 
@@ -30,6 +30,10 @@ export function addServiceWorker(dir: string, served: readonly string[], rest: I
  */
 export function writeServiceWorker(dir: string, served: readonly string[], rest: Iterable<string>): void {
   const isLater = (f: string) => f.startsWith("bodies/") || f === ASYNCIO_START || f.endsWith(DEFERRED_WASM);
+  // One file's bodies come again in its input's archive, which the worker caches later.
+  const byFile = served.filter(isBodiesByFile);
+  served = served.filter((f) => !isBodiesByFile(f));
+  rest = [...rest, ...byFile];
   const later = served.filter(isLater).sort();
   const first = ["", ...served.filter((f) => !isLater(f))].sort();
   const cached = [...first.filter(Boolean), ...later];

@@ -188,9 +188,8 @@ export function planFallback(
     }
     // What an app opens itself (data, .so for ctypes or a dlopen, dist-info) comes back
     // by folder, through the open/stat hook, which unpacks without calling Python: the
-    // open that missed is still inside a system call. An extension module's .so is its
-    // module's chunk.
-    // The loader names the chunk from the path alone (fallbackFileChunk): no index read.
+    // open that missed is still inside a system call. The loader names the chunk from
+    // the path alone (fallbackFileChunk): no index read.
     for (const [path] of prunedFiles.filter(([path]) => !/\.pyc?$/.test(path)).sort(([a], [b]) => (a < b ? -1 : 1))) {
       index.files[path] = chunk(fallbackFileChunk(path), { input: pkg.key, key: path, module: false });
     }

@@ -1,6 +1,7 @@
 import { posix } from "node:path";
 import { readTree, RUNTIME_DIR, shortHash, type Manifest } from "../output/bundle.ts";
 import type { PackReport } from "../report/report.ts";
+import { FALLBACK_DIR } from "../pipeline/fallback.ts";
 
 /** A file the bundler writes into its output: a path under the build's base, and its bytes. */
 export interface BuildAsset {
@@ -22,7 +23,8 @@ const SIDECAR = /\.(br|gz)$/;
  * A pack's output as a bundler's assets under assetsDir, named by content so that they can
  * be cached for good: "bundle.zip" → "assets/bundle.1f2e3d4c.zip", its sidecars beside it
  * ("….zip.br"). Pyodide finds its runtime files by name in one folder: those move as a
- * folder named by the hash of all they hold ("assets/pyodide-9a8b7c6d/pyodide.asm.wasm").
+ * folder named by the hash of all they hold ("assets/pyodide-9a8b7c6d/pyodide.asm.wasm"),
+ * and so do the fallback's and each input's bodies by file.
  * The loader is one module, hashed like the rest. The files the app fetched
  * (report.json assets) stay out: the app asks for them by its own URLs, from the project's
  * public files.
@@ -35,11 +37,22 @@ export function buildAssets(outDir: string, report: PackReport, assetsDir: strin
   const runtimeDir = manifest.runtime ?? RUNTIME_DIR;
   const assets: BuildAsset[] = [];
   const moved: Record<string, string> = {};
-  const runtime = paths.filter((p) => p.startsWith(runtimeDir));
-  const folder = posix.join(assetsDir, `pyodide-${shortHash(...runtime.flatMap((p) => [p, tree.get(p)!]))}`);
-  for (const p of runtime) assets.push({ fileName: posix.join(folder, p.slice(runtimeDir.length)), source: tree.get(p)! });
-  moved[runtimeDir] = folder + "/";
-  for (const p of paths.filter((p) => !p.startsWith(runtimeDir) && !SIDECAR.test(p))) {
+  // Folders whose files the loader names itself (the runtime's; the fallback's chunks and
+  // each input's bodies by file, named from what a miss wants) move whole: one entry in
+  // the loader's map for each, not hundreds.
+  const wholeFolder = (p: string) => (p.startsWith(runtimeDir) ? runtimeDir : p.startsWith(FALLBACK_DIR) ? FALLBACK_DIR : /^bodies\/[^/]+\//.exec(p)?.[0]);
+  const folders = new Map<string, string[]>();
+  for (const p of paths) {
+    const folder = wholeFolder(p);
+    if (folder) folders.set(folder, [...(folders.get(folder) ?? []), p]);
+  }
+  for (const [dir, inside] of folders) {
+    const name = dir === runtimeDir ? "pyodide" : dir.slice(0, -1).replaceAll("/", "-");
+    const folder = posix.join(assetsDir, `${name}-${shortHash(...inside.flatMap((p) => [p, tree.get(p)!]))}`);
+    for (const p of inside) assets.push({ fileName: posix.join(folder, p.slice(dir.length)), source: tree.get(p)! });
+    moved[dir] = folder + "/";
+  }
+  for (const p of paths.filter((p) => !wholeFolder(p) && !SIDECAR.test(p))) {
     const ext = posix.extname(p);
     const hashed = posix.join(assetsDir, `${p.slice(0, p.length - ext.length)}.${shortHash(tree.get(p)!)}${ext}`);
     moved[p] = hashed;

@@ -5,7 +5,7 @@ import type { PyodideDist } from "../../runtime/host/pyodide-dist.ts";
 import type { StaticFindings } from "../../analyzers/static-usage.ts";
 import type { TransformOptions, TransformResult } from "../../transforms/apply.ts";
 import { isDynlib, type BundlePlan } from "../../transforms/select.ts";
-import { ASYNCIO_START, bodiesFile, type WrittenBundle } from "../output/bundle.ts";
+import { ASYNCIO_START, bodiesFile, isBodiesByFile, type WrittenBundle } from "../output/bundle.ts";
 import type { PageAssets } from "../pipeline/assets.ts";
 import type { FallbackCost } from "../pipeline/fallback.ts";
 import { stripSlash } from "../pipeline/stage.ts";
@@ -176,7 +176,8 @@ export async function buildReport(
   const deferredFiles = new Set([...plan.bodies.keys()].map(bodiesFile));
   const asyncioStart = written.files.get(ASYNCIO_START);
   if (asyncioStart) deferredFiles.add(ASYNCIO_START);
-  const upFront = [...written.files].filter(([name]) => !deferredFiles.has(name)).map(([, data]) => data);
+  // One file's bodies are the same code again as its input's archive, read on need.
+  const upFront = [...written.files].filter(([name]) => !deferredFiles.has(name) && !isBodiesByFile(name)).map(([, data]) => data);
   // Started together so that the compressions share both cores.
   const deferredRuntime = [written.manifest.runtimeSplit?.deferred].find((name) => name !== undefined && written.runtime.has(name));
   const runtimeNames = [...written.runtime.keys()].filter((name) => name !== deferredRuntime);

@@ -131,17 +131,22 @@ export async function loadBundle(options = {}) {
   /** @type {FallbackUse[]} */
   const fallbacks = [];
   let prefetchFallback = async () => {};
+  // Waiting for a promise (JSPI) runs the event loop and C code the trace did not: before
+  // the prefetch has brought the runtime's rest and asyncio, a miss would fetch them too
+  // (760 kB brotli for a 1 kB module), so until then it reads its few kB synchronously.
+  let prefetched = false;
   if (manifest.fallback) {
     const enabled = options.fallback !== false && manifest.fallback.mode !== "off";
-    prefetchFallback = installFallback(pyodide, manifest.fallback, locate, { enabled, fs, uses: fallbacks });
+    prefetchFallback = installFallback(pyodide, manifest.fallback, locate, { enabled, fs, uses: fallbacks, canWait: () => prefetched });
   }
   const prefetchBodies = async () => {
     // The runtime's rest first: reading bodies and starting asyncio run C code the trace
     // may not have, whose first call would otherwise fetch it synchronously.
     // Failing, it leaves the first call to fetch it: the bodies come all the same.
     await prefetchRuntime().catch((error) => console.warn(`pyodide-packer: prefetching the runtime's deferred module failed: ${error}`));
-    // The likely misses' chunks last: none of them may be needed.
     await Promise.all([prefetchFunctions(), prefetchAsyncio()]);
+    prefetched = true;
+    // The likely misses' chunks last: none of them may be needed.
     await prefetchFallback().catch((error) => console.warn(`pyodide-packer: prefetching the fallback's likely chunks failed: ${error}`));
   };
   // The page's own scripts (and pack's page scenarios) reach the app's Pyodide here.
@@ -152,7 +157,8 @@ export async function loadBundle(options = {}) {
 /**
  * @typedef {{ stdout: string, stderr: string, outcome: RunOutcome,
  *   timings: Partial<LoadTimings> & { load?: number, run?: number, total?: number },
- *   fallbacks: FallbackUse[], bodies: BodiesUse, runtimeSplit?: SplitUse }} BundleRun
+ *   fallbacks: FallbackUse[], bodies: BodiesUse, runtimeSplit?: SplitUse, prefetched?: boolean }} BundleRun
+ *   prefetched: set once the prefetch after the first result has ended
  */
 
 /** Runs work when the page is idle (soon, where there is no such notion). */
@@ -190,7 +196,13 @@ export async function runBundle(options = {}, onText = () => {}) {
     start = performance.now();
     result.outcome = await runApp(pyodide, manifest.main);
     result.timings.run = since(start);
-    if (options.prefetch !== false) whenIdle(() => void prefetchBodies().catch((error) => console.warn(`pyodide-packer: prefetching function bodies failed: ${error}`)));
+    if (options.prefetch !== false) {
+      whenIdle(() =>
+        void prefetchBodies()
+          .catch((error) => console.warn(`pyodide-packer: prefetching function bodies failed: ${error}`))
+          .finally(() => (result.prefetched = true)),
+      );
+    }
   } catch (error) {
     const e = /** @type {any} */ (error);
     result.outcome = { ok: false, exitCode: 1, errorType: "LoaderError", error: String(e?.stack ?? e) };

@@ -47,19 +47,21 @@ const PRUNED_FINDER = pythonSource("fallback");
 /**
  * Puts back, on first need, what pack pruned: an import that no finder satisfies, or an
  * open/stat of a missing package file, that the manifest's Bloom filters say pack may
- * have pruned, consults fallback/index.json (fetched then) and installs the sources that
- * hold it, logging one warning. Where the import can wait for a promise (JSPI), the
- * sources come by fetch; elsewhere by a synchronous request. With the fallback off (or a
- * bundle that keeps none), importing a pruned module fails with an error naming the fix.
- * Returns prefetch(): reads the index and the manifest's likely chunks in the background,
- * so that their misses need no request.
+ * have pruned, reads the module's index shard (or names a file's chunk from its folder)
+ * and installs the chunks that hold it, logging one warning. Where the import can wait
+ * for a promise (JSPI, when canWait says so), the chunks come by fetch; elsewhere by a
+ * synchronous request. With the fallback off (or a bundle that keeps none), importing a
+ * pruned module fails with an error naming the fix. Returns prefetch(): reads the
+ * manifest's likely shards and chunks in the background, so that their misses need no
+ * request.
  * @param {any} pyodide
  * @param {FallbackManifest} fallback
  * @param {(path: string) => URL} locate where a bundle file is
- * @param {{ enabled: boolean, fs?: typeof import("node:fs"), uses: FallbackUse[] }} options
+ * @param {{ enabled: boolean, fs?: typeof import("node:fs"), uses: FallbackUse[], canWait?: () => boolean }} options
+ *   canWait: whether an import may wait for a fetch now, where JSPI lets it (by default never)
  * @returns {() => Promise<void>}
  */
-export function installFallback(pyodide, fallback, locate, { enabled, fs, uses }) {
+export function installFallback(pyodide, fallback, locate, { enabled, fs, uses, canWait = () => false }) {
   /** @type {Map<string, FallbackIndex | null>} shards read, by name (null: none there) */
   const shards = new Map();
   const parse = (/** @type {Uint8Array} */ bytes) => /** @type {FallbackIndex} */ (JSON.parse(new TextDecoder().decode(bytes)));
@@ -158,6 +160,7 @@ export function installFallback(pyodide, fallback, locate, { enabled, fs, uses }
       putBackSync,
       // Only where JSPI lets the import wait; the shard is read by then (lookup).
       putBack,
+      canWait,
       fallback.mirror ?? null,
     );
   } finally {

@@ -4,21 +4,22 @@ import sys
 
 
 class PrunedModuleFinder:
-    def __init__(self, lookup, fetch, fetch_async, mirror):
+    def __init__(self, lookup, fetch, fetch_async, can_wait, mirror):
         self.lookup = lookup
         self.fetch = fetch
         self.fetch_async = fetch_async
+        self.can_wait = can_wait
         self.mirror = mirror
 
     def put_back(self, fullname):
-        # Where JSPI can suspend this import, the chunks come by fetch and the page stays
-        # responsive; elsewhere by a synchronous request.
-        try:
+        # Where JSPI can suspend this import (and the loader says waiting costs nothing
+        # more), the chunks come by fetch and the page stays responsive; elsewhere by a
+        # synchronous request.
+        if self.can_wait():
             from pyodide.ffi import can_run_sync, run_sync
-        except ImportError:
-            return self.fetch(fullname)
-        if can_run_sync():
-            return run_sync(self.fetch_async(fullname))
+
+            if can_run_sync():
+                return run_sync(self.fetch_async(fullname))
         return self.fetch(fullname)
 
     def find_spec(self, fullname, path=None, target=None):
@@ -50,5 +51,5 @@ class PrunedModuleFinder:
         return spec
 
 
-def install(lookup, fetch, fetch_async, mirror):
-    sys.meta_path.append(PrunedModuleFinder(lookup, fetch, fetch_async, mirror))
+def install(lookup, fetch, fetch_async, can_wait, mirror):
+    sys.meta_path.append(PrunedModuleFinder(lookup, fetch, fetch_async, can_wait, mirror))
