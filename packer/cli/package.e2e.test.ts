@@ -17,9 +17,11 @@ const run = promisify(execFile);
  * The tarball's budget: what `npm i pyodide-packer` downloads and unpacks (209.4 kB packed
  * at 2026-12-02, with the built loader in dist/assets; 220.5 kB at 2026-12-03, with lazy
  * asyncio; 229.8 kB at 2026-12-06, with the runtime's wasm split: ~10 kB of package for
- * 590–1,120 kB less runtime per page).
+ * 590–1,120 kB less runtime per page; 239.0 kB packed, 1,017 kB unpacked later that day,
+ * with the fallback in chunks: 9 kB of package for a missed branch that fetches 10 kB
+ * instead of 2,750 kB).
  */
-const BUDGET = { packed: 240_000, unpacked: 1_000_000 };
+const BUDGET = { packed: 250_000, unpacked: 1_050_000 };
 
 /** The environment without npm's own variables, as a user's shell has it. */
 const userEnv = Object.fromEntries(Object.entries(process.env).filter(([key]) => !/^npm_/i.test(key)));
