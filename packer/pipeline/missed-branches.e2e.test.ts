@@ -143,6 +143,22 @@ describe("missed branches in Node", () => {
     }
   });
 
+  it("on 314, whose sys.path lacks the folder beside the stdlib's zip, the chunks' modules are found there all the same", async () => {
+    const r = await packCli([app, "--requires", "docdemo", "--find-links", wheels, "--pyodide", "314", "--runner", "node"]);
+    expect(r.errors).toEqual([]);
+    const host = new NodeHost();
+    for (const branch of ["fractions", "email", "minidom"]) {
+      process.env.MISSED_BRANCH = branch;
+      try {
+        const run = await host.runBundle(r.out, 120_000, { prefetch: false });
+        expect(run.outcome).toEqual({ ok: true, exitCode: 0 });
+        expect(run.stdout).toBe(STOCK[branch]);
+      } finally {
+        delete process.env.MISSED_BRANCH;
+      }
+    }
+  });
+
   it("after the prefetch, the likely misses need no request", async () => {
     const { pyodide, manifest, fallbacks, prefetchBodies } = await loadBundleByHand(out);
     expect(manifest.fallback!.prefetch).toEqual(expect.arrayContaining(["fallback/index/fractions.json", "fallback/stdlib/fractions.zip", "fallback/index/csv.json", "fallback/stdlib/csv.zip"]));

@@ -40,14 +40,13 @@ class PrunedModuleFinder:
             elif hasattr(finder, "invalidate_caches"):
                 finder.invalidate_caches()
         spec = importlib.machinery.PathFinder.find_spec(fullname, path, target)
-        if spec is None and path is not None:
-            # A submodule of a package imported from the stdlib's zip: its chunk wrote it
-            # to the folder beside the zip.
-            mirror = self.mirror
-            if mirror is not None:
-                zip_root, folder = mirror
-                moved = [folder + entry[len(zip_root):] if entry.startswith(zip_root) else entry for entry in path]
-                spec = importlib.machinery.PathFinder.find_spec(fullname, moved, target)
+        if spec is None and self.mirror is not None:
+            # A stdlib module: its chunk wrote it to the folder beside the zip, which is
+            # not on sys.path in 314; a submodule of a package imported from the zip is
+            # there too.
+            zip_root, folder = self.mirror
+            moved = [folder] if path is None else [folder + entry[len(zip_root):] if entry.startswith(zip_root) else entry for entry in path]
+            spec = importlib.machinery.PathFinder.find_spec(fullname, moved, target)
         return spec
 
 
