@@ -144,14 +144,7 @@ export function writeFiles(dir: string, files: ReadonlyMap<string, Uint8Array>):
  * fallback on servers that compress nothing.
  */
 export async function writeSidecars(dir: string, names: readonly string[], meter: SizeMeter): Promise<void> {
-  await Promise.all(
-    names.map(async (name) => {
-      const path = join(dir, name);
-      const { gzip, brotli } = await meter.compress(new Uint8Array(readFileSync(path)));
-      writeFileSync(`${path}.gz`, gzip);
-      writeFileSync(`${path}.br`, brotli);
-    }),
-  );
+  await Promise.all(names.map((name) => meter.writeSidecars(new Uint8Array(readFileSync(join(dir, name))), join(dir, name))));
 }
 
 /** Every file a page downloads from the output folder: the bundle's and the runtime's. */

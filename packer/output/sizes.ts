@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from "node:fs";
+import { copyFileSync, existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { availableParallelism } from "node:os";
 import { Worker } from "node:worker_threads";
@@ -151,6 +151,24 @@ export class SizeMeter {
     const key = cacheKey(bytes);
     const dir = this.#compressedDir;
     return dir !== undefined && existsSync(join(dir, `${key}.br`)) && existsSync(join(dir, `${key}.gz`));
+  }
+
+  /**
+   * Writes path.gz and path.br, the encodings of bytes: copied from an earlier pack's
+   * where there are (a pack writes hundreds of small sidecars, most of them the same
+   * every time), else compressed.
+   */
+  async writeSidecars(bytes: Uint8Array, path: string): Promise<void> {
+    const key = cacheKey(bytes);
+    const dir = this.#compressedDir;
+    if (dir && existsSync(join(dir, `${key}.br`)) && existsSync(join(dir, `${key}.gz`))) {
+      copyFileSync(join(dir, `${key}.gz`), `${path}.gz`);
+      copyFileSync(join(dir, `${key}.br`), `${path}.br`);
+      return;
+    }
+    const { gzip, brotli } = await this.compress(bytes);
+    writeFileSync(`${path}.gz`, gzip);
+    writeFileSync(`${path}.br`, brotli);
   }
 
   /** The gzip and brotli encodings of bytes, for sidecar files. */
