@@ -172,6 +172,8 @@ export async function applyTransforms(
   const appSlots: Slot[] = [...app].map(([key, data]) => ({ input: "app", unit: "app", key, path: key, data, map: app }));
   const savings: TransformResult["savings"] = {};
   const warnings: TransformWarning[] = [];
+  // The fallback's modules are transformed alike but neither counted nor warned about.
+  const warn = (slot: Slot, warning: TransformWarning) => void (slot.fallback || warnings.push(warning));
   const save = (slot: Slot, name: TransformName, before: number, after: number) => {
     if (slot.fallback) return;
     const entry = ((savings[slot.input] ??= {})[name] ??= { files: 0, before: 0, after: 0 });
@@ -224,7 +226,7 @@ export async function applyTransforms(
   changed.forEach(({ slot, result }, i) => {
     const check = pass1[readers.length + i]!;
     if (!check.ok) {
-      if (!slot.fallback) warnings.push({ code: "MINIFY_FALLBACK", path: slot.path, detail: `${check.error} after minifying; kept as it was` });
+      warn(slot, { code: "MINIFY_FALLBACK", path: slot.path, detail: `${check.error} after minifying; kept as it was` });
       return;
     }
     // A module whose docstrings went while another module of its unit reads __doc__ gets
@@ -266,7 +268,7 @@ export async function applyTransforms(
   toCompile.forEach((slot, i) => {
     const result = results[i]!;
     if (!result.ok) {
-      if (!slot.fallback) warnings.push({ code: "COMPILE_FAILED", path: slot.path, detail: `${result.error}; kept as source` });
+      warn(slot, { code: "COMPILE_FAILED", path: slot.path, detail: `${result.error}; kept as source` });
       return;
     }
     slot.map.delete(slot.key);
@@ -277,7 +279,7 @@ export async function applyTransforms(
   toStrip.forEach((slot, i) => {
     const result = results[toCompile.length + i]!;
     if (!result.ok) {
-      if (!slot.fallback) warnings.push({ code: "PYC_STRIP_FAILED", path: slot.path, detail: result.error });
+      warn(slot, { code: "PYC_STRIP_FAILED", path: slot.path, detail: result.error });
       return;
     }
     slot.map.set(slot.key, result.data!);

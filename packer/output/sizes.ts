@@ -146,11 +146,17 @@ export class SizeMeter {
     return pending;
   }
 
+  /** Where an earlier pack left the encodings of the content with this key, if it did. */
+  #cached(key: string): { gzip: string; brotli: string } | undefined {
+    const dir = this.#compressedDir;
+    if (!dir) return undefined;
+    const found = { gzip: join(dir, `${key}.gz`), brotli: join(dir, `${key}.br`) };
+    return existsSync(found.brotli) && existsSync(found.gzip) ? found : undefined;
+  }
+
   /** Whether compress(bytes) would only read what an earlier pack wrote. */
   hasCompressed(bytes: Uint8Array): boolean {
-    const key = cacheKey(bytes);
-    const dir = this.#compressedDir;
-    return dir !== undefined && existsSync(join(dir, `${key}.br`)) && existsSync(join(dir, `${key}.gz`));
+    return this.#cached(cacheKey(bytes)) !== undefined;
   }
 
   /**
@@ -159,11 +165,10 @@ export class SizeMeter {
    * every time), else compressed.
    */
   async writeSidecars(bytes: Uint8Array, path: string): Promise<void> {
-    const key = cacheKey(bytes);
-    const dir = this.#compressedDir;
-    if (dir && existsSync(join(dir, `${key}.br`)) && existsSync(join(dir, `${key}.gz`))) {
-      copyFileSync(join(dir, `${key}.gz`), `${path}.gz`);
-      copyFileSync(join(dir, `${key}.br`), `${path}.br`);
+    const cached = this.#cached(cacheKey(bytes));
+    if (cached) {
+      copyFileSync(cached.gzip, `${path}.gz`);
+      copyFileSync(cached.brotli, `${path}.br`);
       return;
     }
     const { gzip, brotli } = await this.compress(bytes);
@@ -175,9 +180,8 @@ export class SizeMeter {
   async compress(bytes: Uint8Array): Promise<Compressed> {
     const key = cacheKey(bytes);
     const dir = this.#compressedDir;
-    if (dir && existsSync(join(dir, `${key}.br`)) && existsSync(join(dir, `${key}.gz`))) {
-      return { gzip: new Uint8Array(readFileSync(join(dir, `${key}.gz`))), brotli: new Uint8Array(readFileSync(join(dir, `${key}.br`))) };
-    }
+    const cached = this.#cached(key);
+    if (cached) return { gzip: new Uint8Array(readFileSync(cached.gzip)), brotli: new Uint8Array(readFileSync(cached.brotli)) };
     const compressed = await this.#compressOnce(key, bytes);
     this.#remember(key, { raw: bytes.length, gzip: compressed.gzip.length, brotli: compressed.brotli.length });
     if (dir && !existsSync(join(dir, `${key}.br`))) {

@@ -1,5 +1,5 @@
 import { dirname } from "node:path";
-import type { ModuleGraph } from "../../analyzers/module-graph.ts";
+import type { GraphNode, ModuleGraph } from "../../analyzers/module-graph.ts";
 import type { BundlePlan, PrunedModules } from "../../transforms/select.ts";
 import { stripSlash } from "./stage.ts";
 import { writeStoredZip } from "../../runtime/host/zip.ts";
@@ -55,9 +55,7 @@ export interface FallbackPlan {
   prefetchCap: number;
   /** Where each input's pruned files are, in the plan before transforms. */
   raw: Map<string, ReadonlyMap<string, Uint8Array>>;
-  /** Where the stdlib's chunks put its modules: the folder on sys.path after its zip. */
-  stdlibDir: string;
-  /** The stdlib zip's mount and that folder (FallbackManifest.mirror). */
+  /** The stdlib zip's mount, and the folder beside it where its chunks put its modules (FallbackManifest.mirror). */
   mirror: [string, string];
   /** Stdlib zip entries the bundle must keep for the fallback to work (the cp437 codec, for wheels unpacked as published). */
   stdlibKeep: string[];
@@ -155,11 +153,17 @@ export function planFallback(
   // What starting asyncio imports ships apart (Manifest.lazyAsyncio) and comes back when
   // asyncio starts; a branch that imports one of them (heapq) before then finds it here.
   const asyncioStart = selected.stdlib.asyncioStart ?? new Map();
-  const modulesOf = (input: string) =>
-    [...graph.nodes]
-      .filter(([name, node]) => name !== "__main__" && node.file.input === input && !keptBy.get(input)?.has(node.file.key))
-      .filter(([name, node]) => !present.has(name) || (input === "stdlib" && asyncioStart.has(node.file.key)))
-      .sort(([a], [b]) => (a < b ? -1 : 1));
+  // The pruned modules of each input, in name order, grouped once.
+  const prunedByInput = new Map<string, [string, GraphNode][]>();
+  for (const [name, node] of [...graph.nodes].sort(([a], [b]) => (a < b ? -1 : 1))) {
+    const { input, key } = node.file;
+    if (name === "__main__" || keptBy.get(input)?.has(key)) continue;
+    if (present.has(name) && !(input === "stdlib" && asyncioStart.has(key))) continue;
+    const list = prunedByInput.get(input) ?? [];
+    list.push([name, node]);
+    prunedByInput.set(input, list);
+  }
+  const modulesOf = (input: string) => prunedByInput.get(input) ?? [];
 
   const stdlibModules = modulesOf("stdlib");
   if (stdlibModules.length > 0) {
@@ -229,7 +233,7 @@ export function planFallback(
   for (const name of [...own.keys()].sort()) index.modules[name] = closureOf(name);
   const unpacksWheels = index.sources.some((s) => s.kind === "wheel");
   const stdlibKeep = unpacksWheels && selected.stdlib.files.has(CP437) && !selected.stdlib.kept.has(CP437) ? [CP437] : [];
-  return { mode, pruned, chunks, index, likely, prefetchCap, raw, stdlibDir, mirror: [stdlibMount, stdlibDir], stdlibKeep };
+  return { mode, pruned, chunks, index, likely, prefetchCap, raw, mirror: [stdlibMount, stdlibDir], stdlibKeep };
 }
 
 /**
@@ -251,7 +255,7 @@ export function fallbackOutput(plan: FallbackPlan, transformed: PrunedModules): 
     for (const { input, key, module } of members) {
       const found = module ? pick(input === "stdlib" ? transformed.stdlib : transformed.packages.get(input), key) : undefined;
       const [finalKey, data] = found ?? [key, plan.raw.get(input)!.get(key)!];
-      entries.set(input === "stdlib" ? `${plan.stdlibDir}/${finalKey}` : finalKey, data);
+      entries.set(input === "stdlib" ? `${plan.mirror[1]}/${finalKey}` : finalKey, data);
     }
     const zip = writeStoredZip(stripSlash(entries));
     files.set(archive, zip);

@@ -103,7 +103,10 @@ export function installFallback(pyodide, fallback, locate, { enabled, fs, uses, 
     read = read.filter(([source]) => !installed.has(source.archive));
     // Marked first: an install that stats or opens a file not there yet comes back here
     // and must not start the same install again.
-    for (const [source] of read) installed.add(source.archive);
+    for (const [source] of read) {
+      installed.add(source.archive);
+      ahead.delete(source.archive); // installed: the bytes read ahead are not needed again
+    }
     for (const [source, bytes] of read) install(source, bytes);
     if (read.length === 0) return;
     const warning = `pyodide-packer: ${wanted} was pruned from this bundle and loaded from ${own.archive}; re-pack with a --scenario that uses it or --include ${wanted}`;
