@@ -78,7 +78,8 @@ function bodiesByFile(input: string, entries: ReadonlyMap<string, Uint8Array>): 
 }
 
 /**
- * page: the user's own page (--html), written as index.html in place of pack's;
+ * page: the user's own page (--html's file, or a PyScript page as pack rewrote it),
+ * written as index.html in place of pack's;
  * lazyAsyncio: the bundle boots with asyncio waiting, as it was traced; runtimeSplit:
  * the runtime's wasm split, or "later" for a manifest that says so over the whole
  * runtime, which validation profiles before it writes the split (packer/pipeline/build.ts).
@@ -87,7 +88,7 @@ export function writeBundle(
   plan: BundlePlan,
   dist: PyodideDist,
   dir: string,
-  { fallback, page, lazyAsyncio, runtimeSplit }: { fallback?: FallbackManifest; page?: string; lazyAsyncio: boolean; runtimeSplit?: RuntimeSplit | "later" },
+  { fallback, page, lazyAsyncio, runtimeSplit }: { fallback?: FallbackManifest; page?: { file: string } | { text: string }; lazyAsyncio: boolean; runtimeSplit?: RuntimeSplit | "later" },
 ): WrittenBundle {
   const kept = new Map<string, Uint8Array>(plan.app);
   for (const p of plan.packages) for (const [path, data] of p.kept) kept.set(path, data);
@@ -120,7 +121,8 @@ export function writeBundle(
     ...SHIPPED_ASSETS.map((name): [string, Uint8Array] => [name, new Uint8Array(readFileSync(assetPath(`${PAGE_ROOM}/${name}`)))]),
   ]);
   writeFiles(dir, files);
-  copyFileSync(page ?? assetPath(`${PAGE_ROOM}/index.html`), join(dir, "index.html"));
+  if (page && "text" in page) writeFileSync(join(dir, "index.html"), page.text);
+  else copyFileSync(page?.file ?? assetPath(`${PAGE_ROOM}/index.html`), join(dir, "index.html"));
   const runtime = new Map<string, Uint8Array>(dist.runtimeFiles.map((name) => [RUNTIME_DIR + name, new Uint8Array(readFileSync(join(dist.dir, name)))]));
   if (runtimeSplit && runtimeSplit !== "later") {
     runtime.set(RUNTIME_DIR + RUNTIME_WASM, runtimeSplit.primary);

@@ -12,7 +12,7 @@ import type { SizeMeter } from "../output/sizes.ts";
 import type { PageAssets } from "./assets.ts";
 import { fallbackOutput, type FallbackOutput, type FallbackPlan } from "./fallback.ts";
 import type { PackOptions } from "./pack-options.ts";
-import type { Settings } from "./settings.ts";
+import { pageOf, type Settings } from "./settings.ts";
 
 /** What a build of the output needs, known before the first one. */
 export interface BuildInput {
@@ -54,7 +54,7 @@ export async function buildOutput(input: BuildInput, transforms: TransformOption
     const fallen = fallbackOutput(fallback, transformed.plan.pruned ?? fallback.pruned);
     writeFiles(dir, fallen.files);
     writeFiles(dir, assets.files);
-    const written = writeBundle(transformed.plan, dist, dir, { fallback: fallen.manifest, page: s.html, lazyAsyncio: !options.eagerAsyncio, runtimeSplit });
+    const written = writeBundle(transformed.plan, dist, dir, { fallback: fallen.manifest, page: pageOf(s), lazyAsyncio: !options.eagerAsyncio, runtimeSplit });
     const served = [...servedFiles(written), ...assets.files.keys()];
     const serviceWorker = options.serviceWorker ? { served: [...served], rest: [...fallen.files.keys()] } : undefined;
     if (serviceWorker) served.push(addServiceWorker(dir, serviceWorker.served, serviceWorker.rest));

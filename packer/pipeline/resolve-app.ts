@@ -1,5 +1,5 @@
 import { existsSync, readFileSync } from "node:fs";
-import { dirname, resolve } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { APP_ROOT, type StagedInputs } from "../../analyzers/inputs.ts";
 import { appRequirements, parseRequirement, type Requirement } from "../../analyzers/requirements.ts";
 import { resolvePackages, type ResolvedPackage } from "../../analyzers/resolve.ts";
@@ -8,6 +8,7 @@ import type { Host } from "../../runtime/host/host.ts";
 import { findDist, type PyodideDist } from "../../runtime/host/pyodide-dist.ts";
 import { listAppFolder, readAppFolder } from "./app-folder.ts";
 import type { PackOptions } from "./pack-options.ts";
+import { PAGE_MAIN, type PyScriptPage } from "./pyscript-page.ts";
 import type { Settings } from "./settings.ts";
 import { stageInputs } from "./stage.ts";
 
@@ -36,7 +37,8 @@ export interface ResolvedApp {
  * Chromium can do before anything runs.
  */
 export async function resolveApp(options: PackOptions, host: Host, s: Settings, resolved?: (dist: PyodideDist, packages: readonly ResolvedPackage[]) => void): Promise<ResolvedApp> {
-  const dist = findDist(options.pyodide, s.cwd);
+  // A PyScript page runs the Pyodide its PyScript boots (314), or the one its config names.
+  const dist = findDist(options.pyodide ?? s.pyscript?.pyodide, s.cwd);
   // Chromium starts (~0.5 s) while the packages are resolved and staged.
   host.start();
   s.step("resolve");
@@ -46,16 +48,30 @@ export async function resolveApp(options: PackOptions, host: Host, s: Settings, 
     indexURL: options.indexURL,
     cacheDir: s.cacheDir,
   };
-  const requirements = withMicropip(appRequirements(dirname(s.app), options.requires ?? []), s.app);
+  // A PyScript page's config lists its packages; the bundle holds them, installed as the trace starts.
+  const requirements = s.pyscript
+    ? [...(options.requires ?? []).flatMap((r) => r.split(",")).filter((r) => r.trim()), ...s.pyscript.packages].map((r) => parseRequirement(r, s.pyscript!.path))
+    : withMicropip(appRequirements(dirname(s.app), options.requires ?? []), s.app);
   const packages = await resolvePackages(requirements, sources, dist);
   resolved?.(dist, packages);
   if (s.pageScenarios.length > 0 && host.name !== "chromium") {
     throw new PackError("USAGE", { detail: `--scenario ${s.pageScenarios[0]} drives a page, which only --runner chromium has` });
   }
   if (s.html && host.name !== "chromium") throw new PackError("USAGE", { detail: "--html loads a page, which only --runner chromium has" });
-  const inputs = stageInputs(dist, packages, { dir: s.appDir, main: s.app, outDir: s.out, scenarios: s.scenarios, files: options.files });
+  const inputs = stageInputs(dist, packages, { dir: s.appDir, main: s.pyscript ? pageMain(s.pyscript) : s.app, outDir: s.out, scenarios: s.scenarios, files: options.files });
   const site = siteFiles(inputs, options.assets && resolve(s.cwd, options.assets), s.out);
+  // PyScript from the project's @pyscript/core is served, and ships, as the page's own ./pyscript/.
+  for (const [path, data] of s.pyscript?.pyscript ?? []) if (!site.has(path)) site.set(path, data);
   return { dist, sources, packages, inputs, site };
+}
+
+/**
+ * A PyScript page has no main file: PyScript runs its scripts. The app's main is a file
+ * pack writes beside the page, never run, holding the scripts' Python for the import graph.
+ */
+function pageMain(page: PyScriptPage): { path: string; data: Uint8Array } {
+  const text = page.sources.map((s) => `# ${s.where}\n${s.code}`).join("\n");
+  return { path: join(dirname(page.path), PAGE_MAIN), data: new TextEncoder().encode(text) };
 }
 
 /**

@@ -35,6 +35,11 @@ export function compareRuns(trace: TraceResult, run: AppRun): Validation {
   }
   const differs = outputDifference(trace.stdout, run.stdout);
   if (differs) return { ...base, ok: false, outputMatches: false, detail: differs };
+  // A PyScript page shows what its scripts did on the page itself.
+  if (trace.page !== undefined && trace.page !== run.page) {
+    const { a, b, at } = firstDifference(trace.page, run.page ?? "");
+    return { ...base, ok: false, outputMatches: false, detail: `the page's text differs at line ${at + 1}: traced ${JSON.stringify(a[at] ?? "")}, bundle ${JSON.stringify(b[at] ?? "")}` };
+  }
   // Page scenarios replayed on the bundle must print what they printed in the trace.
   for (const traced of trace.scenarios.filter((t) => t.path.endsWith(".mjs"))) {
     const replayed = run.scenarios?.find((r) => r.path === traced.path);

@@ -6,6 +6,7 @@ import { PackError } from "../../runtime/host/errors.ts";
 import type { Host } from "../../runtime/host/host.ts";
 import { NodeHost } from "../../runtime/host/node-host.ts";
 import type { PackOptions } from "./pack-options.ts";
+import { readPyScriptPage, type PyScriptPage } from "./pyscript-page.ts";
 
 /** The options a pack starts from, resolved against its working directory and checked. */
 export interface Settings {
@@ -17,6 +18,8 @@ export interface Settings {
   timeoutMs: number;
   /** --html, absolute. */
   html?: string;
+  /** The app is a PyScript page (`pack index.html`): its scripts, config and the page that ships. */
+  pyscript?: PyScriptPage;
   /** --scenario files, absolute: .py ones traced in the interpreter, .mjs ones on the page. */
   scenarios: string[];
   pageScenarios: string[];
@@ -34,13 +37,18 @@ export function settings(options: PackOptions): Settings {
   }
   const html = options.html ? resolve(cwd, options.html) : undefined;
   if (html && !existsSync(html)) throw new PackError("USAGE", { detail: `--html ${html} not found` });
+  const pyscript = /\.html?$/i.test(app) ? readPyScriptPage(app, cwd) : undefined;
+  if (pyscript && html) throw new PackError("USAGE", { detail: `--html names a page, and so does ${options.app}; pass one of them` });
+  if (pyscript && options.runner === "node") throw new PackError("USAGE", { detail: `${options.app} is a PyScript page, which only --runner chromium loads` });
   const allScenarios = (options.scenarios ?? []).map((f) => resolve(cwd, f));
   for (const file of allScenarios) if (!existsSync(file)) throw new PackError("APP_NOT_FOUND", { path: file });
+  for (const note of pyscript?.notes ?? []) options.onWarning?.(note);
   return {
     cwd,
     app,
     appDir,
     html,
+    ...(pyscript ? { pyscript } : {}),
     scenarios: allScenarios.filter((f) => !f.endsWith(".mjs")),
     pageScenarios: allScenarios.filter((f) => f.endsWith(".mjs")),
     out: resolve(cwd, options.out ?? "pack-dist"),
@@ -49,6 +57,11 @@ export function settings(options: PackOptions): Settings {
     step: options.onStep ?? (() => {}),
     warn: options.onWarning ?? (() => {}),
   };
+}
+
+/** The page that ships in place of pack's index.html: --html's, or a PyScript page as pack rewrote it. */
+export function pageOf(s: Settings): { file: string } | { text: string } | undefined {
+  return s.pyscript ? { text: s.pyscript.html } : s.html ? { file: s.html } : undefined;
 }
 
 export function createHost(options: PackOptions): Host {

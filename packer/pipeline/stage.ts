@@ -29,15 +29,18 @@ export function stagePackages(dist: PyodideDist, packages: readonly ResolvedPack
 export function stageInputs(
   dist: PyodideDist,
   packages: readonly ResolvedPackage[],
-  app: { dir: string; main: string; outDir: string; scenarios?: string[]; files?: string[] },
+  app: { dir: string; main: string | { path: string; data: Uint8Array }; outDir: string; scenarios?: string[]; files?: string[] },
 ): StagedInputs {
   const layout = dist.layout;
   const staged = stagePackages(dist, packages);
   // `files` globs choose what ships beside the app; the app's main file always does.
-  const mainPath = relative(app.dir, app.main).split(sep).join("/");
+  // A main pack writes (a PyScript page's) is staged beside the app folder's files.
+  const main = typeof app.main === "string" ? { path: app.main } : app.main;
+  const mainPath = relative(app.dir, main.path).split(sep).join("/");
   const globs = app.files?.map(pathGlob);
   const only = globs && ((path: string) => path === mainPath || globs.some((re) => re.test(path)));
   const appMap = readAppFolder(listAppFolder(app.dir, app.outDir, undefined, only), APP_ROOT);
+  if ("data" in main) appMap.set(`${APP_ROOT}/${mainPath}`, main.data);
   const scenarioFiles = new Map<string, Uint8Array>();
   const scenarios = (app.scenarios ?? []).map((file, i) => {
     const inside = relative(app.dir, file);

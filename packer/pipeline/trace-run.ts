@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { readLock } from "../../analyzers/lock.ts";
@@ -14,7 +14,7 @@ import type { PackOptions } from "./pack-options.ts";
 import type { ResolvedApp } from "./resolve-app.ts";
 import { appFailure, errorLine } from "./runs.ts";
 import { profiledRuntime } from "./runtime-split.ts";
-import { onceMoreIfCrashed, type Settings } from "./settings.ts";
+import { onceMoreIfCrashed, pageOf, type Settings } from "./settings.ts";
 import { stagePackages, writePackageArchives, writeStageArchives } from "./stage.ts";
 
 /** One traced run of the app and its scenarios, and what it installed as it ran. */
@@ -59,7 +59,7 @@ export async function traceRun(app: ResolvedApp, options: PackOptions, host: Hos
     const trace = await onceMoreIfCrashed(s, "trace", () => host.trace({
       site: siteDir,
       install,
-      html: s.html,
+      html: pagePath(s, work),
       dist,
       archives: writeStageArchives(inputs, work),
       main: inputs.main,
@@ -88,6 +88,15 @@ export async function traceRun(app: ResolvedApp, options: PackOptions, host: Hos
  * The lock's packages that provide these modules, as loadPackagesFromImports finds them:
  * a module no package of the lock provides (the stdlib's, the app's own) asks for none.
  */
+/** The page the trace loads, as a file: --html's, or a PyScript page as pack rewrote it, written into work. */
+function pagePath(s: Settings, work: string): string | undefined {
+  const page = pageOf(s);
+  if (!page || "file" in page) return page?.file;
+  const path = join(work, "page.html");
+  writeFileSync(path, page.text);
+  return path;
+}
+
 function packagesForImports(modules: readonly string[], lockPath: string, dist: PyodideDist): string[] {
   const lock = readLock(lockPath, dist.pythonVersion);
   const tops = new Set(modules.map((m) => m.split(".")[0]!));

@@ -51,6 +51,8 @@ const MESSAGES = {
   SCENARIO_FAILED: (a: { detail: string }) => `a page scenario failed in the trace: ${a.detail}; fix the scenario (or the app) and pack again`,
   ASSET_CONFLICT: (a: { name: string }) =>
     `the page fetched ${a.name}, a name the output writes itself; rename the file in the app folder (or pass --assets DIR with another folder)`,
+  PYSCRIPT_PAGE: (a: { page: string; detail: string }) => `cannot pack the PyScript page ${a.page}: ${a.detail}`,
+  PYSCRIPT_NOT_FOUND: (a: { page: string; url: string; detail: string }) => `the PyScript page ${a.page} loads PyScript from ${a.url}: ${a.detail}`,
   ASSETS_NOT_FOUND: (a: { path: string }) => `--assets folder not found: ${a.path}; pass the folder the page is served from`,
 } as const;
 

@@ -18,6 +18,8 @@ export interface AppRun {
    * and the app); total (since navigation).
    */
   timings?: { runtime?: number; bundle?: number; dynlibs?: number; load?: number; run?: number; total?: number };
+  /** A PyScript page's text when its scripts were all done (runtime/page/loader/pyscript.mjs). */
+  page?: string;
   /** Every request the page made (Chromium bundle runs), in order. */
   requests?: PageRequest[];
   /** Page scenarios replayed after the app (Chromium), each with what it printed. */

@@ -8,6 +8,7 @@ import { installBodies } from "./loader/bodies.mjs";
 import { installFallback } from "./loader/fallback.mjs";
 import { captureOutput } from "./loader/output.mjs";
 import { serveBundledPackages } from "./loader/packages.mjs";
+import { servePyScript } from "./loader/pyscript.mjs";
 import { bundleLocator, readResource, readResourceSync } from "./loader/resources.mjs";
 import { runApp } from "./loader/run.mjs";
 import { withSplitRuntime } from "./loader/runtime-split.mjs";
@@ -18,6 +19,7 @@ export { bloomTest, makeBloom } from "../shared/bloom.mjs";
 export { captureOutput } from "./loader/output.mjs";
 export { bundleLocator, readResource } from "./loader/resources.mjs";
 export { runApp } from "./loader/run.mjs";
+export { PYSCRIPT_VERSION as version } from "./loader/pyscript.mjs";
 export { installArchive, readStoredZip, zipDirectory } from "../shared/zip.mjs";
 
 /**
@@ -209,4 +211,31 @@ export async function runBundle(options = {}, onText = () => {}) {
   }
   /** @type {any} */ (globalThis).pyodidePackerLastRun = result;
   return result;
+}
+
+/**
+ * PyScript's interpreter: a page packed from a PyScript page names ./loader.mjs in its
+ * config, and PyScript calls this as Pyodide's own loadPyodide. It boots the bundle with
+ * the options a host that drives the page left in window.pyodidePackerOptions, sends what
+ * the scripts print to PyScript's stdout and stderr, and after PyScript's py:all-done
+ * leaves the run as globalThis.pyodidePackerLastRun and prefetches when the page is idle.
+ * @param {import("./loader/pyscript.mjs").PyScriptOptions} [pyscriptOptions]
+ * @returns {Promise<any>} the bundle's Pyodide
+ */
+export async function loadPyodide(pyscriptOptions = {}) {
+  const options = /** @type {any} */ (globalThis).pyodidePackerOptions ?? {};
+  const start = performance.now();
+  const { pyodide, manifest, fallbacks, bodies, runtimeSplit, prefetchBodies, timings } = await loadBundle(options);
+  /** @type {BundleRun & { page?: string }} */
+  const run = { stdout: "", stderr: "", outcome: { ok: true, exitCode: 0 }, timings: { ...timings, load: Math.round(performance.now() - start) }, fallbacks, bodies, ...(manifest.runtimeSplit ? { runtimeSplit } : {}) };
+  return servePyScript(pyodide, run, pyscriptOptions, captureOutput, () => {
+    run.timings.total = Math.round(performance.now());
+    if (options.prefetch !== false) {
+      whenIdle(() =>
+        void prefetchBodies()
+          .catch((error) => console.warn(`pyodide-packer: prefetching function bodies failed: ${error}`))
+          .finally(() => (run.prefetched = true)),
+      );
+    }
+  });
 }

@@ -56,6 +56,8 @@ import { startupFsInit } from "../page/loader/startup.mjs";
  * @property {number[]} [runtimeRan] the runtime wasm's defined functions that ran (by their
  *   order in its code section), when the trace ran on an instrumented runtime
  * @property {Record<string, number>} phases milliseconds spent in boot, install and run
+ * @property {string} [page] a PyScript page's text when its scripts were all done
+ *   (trace-loader.mjs; stdout and outcome are then its scripts')
  */
 
 /** Where the traced run keeps monitor.py: outside site-packages, so nothing imports it. */

@@ -8,6 +8,9 @@
 import { openTrace } from "./.pyodide-packer/trace/session.mjs";
 
 // @ts-expect-error resolved where it is served, not in the source tree
+import { PYSCRIPT_VERSION, servePyScript } from "./.pyodide-packer/page/loader/pyscript.mjs";
+
+// @ts-expect-error resolved where it is served, not in the source tree
 export { bloomTest, captureOutput, installArchive, makeBloom, readResource, readStoredZip, runApp, zipDirectory } from "./.pyodide-packer/page/loader.mjs";
 
 /** @type {Promise<import("./session.mjs").OpenTrace> | undefined} */
@@ -59,4 +62,25 @@ export async function runBundle(_options = {}, onText = () => {}) {
   const result = { stdout: trace.output.stdout, stderr: trace.output.stderr, outcome, timings: {}, fallbacks: [], bodies: { loaded: [], files: [], functions: 0, refused: [], called: [] } };
   /** @type {any} */ (globalThis).pyodidePackerLastRun = result;
   return result;
+}
+
+/** As loader.mjs's: what PyScript reads of its interpreter module. */
+export const version = PYSCRIPT_VERSION;
+
+/**
+ * As loader.mjs's loadPyodide, for PyScript: the traced Pyodide, every script PyScript
+ * runs in it traced. At py:all-done the trace's result holds what they printed, how they
+ * ended and the page's text, and the host finishes the trace (its page scenarios next).
+ * @param {import("../page/loader/pyscript.mjs").PyScriptOptions} [options]
+ */
+export async function loadPyodide(options = {}) {
+  const trace = await session();
+  /** @type {import("../page/loader/pyscript.mjs").PageRun} */
+  const run = { stdout: "", stderr: "", outcome: { ok: true, exitCode: 0 } };
+  const page = /** @type {any} */ (globalThis);
+  return servePyScript(trace.pyodide, run, options, (/** @type {any} */ _pyodide, /** @type {any} */ onText) => (trace.onText = onText), () => {
+    // What the scripts printed before the page scenarios, which print their own.
+    const { stdout, stderr, outcome, page: text } = run;
+    page.pyodidePackerTraceFinish = async () => ({ ...(await trace.finish()), stdout, stderr, outcome, page: text });
+  });
 }
