@@ -64,10 +64,10 @@ describe("Pyodide 0.29.3 in Chromium, wheels from ../shared/wheels/pyodide-0.29"
 
 describe("bad input on the Chromium runner", () => {
   it("stops an app that never ends and leaves nothing behind", async () => {
-    const r = await packCli([join(APPS, "forever", "app.py"), "--timeout", "15"]);
+    const r = await packCli([join(APPS, "forever", "app.py"), "--timeout", "8"]);
     expect(r.code).toBe(2);
     expect(r.errors).toHaveLength(1);
-    expect(r.errors[0]).toMatch(/^pack: the app did not finish within 15 s; last sign of life \d+ s ago: running the app(, importing [\w.]+)?; make it end on its own, or raise --timeout$/);
+    expect(r.errors[0]).toMatch(/^pack: the app did not finish within 8 s; last sign of life \d+ s ago: running the app(, importing [\w.]+)?; make it end on its own, or raise --timeout$/);
     expect(readdirSync(r.parent)).toEqual([]);
   });
 
@@ -101,9 +101,9 @@ describe("bad input on the Chromium runner", () => {
   });
 
   it("names where an app stalled: its stage, and its last line of output", async () => {
-    const r = await packCli([join(APPS, "stalls", "app.py"), "--timeout", "15"]);
+    const r = await packCli([join(APPS, "stalls", "app.py"), "--timeout", "8"]);
     expect(r.code).toBe(2);
-    expect(r.errors).toEqual([expect.stringMatching(/^pack: the app did not finish within 15 s; last sign of life \d+ s ago: running the app after printing "step 2 of 3: 1\/2"; make it end on its own, or raise --timeout$/)]);
+    expect(r.errors).toEqual([expect.stringMatching(/^pack: the app did not finish within 8 s; last sign of life \d+ s ago: running the app after printing "step 2 of 3: 1\/2"; make it end on its own, or raise --timeout$/)]);
     expect(readdirSync(r.parent)).toEqual([]);
   });
 

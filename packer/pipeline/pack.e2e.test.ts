@@ -79,8 +79,8 @@ describe("bad input: one line, exit 2, nothing written", () => {
     ["raises", [], /^pack: the app raised ValueError at \/home\/pyodide\/app.py:5: bad input 42; pack needs an app that runs to completion$/],
     ["exits-3", [], /^pack: the app called sys.exit\(3\) after printing "usage: app.py FILE" to stderr; pack needs an app that exits with status 0$/],
     ["reads-stdin", [], /^pack: the app raised EOFError at \/home\/pyodide\/app.py:4: EOF when reading a line; pack needs an app that runs to completion$/],
-    ["forever", ["--timeout", "8"], /^pack: the app did not finish within 8 s; last sign of life \d+ s ago: running the app(, importing [\w.]+)?; make it end on its own, or raise --timeout$/],
-    ["stalls", ["--timeout", "8"], /^pack: the app did not finish within 8 s; last sign of life \d+ s ago: running the app after printing "step 2 of 3: 1\/2"; make it end on its own, or raise --timeout$/],
+    ["forever", ["--timeout", "5"], /^pack: the app did not finish within 5 s; last sign of life \d+ s ago: running the app(, importing [\w.]+)?; make it end on its own, or raise --timeout$/],
+    ["stalls", ["--timeout", "5"], /^pack: the app did not finish within 5 s; last sign of life \d+ s ago: running the app after printing "step 2 of 3: 1\/2"; make it end on its own, or raise --timeout$/],
     ["unknown-package", [], /^pack: package "nosuchpkg" was not found \(looked in .*pyodide-lock.json\); pass --find-links DIR/],
   ])("%s", async (name, extra, message) => {
     const r = await packCli([app(name), "--runner", "node", ...extra]);
