@@ -217,7 +217,7 @@ export async function runBundle(options = {}, onText = () => {}) {
  * PyScript's interpreter: a page packed from a PyScript page names ./loader.mjs in its
  * config, and PyScript calls this as Pyodide's own loadPyodide. It boots the bundle with
  * the options a host that drives the page left in window.pyodidePackerOptions, sends what
- * the scripts print to PyScript's stdout and stderr, and after PyScript's py:all-done
+ * the scripts print to PyScript's stdout and stderr, and once its Pyodide scripts are done
  * leaves the run as globalThis.pyodidePackerLastRun and prefetches when the page is idle.
  * @param {import("./loader/pyscript.mjs").PyScriptOptions} [pyscriptOptions]
  * @returns {Promise<any>} the bundle's Pyodide

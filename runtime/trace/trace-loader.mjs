@@ -69,7 +69,7 @@ export const version = PYSCRIPT_VERSION;
 
 /**
  * As loader.mjs's loadPyodide, for PyScript: the traced Pyodide, every script PyScript
- * runs in it traced. At py:all-done the trace's result holds what they printed, how they
+ * runs in it traced. Once they are done the trace's result holds what they printed, how they
  * ended and the page's text, and the host finishes the trace (its page scenarios next).
  * @param {import("../page/loader/pyscript.mjs").PyScriptOptions} [options]
  */

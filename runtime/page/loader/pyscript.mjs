@@ -16,13 +16,13 @@ export const PYSCRIPT_VERSION = "pyodide-packer";
  *   what PyScript passes to loadPyodide that pack's runtime takes: where printed lines go
  *   (indexURL, lockFileContents and packages name the runtime it would have loaded)
  * @typedef {{ stdout: string, stderr: string, outcome: import("./run.mjs").RunOutcome, page?: string }} PageRun
- *   what the page's scripts printed, whether one failed, and the page's text, at
- *   PyScript's py:all-done
+ *   what the page's scripts printed, whether one failed, and the page's text, once
+ *   every Pyodide script is done (PyScript's py:done on each)
  */
 
 /**
  * Hands PyScript a booted Pyodide. run gets what its scripts print (listen sends it) and,
- * at py:all-done, how they ended (a script that raised leaves PyScript's .py-error
+ * once they are all done, how they ended (a script that raised leaves PyScript's .py-error
  * banner) and the page's text; then it is left as globalThis.pyodidePackerLastRun, for a
  * host that drives the page, and done(run) is called.
  * @template {PageRun} R
@@ -43,16 +43,20 @@ export function servePyScript(pyodide, run, options, listen, done = () => {}) {
     partial[stream] = lines.pop() ?? "";
     for (const line of lines) options[stream]?.(line);
   });
-  addEventListener(
-    "py:all-done",
-    () => {
-      const errors = Array.from(document.querySelectorAll(".py-error"), (e) => (e.textContent ?? "").trim());
-      if (errors.length > 0) run.outcome = { ok: false, exitCode: 1, errorType: "PyScriptError", error: errors.join("\n") };
-      run.page = document.body?.innerText ?? "";
-      done(run);
-      /** @type {any} */ (globalThis).pyodidePackerLastRun = run;
-    },
-    { once: true },
-  );
+  // Done when every Pyodide script is: PyScript's py:all-done waits for MicroPython's
+  // too, which a packed page leaves as they are (and which may never load offline).
+  const scripts = Array.from(document.querySelectorAll('script[type="py"]:not([worker]), py-script:not([worker])'));
+  Promise.all(scripts.map((script) => new Promise((resolve) => script.addEventListener("py:done", resolve, { once: true })))).then(() => {
+    const errors = Array.from(document.querySelectorAll(".py-error"), (e) => (e.textContent ?? "").trim());
+    if (errors.length > 0) {
+      // PyScript's banner ends with the traceback's last line: "json.decoder.JSONDecodeError: ...".
+      const last = (errors[0] ?? "").split("\n").pop() ?? "";
+      const errorType = /^(?:[\w.]+\.)?(\w+)(?::|$)/.exec(last.trim())?.[1] ?? "PyScriptError";
+      run.outcome = { ok: false, exitCode: 1, errorType, error: errors.join("\n") };
+    }
+    run.page = document.body?.innerText ?? "";
+    done(run);
+    /** @type {any} */ (globalThis).pyodidePackerLastRun = run;
+  });
   return pyodide;
 }
