@@ -32,7 +32,7 @@ describe("pack CLI usage", () => {
   });
 
   it.each([
-    [[], "pack: missing APP.py; run pack --help for usage\n"],
+    [[], "pack: missing APP.py (or PAGE.html); run pack --help for usage\n"],
     [["a.py", "b.py"], "pack: one app at a time, got a.py b.py; run pack --help for usage\n"],
     [["a.py", "--runner", "firefox"], "pack: --runner must be chromium or node, not firefox; run pack --help for usage\n"],
     [["a.py", "--timeout", "soon"], "pack: --timeout takes seconds > 0, not soon; run pack --help for usage\n"],
@@ -54,7 +54,7 @@ describe("pack CLI usage", () => {
     expect(r).toEqual({
       code: 2,
       stdout: "",
-      stderr: `pack: app file not found: ${join(cwd, "nope.py")}; pass the path of the app's main .py file\n`,
+      stderr: `pack: app file not found: ${join(cwd, "nope.py")}; pass the path of the app's main .py file, or of a PyScript page\n`,
     });
   });
 

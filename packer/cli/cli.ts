@@ -23,10 +23,12 @@ export interface World {
 }
 
 export const USAGE = `Usage: pack APP.py [options]
+       pack PAGE.html [options]    (a PyScript page)
 
 Traces APP.py in Pyodide, keeps only the files it used, writes a deployable folder
 (pruned stdlib, bundle, loader, index.html, report.json) and checks that the bundle
-prints what the traced run printed.
+prints what the traced run printed. A PyScript page is traced as PyScript runs its
+scripts, and ships as the same page booting the bundle.
 
 Options:
 ${usageOptions()}
@@ -43,7 +45,7 @@ function parse(argv: string[]): Parsed {
   if (values.help) return { help: true };
   if (values.version) return { version: true };
   if (positionals.length !== 1) {
-    throw new PackError("USAGE", { detail: positionals.length === 0 ? "missing APP.py" : `one app at a time, got ${positionals.join(" ")}` });
+    throw new PackError("USAGE", { detail: positionals.length === 0 ? "missing APP.py (or PAGE.html)" : `one app at a time, got ${positionals.join(" ")}` });
   }
   const read = fromArgv(values, (detail) => new PackError("USAGE", { detail }), { size: parseSize, kinds: parseServerConfigKinds });
   const { cli = {}, ...options } = read as Partial<PackOptions> & { cli?: CliOptions };

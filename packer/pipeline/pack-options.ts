@@ -13,7 +13,7 @@ import type { FallbackMode } from "./fallback.ts";
  * carry the table's text into every published declaration file: +66 kB unpacked.)
  */
 export interface PackOptions {
-  /** The app's main .py file. */
+  /** The app's main .py file, or a PyScript page (.html). */
   app: string;
   /** The folder staged beside the app as its files (default: the app's own folder). */
   appDir?: string;

@@ -5,7 +5,7 @@
  */
 const MESSAGES = {
   USAGE: (a: { detail: string }) => `${a.detail}; run pack --help for usage`,
-  APP_NOT_FOUND: (a: { path: string }) => `app file not found: ${a.path}; pass the path of the app's main .py file`,
+  APP_NOT_FOUND: (a: { path: string }) => `app file not found: ${a.path}; pass the path of the app's main .py file, or of a PyScript page`,
   APP_SYNTAX_ERROR: (a: { where: string; detail: string }) =>
     `syntax error in ${a.where}: ${a.detail}; fix the app and pack again`,
   APP_RAISED: (a: { errorType: string; where: string; detail: string }) =>
