@@ -231,7 +231,7 @@ export function readPyScriptPage(path: string, cwd: string): PyScriptPage {
   if (scripts.length === 0) throw new PackError("PYSCRIPT_PAGE", { page, detail: 'it has no Python script for Pyodide (<script type="py">)' });
   const workers = scripts.filter((t) => t.attrs.has("worker"));
   if (workers.length > 0) {
-    throw new PackError("PYSCRIPT_PAGE", { page, detail: `its ${workers.length > 1 ? "scripts run" : "script runs"} in a worker (the worker attribute), which pack does not pack yet; run ${workers.length > 1 ? "them" : "it"} on the main thread` });
+    throw new PackError("PYSCRIPT_PAGE", { page, detail: `its ${workers.length > 1 ? "scripts run" : "script runs"} in a worker (the worker attribute), which pack does not pack yet (PyScript's workers need a cross-origin isolated page, COOP and COEP headers, and a worker of their own in the trace); run ${workers.length > 1 ? "them" : "it"} on the main thread` });
   }
   const sources = scripts.map((t, i) => {
     const src = t.attrs.get("src");

@@ -84,28 +84,22 @@ describe("a PyScript page", () => {
     expect(run.requests!.filter((q) => /micropip|\.whl|pyodide_graph/.test(q.url))).toEqual([]);
   });
 
-  it("laid out offline as PyScript's guide says (./pyscript/, interpreter ./pyodide/pyodide.mjs) packs from its own copy of PyScript", async () => {
-    const dir = tempDir("pyscript-offline");
+  it("PyScript's own multi.html, self-hosted (./pyscript/), packs from its own copy of PyScript and leaves its MicroPython script as it is", async () => {
+    const dir = tempDir("pyscript-multi");
+    cpSync(join(PAGES, "multi", "index.html"), join(dir, "index.html"));
     cpSync(PYSCRIPT_DIST, join(dir, "pyscript"), { recursive: true });
-    writeFileSync(join(dir, "main.py"), 'from pyscript import document\nimport json\ndocument.body.append(json.dumps({"offline": True}))\n');
-    writeFileSync(
-      join(dir, "index.html"),
-      [
-        "<!doctype html>",
-        '<script type="module" src="./pyscript/core.js"></script>',
-        '<link rel="stylesheet" href="./pyscript/core.css">',
-        '<script type="py" src="main.py" config=\'{"interpreter": "./pyodide/pyodide.mjs"}\'></script>',
-        "",
-      ].join("\n"),
-    );
     const r = await packCli([join(dir, "index.html")]);
-    expect(r.errors).toEqual([]);
     expect(r.code).toBe(0);
-    expect(readFileSync(join(r.out, "index.html"), "utf8")).toContain('src="./pyscript/core.js"');
+    expect(r.errors).toEqual(['pack: warning: 1 MicroPython script (type="mpy") left as it is: pack packs Pyodide\'s']);
+    const page = readFileSync(join(r.out, "index.html"), "utf8");
+    expect(page).toContain('<script type="module" src="./pyscript/core.js"></script>');
+    expect(page).toContain('<script type="mpy">');
     expect(shippedConfig(r.out)).toEqual({ interpreter: "./loader.mjs" });
-    expect(existsSync(join(r.out, "pyscript", "core.js"))).toBe(true);
+    // MicroPython would come from its CDN: listed, not copied; the Pyodide script ran all the same.
+    expect(r.report().assets.external.map((e) => e.host)).toEqual(["cdn.jsdelivr.net"]);
     const run = await visit(r.out);
-    expect(run.page).toContain('{"offline": true}');
+    expect(run.outcome).toEqual({ ok: true, exitCode: 0 });
+    expect(run.page).toMatch(/^3\.1[34]\.\d+ \(main/m);
   });
 });
 
