@@ -43,6 +43,8 @@ export async function pack(options: PackOptions): Promise<PackResult> {
     const assets = pageAssets(trace.requests, site, options.include ?? []);
     const transforms: TransformOptions = { ...DEFAULT_TRANSFORMS, ...options.transforms };
     const selected = planBundle(inputs, usage);
+    // A PyScript page's main only gave the import graph its scripts: PyScript runs them.
+    if (s.pyscript) selected.app.delete(inputs.main);
     const early = new Set(trace.earlyModules);
     // What ran as asyncio started after the run counts as run: a later start then reads
     // no deferred bodies (plain app: 11 more functions whole, 1.5 kB brotli before the

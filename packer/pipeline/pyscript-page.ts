@@ -17,7 +17,7 @@ export const PYSCRIPT_RANGE = { major: 0, minor: 7, text: "0.7.x" } as const;
 /** Where the output (and the trace) serves PyScript's own files. */
 export const PYSCRIPT_DIR = "pyscript";
 
-/** The main file pack stages for a PyScript page, beside it: the scripts' Python, never run. */
+/** The main file pack stages for a PyScript page, beside it: the scripts' Python, for the import graph; never run, never shipped. */
 export const PAGE_MAIN = ".pyodide-packer-page.py";
 
 /** Pyodide that @pyscript/core 0.7 boots unless a page names another (pack's --pyodide). */

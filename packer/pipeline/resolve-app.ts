@@ -58,8 +58,14 @@ export async function resolveApp(options: PackOptions, host: Host, s: Settings, 
     throw new PackError("USAGE", { detail: `--scenario ${s.pageScenarios[0]} drives a page, which only --runner chromium has` });
   }
   if (s.html && host.name !== "chromium") throw new PackError("USAGE", { detail: "--html loads a page, which only --runner chromium has" });
-  const inputs = stageInputs(dist, packages, { dir: s.appDir, main: s.pyscript ? pageMain(s.pyscript) : s.app, outDir: s.out, scenarios: s.scenarios, files: options.files });
-  const site = siteFiles(inputs, options.assets && resolve(s.cwd, options.assets), s.out);
+  // A PyScript page's Python reaches the file system only as PyScript puts it there (its
+  // scripts fetched and run, its config's files fetched): the page's folder is its site,
+  // and nothing of it is staged, as on a visit.
+  const inputs = s.pyscript
+    ? stageInputs(dist, packages, { dir: s.appDir, main: pageMain(s.pyscript), outDir: s.out, scenarios: s.scenarios, files: [] })
+    : stageInputs(dist, packages, { dir: s.appDir, main: s.app, outDir: s.out, scenarios: s.scenarios, files: options.files });
+  const assetsDir = options.assets ? resolve(s.cwd, options.assets) : s.pyscript ? s.appDir : undefined;
+  const site = siteFiles(inputs, assetsDir, s.out);
   // PyScript from the project's @pyscript/core is served, and ships, as the page's own ./pyscript/.
   for (const [path, data] of s.pyscript?.pyscript ?? []) if (!site.has(path)) site.set(path, data);
   return { dist, sources, packages, inputs, site };
