@@ -9,7 +9,6 @@ import { packCli, readTree } from "../../fixtures/e2e-helpers.ts";
 import { FIXTURES, REPO, WHEELS_PURE } from "../../fixtures/paths.ts";
 import { tempDir } from "../../fixtures/temp.ts";
 import { ChromiumHost } from "../../runtime/host/chromium-host.ts";
-import { PackError } from "../../runtime/host/errors.ts";
 import { readStoredZip } from "../../runtime/page/loader.mjs";
 
 const PAGES = join(FIXTURES, "pyscript");
@@ -21,18 +20,11 @@ function shippedConfig(out: string): Record<string, unknown> {
   return JSON.parse(/config='([^']*)'/.exec(page)![1]!.replace(/&#39;/g, "'").replace(/&amp;/g, "&")) as Record<string, unknown>;
 }
 
-/**
- * Opens a packed page as a visitor would, from a plain static server, with nothing else
- * reachable; once more if Chromium's renderer crashed, as pack itself does (settings.ts).
- */
+/** Opens a packed page as a visitor would, from a plain static server, with nothing else reachable. */
 async function visit(out: string, scenarios: string[] = []) {
   const host = new ChromiumHost();
-  const run = () => host.runBundle(out, 120_000, { pageScenarios: scenarios });
   try {
-    return await run().catch((error: unknown) => {
-      if (error instanceof PackError && error.code === "HOST_CRASHED") return run();
-      throw error;
-    });
+    return await host.runBundle(out, 120_000, { pageScenarios: scenarios });
   } finally {
     await host.close();
   }

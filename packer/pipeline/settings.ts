@@ -68,16 +68,7 @@ export function createHost(options: PackOptions): Host {
   return options.runner === "node" ? new NodeHost() : new ChromiumHost();
 }
 
-/**
- * A page that crashed (or a browser that went away) is no fault of the app's: its job runs
- * once more, with a warning, and a second crash ends the pack. A slow app is never retried.
- */
-export async function onceMoreIfCrashed<T>(s: Settings, what: string, job: () => Promise<T>): Promise<T> {
-  try {
-    return await job();
-  } catch (error) {
-    if (!(error instanceof PackError && error.code === "HOST_CRASHED")) throw error;
-    s.warn(`during the ${what}, ${(error.args as { detail: string }).detail}; running it once more`);
-    return job();
-  }
+/** pack's one warning when a page crashed and its job runs once more (the host's onCrash). */
+export function crashWarning(s: Settings, what: string): (detail: string) => void {
+  return (detail) => s.warn(`during the ${what}, ${detail}; running it once more`);
 }

@@ -14,7 +14,7 @@ import type { PackOptions } from "./pack-options.ts";
 import type { ResolvedApp } from "./resolve-app.ts";
 import { appFailure, errorLine } from "./runs.ts";
 import { profiledRuntime } from "./runtime-split.ts";
-import { onceMoreIfCrashed, pageOf, type Settings } from "./settings.ts";
+import { crashWarning, pageOf, type Settings } from "./settings.ts";
 import { stagePackages, writePackageArchives, writeStageArchives } from "./stage.ts";
 
 /** One traced run of the app and its scenarios, and what it installed as it ran. */
@@ -56,7 +56,7 @@ export async function traceRun(app: ResolvedApp, options: PackOptions, host: Hos
     s.step("trace");
     const siteDir = join(work, "site");
     writeFiles(siteDir, site);
-    const trace = await onceMoreIfCrashed(s, "trace", () => host.trace({
+    const trace = await host.trace({
       site: siteDir,
       install,
       html: pagePath(s, work),
@@ -71,7 +71,8 @@ export async function traceRun(app: ResolvedApp, options: PackOptions, host: Hos
       timeoutMs: s.timeoutMs,
       // What of the runtime's wasm ran, for its split.
       profile: options.splitRuntime !== false ? profiledRuntime(dist, s.cacheDir) : undefined,
-    }));
+      onCrash: crashWarning(s, "trace"),
+    });
     // An install the app asked for that pack could not resolve: its own error, not the app's.
     if (!trace.outcome.ok && installFailure instanceof PackError) throw installFailure;
     if (!trace.outcome.ok) throw appFailure(trace.outcome, trace.stderr);

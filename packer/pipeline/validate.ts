@@ -8,7 +8,7 @@ import type { Validation } from "../report/report.ts";
 import type { Built } from "./build.ts";
 import { docstringHint, docstringHolders } from "./docstring-hint.ts";
 import { compareRuns, firstMissingLine } from "./runs.ts";
-import { onceMoreIfCrashed, type Settings } from "./settings.ts";
+import { crashWarning, type Settings } from "./settings.ts";
 
 export interface ValidationInput {
   host: Host;
@@ -59,7 +59,7 @@ export async function validateBundle(input: ValidationInput, first: Built, cover
   /** What of the runtime's wasm ran: in the trace, and in every run of the bundle. */
   const runtimeRan = new Set(trace.runtimeRan ?? []);
   const runBundle = async (options: BundleRunOptions) => {
-    const run = await onceMoreIfCrashed(s, "validation", () => host.runBundle(built.dir, s.timeoutMs, options));
+    const run = await host.runBundle(built.dir, s.timeoutMs, { ...options, onCrash: crashWarning(s, "validation") });
     for (const k of run.runtimeRan ?? []) runtimeRan.add(k);
     return run;
   };

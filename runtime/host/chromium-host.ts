@@ -174,6 +174,27 @@ export class ChromiumHost implements Host {
    * under /pyodide/, as in the output.
    */
   async trace(job: TraceJob): Promise<TraceResult> {
+    return this.#onceMoreIfCrashed(() => this.#traceOnce(job), job.onCrash);
+  }
+
+  /**
+   * A page whose renderer crashed, or a browser that dropped its DevTools connection, is
+   * no fault of the app's: the job runs once more in a new browser, onCrash hearing why,
+   * and a second crash fails it (HOST_CRASHED). Chromium 156 crashes a renderer now and
+   * then while Pyodide runs, always at one instruction (benchmarks/RESULTS.md); a slow
+   * app is never run again.
+   */
+  async #onceMoreIfCrashed<T>(job: () => Promise<T>, onCrash?: (detail: string) => void): Promise<T> {
+    try {
+      return await job();
+    } catch (error) {
+      if (!(error instanceof PackError && error.code === "HOST_CRASHED")) throw error;
+      onCrash?.((error.args as { detail: string }).detail);
+      return job();
+    }
+  }
+
+  async #traceOnce(job: TraceJob): Promise<TraceResult> {
     const stageDir = dirname(job.archives[0] ?? assetPath("trace"));
     const mounts: Mounts = {
       ...(job.site ? { "/": job.site } : {}),
@@ -234,6 +255,10 @@ export class ChromiumHost implements Host {
    * would); search is the page's query string (?worker runs the app in a Web Worker).
    */
   async runBundle(dir: string, timeoutMs: number, options: BundleRunOptions & { server?: ServerOptions; search?: string } = {}): Promise<AppRun> {
+    return this.#onceMoreIfCrashed(() => this.#runBundleOnce(dir, timeoutMs, options), options.onCrash);
+  }
+
+  async #runBundleOnce(dir: string, timeoutMs: number, options: BundleRunOptions & { server?: ServerOptions; search?: string }): Promise<AppRun> {
     const { profile } = options;
     const pageOptions = { fallback: options.fallback, bodies: options.bodies, prefetch: options.prefetch, deferredRuntime: options.deferredRuntime, pyodideOptions: { env: RUN_ENV } };
     // A profiled run serves the instrumented wasm in place of the bundle's, so that any

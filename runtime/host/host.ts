@@ -60,6 +60,8 @@ export interface BundleRunOptions {
   prefetch?: boolean;
   /** false: the split runtime's deferred module is off (a stub's call fails, AppRun.runtimeSplit.refused). */
   deferredRuntime?: boolean;
+  /** Hears why a page crashed, before it runs once more (Chromium; a second crash fails the run). */
+  onCrash?: (detail: string) => void;
 }
 
 /** A request the traced page made besides pack's own files (Chromium only). */
@@ -118,6 +120,8 @@ export interface TraceJob {
    * the stored zips to unpack, written beside job.archives (Chromium).
    */
   install?: (requirements: string[], via: string) => Promise<string[]>;
+  /** Hears why the page crashed, before the trace runs once more (Chromium; a second crash fails it). */
+  onCrash?: (detail: string) => void;
 }
 
 /** A place that boots Pyodide: headless Chromium or a Node worker. */
