@@ -85,6 +85,9 @@ describe("budgets", () => {
     const withRuntime = { ...report(1_000_000, 500_000), runtime: { files: [], bytes: 0, gzip: 0, brotli: 1_700_000 } };
     expect(checkBudgets(withRuntime, { page: 2_500_000 })).toEqual([{ code: "BUDGET_EXCEEDED", path: "page with the runtime", args: { limit: 2_500_000, actual: 2_700_000 } }]);
     expect(checkBudgets(withRuntime, { page: 2_700_000, total: 1_000_000 })).toEqual([]);
+    // A PyScript page's PyScript too.
+    const withPyScript = { ...withRuntime, pyscript: { folder: "pyscript", files: ["pyscript/core.js"], bytes: 0, gzip: 0, brotli: 42_000 } };
+    expect(checkBudgets(withPyScript, { page: 2_700_000 })).toEqual([{ code: "BUDGET_EXCEEDED", path: "page with the runtime", args: { limit: 2_700_000, actual: 2_742_000 } }]);
   });
 
   it("compares per row and checks growth", () => {

@@ -116,6 +116,7 @@ export async function pack(options: PackOptions): Promise<PackResult> {
       static: findings,
       fallback: built.fallback.cost,
       assets,
+      pyscriptFolder: s.pyscript?.pyscriptFolder,
       installs,
       runtimeSplit: runtimeSplit ? { moved: runtimeSplit.moved, kept: runtimeSplit.kept } : undefined,
       // The page's own files come from the app folder unless --assets names another.

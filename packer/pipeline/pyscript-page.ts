@@ -7,7 +7,7 @@
 // holds them, so the page no longer installs anything with micropip.
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { createRequire } from "node:module";
-import { dirname, join, relative, resolve } from "node:path";
+import { dirname, join, relative, resolve, sep } from "node:path";
 import { parse as parseToml } from "smol-toml";
 import { PackError } from "../../runtime/host/errors.ts";
 
@@ -32,6 +32,8 @@ export interface PyScriptPage {
   pyscript: Map<string, Uint8Array>;
   /** Where PyScript came from: the page's own folder, or a @pyscript/core install. */
   pyscriptFrom: string;
+  /** The folder under the page's that serves PyScript, in the trace and the output ("pyscript"). */
+  pyscriptFolder: string;
   /** The config's packages: pack's requirements. */
   packages: string[];
   /** The runtime the page asks for (a --pyodide value), unless pack's options name one. */
@@ -192,10 +194,12 @@ export function readPyScriptPage(path: string, cwd: string): PyScriptPage {
   const ownPath = isRemote(coreURL) ? undefined : resolve(dir, coreURL.replace(/[?#].*$/, ""));
   let pyscript = new Map<string, Uint8Array>();
   let pyscriptFrom: string;
+  let pyscriptFolder: string = PYSCRIPT_DIR;
   let coreTarget = coreURL;
   if (ownPath && existsSync(ownPath) && !relative(dir, ownPath).startsWith("..")) {
     // Self-hosted beside the page: served and shipped from there, as the page's assets.
     pyscriptFrom = dirname(ownPath);
+    pyscriptFolder = relative(dir, pyscriptFrom).split(sep).join("/");
   } else {
     const found = ownPath && existsSync(ownPath) ? { dist: dirname(ownPath), version: "" } : installedPyScript([dir, cwd]);
     if (!found) {
@@ -272,6 +276,7 @@ export function readPyScriptPage(path: string, cwd: string): PyScriptPage {
     html: splice(html, edits),
     pyscript,
     pyscriptFrom,
+    pyscriptFolder,
     packages,
     pyodide: pinned ? pinned[1]! : PYSCRIPT_DEFAULT_PYODIDE,
     sources,

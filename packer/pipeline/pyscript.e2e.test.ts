@@ -54,6 +54,10 @@ describe("a PyScript page", () => {
     expect(names).toContain("points.csv");
     expect(names.filter((n) => n.endsWith(".map") || /codemirror|xterm|toml/.test(n))).toEqual([]);
     expect(report.assets.external).toEqual([]);
+    // Counted in what the page downloads before its first result, as the loader is.
+    expect(report.pyscript).toMatchObject({ folder: "pyscript", files: expect.arrayContaining(["pyscript/core.js", "pyscript/core.css"]) });
+    expect(report.pyscript!.brotli).toBe(report.assets.files.filter((f) => f.name.startsWith("pyscript/")).reduce((n, f) => n + f.brotli, 0));
+    expect(hello.stdout).toMatch(/^pyscript: \d+ files of PyScript the page loaded, served from \.\/pyscript\/, [\d.]+ kB brotli; counted in the page's budget/m);
     // The page's folder is not the file system: points.csv reaches it as PyScript fetches it, not in the bundle too.
     const manifest = JSON.parse(readFileSync(join(hello.out, "manifest.json"), "utf8")) as { bundle: string };
     const bundled = readStoredZip(readTree(hello.out).get(manifest.bundle)!).map((e: { name: string }) => e.name);
@@ -101,6 +105,7 @@ describe("a PyScript page", () => {
     expect(shippedConfig(r.out)).toEqual({ interpreter: "./loader.mjs" });
     // MicroPython would come from its CDN: listed, not copied; the Pyodide script ran all the same.
     expect(r.report().assets.external.map((e) => e.host)).toEqual(["cdn.jsdelivr.net"]);
+    expect(r.report().pyscript?.files).toContain("pyscript/core.js");
     const run = await visit(r.out);
     expect(run.outcome).toEqual({ ok: true, exitCode: 0 });
     expect(run.page).toMatch(/^3\.1[34]\.\d+ \(main/m);

@@ -53,6 +53,10 @@ export function formatAssets(report: PackReport): string | undefined {
   const assets = report.assets;
   if (!assets) return undefined;
   const lines: string[] = [];
+  if (report.pyscript) {
+    const p = report.pyscript;
+    lines.push(`pyscript: ${p.files.length} files of PyScript the page loaded, served from ./${p.folder}/, ${kB(p.brotli)} kB brotli; counted in the page's budget (--budget-page), listed among the assets`);
+  }
   if (assets.files.length > 0) {
     const shown = assets.files.slice(0, 5).map((f) => `${f.name} ${kB(f.brotli)}`);
     const more = assets.files.length > 5 ? `, and ${assets.files.length - 5} more (report.json assets)` : "";

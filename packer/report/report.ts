@@ -96,6 +96,12 @@ export interface PackReport {
     external: PageAssets["external"];
     failed: PageAssets["failed"];
   };
+  /**
+   * A PyScript page's own PyScript: the files of it the page loaded (among assets), in sum.
+   * A page downloads them before its first result, as it does the loader: they count in
+   * the page's budget (--budget-page).
+   */
+  pyscript?: { folder: string; files: string[]; bytes: number; gzip: number; brotli: number };
   /** What the app installed while it ran (micropip.install, loadPackage), and the packages it brought. */
   installs: RunTimeInstall[];
   /**
@@ -167,6 +173,8 @@ export async function buildReport(
   meter: SizeMeter,
   context: Pick<PackReport, "runner" | "validation" | "transforms" | "static" | "fallback" | "installs" | "appFolder"> & {
     assets: PageAssets;
+    /** A PyScript page's: the folder under the page its PyScript is served from ("pyscript"). */
+    pyscriptFolder?: string;
     /** Where the runtime's wasm is split: the functions moved to the deferred module and those kept. */
     runtimeSplit?: { moved: number; kept: number };
   },
@@ -202,6 +210,18 @@ export async function buildReport(
     external: context.assets.external,
     failed: context.assets.failed,
   };
+  const folder = context.pyscriptFolder;
+  const pyscriptFiles = folder === undefined ? [] : assets.files.filter((f) => f.name.startsWith(`${folder}/`));
+  const pyscript: PackReport["pyscript"] =
+    folder === undefined
+      ? undefined
+      : {
+          folder,
+          files: pyscriptFiles.map((f) => f.name),
+          bytes: pyscriptFiles.reduce((n, f) => n + f.bytes, 0),
+          gzip: pyscriptFiles.reduce((n, f) => n + f.gzip, 0),
+          brotli: pyscriptFiles.reduce((n, f) => n + f.brotli, 0),
+        };
   const deferredSizes = new Map(
     await Promise.all(
       [...plan.bodies.keys()].map(async (input): Promise<[string, NonNullable<ReportRow["deferred"]>]> => {
@@ -273,6 +293,7 @@ export async function buildReport(
     static: context.static,
     fallback: context.fallback,
     assets,
+    ...(pyscript ? { pyscript } : {}),
     installs: context.installs,
     appFolder: context.appFolder,
     ...(asyncioSizes
