@@ -2,6 +2,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { tempDir } from "../../fixtures/temp.ts";
+import { buildPack } from "../plugins/build-pack.ts";
 import { isPyScriptPage, readPyScriptPage } from "./pyscript-page.ts";
 
 /** Where @pyscript/core is installed (the repo's devDependency). */
@@ -70,3 +71,11 @@ describe("isPyScriptPage", () => {
   });
 });
 
+
+describe("the bundler plugins", () => {
+  it("take a .py app, and send a page to the command line in one line", async () => {
+    await expect(buildPack({ app: "index.html" }, REPO_CWD, () => {})).rejects.toThrow(
+      /^app index\.html is a page: the plugins take a \.py app; pack a PyScript page with npx pack index\.html, whose output folder deploys as it is; run pack --help for usage$/,
+    );
+  });
+});

@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { defaultCacheDir } from "../../analyzers/fetch-cache.ts";
+import { PackError } from "../../runtime/host/errors.ts";
 import { AS_IS_ROOMS, assetPath, PACKAGE_VERSION, REPORT_PAGE } from "../../runtime/host/assets.ts";
 import { findDist } from "../../runtime/host/pyodide-dist.ts";
 import { checkLimits, loadConfig, withConfig } from "../config/config.ts";
@@ -51,6 +52,9 @@ export interface BuildPack {
 export async function buildPack(plugin: PluginOptions, cwd: string, log: (line: string) => void): Promise<BuildPack> {
   const { config: configFile, budget, budgetAll, budgetPage, assetsDir: _a, base: _b, serverConfig: _s, ...given } = plugin;
   const app = resolve(cwd, given.app);
+  if (/\.html?$/i.test(app)) {
+    throw new PackError("USAGE", { detail: `app ${given.app} is a page: the plugins take a .py app; pack a PyScript page with npx pack ${given.app}, whose output folder deploys as it is` });
+  }
   const config = loadConfig(dirname(app), configFile && resolve(cwd, configFile));
   const options: PackOptions = withConfig(config, given, app, cwd);
   const cacheDir = options.cacheDir ? resolve(cwd, options.cacheDir) : defaultCacheDir();
