@@ -19,9 +19,10 @@ const run = promisify(execFile);
  * asyncio; 229.8 kB at 2026-12-06, with the runtime's wasm split: ~10 kB of package for
  * 590–1,120 kB less runtime per page; 239.0 kB packed, 1,017 kB unpacked later that day,
  * with the fallback in chunks: 9 kB of package for a missed branch that fetches 10 kB
- * instead of 2,750 kB).
+ * instead of 2,750 kB; 248.5 kB packed, 1,049.2 kB unpacked with PyScript pages, whose
+ * page reading, interpreter module and docs left no room for the next feature).
  */
-const BUDGET = { packed: 250_000, unpacked: 1_050_000 };
+const BUDGET = { packed: 260_000, unpacked: 1_080_000 };
 
 /** The environment without npm's own variables, as a user's shell has it. */
 const userEnv = Object.fromEntries(Object.entries(process.env).filter(([key]) => !/^npm_/i.test(key)));
