@@ -78,10 +78,13 @@ export function readPyprojectDependencies(path: string): Requirement[] | undefin
  * The app's requirements: --requires when given, else requirements.txt beside the app,
  * else pyproject.toml's [project] dependencies, else none.
  */
+/** --requires values (each may list several, comma-separated), parsed; source names where they came from. */
+export function parseRequires(requires: readonly string[], source?: string): Requirement[] {
+  return requires.flatMap((r) => r.split(",")).filter((r) => r.trim()).map((r) => parseRequirement(r, source));
+}
+
 export function appRequirements(appDir: string, requires: readonly string[]): Requirement[] {
-  if (requires.length > 0) {
-    return requires.flatMap((r) => r.split(",")).filter((r) => r.trim()).map((r) => parseRequirement(r));
-  }
+  if (requires.length > 0) return parseRequires(requires);
   const txt = join(appDir, "requirements.txt");
   if (existsSync(txt)) return readRequirementsFile(txt);
   const pyproject = join(appDir, "pyproject.toml");

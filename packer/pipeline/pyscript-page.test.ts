@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { tempDir } from "../../fixtures/temp.ts";
 import { buildPack } from "../plugins/build-pack.ts";
-import { isPyScriptPage, readPyScriptPage } from "./pyscript-page.ts";
+import { readPyScriptPage } from "./pyscript-page.ts";
 
 /** Where @pyscript/core is installed (the repo's devDependency). */
 const REPO_CWD = process.cwd();
@@ -63,11 +63,12 @@ describe("readPyScriptPage", () => {
   });
 });
 
-describe("isPyScriptPage", () => {
+describe("finding PyScript", () => {
   it("knows PyScript's core.js by a module script's src or a module's import, not inside a comment", () => {
-    expect(isPyScriptPage(CORE)).toBe(true);
-    expect(isPyScriptPage(`<script type="module">import "./pyscript/core.js";</script>`)).toBe(true);
-    expect(isPyScriptPage(`<!-- ${CORE} --><script type="module" src="./app.js"></script>`)).toBe(false);
+    const loads = (html: string) => readPyScriptPage(page(`${html}<script type="py">print(1)</script>`), REPO_CWD).html.includes("./pyscript/core.js");
+    expect(loads(CORE)).toBe(true);
+    expect(loads(`<script type="module">import "./pyscript/core.js";</script>`)).toBe(true);
+    expect(() => loads(`<!-- ${CORE} --><script type="module" src="./app.js"></script>`)).toThrow(/it loads no PyScript/);
   });
 });
 

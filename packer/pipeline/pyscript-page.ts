@@ -104,15 +104,11 @@ const isRemote = (url: string) => /^(?:[a-z][a-z0-9+.-]*:)?\/\//i.test(url);
 const CORE_JS = /^(.*\/)?core\.js(?:[?#].*)?$/;
 const CORE_CSS = /^(.*\/)?core\.css(?:[?#].*)?$/;
 
-/** Whether a page loads PyScript: its core.js by a module script, or imported by one. */
-export function isPyScriptPage(html: string): boolean {
-  return findTags(html, ["script"]).some((t) => pyscriptCoreURL(t) !== undefined);
-}
-
+/** PyScript's core.js a module script loads (a local core.js, or one from a URL naming PyScript), or imports. */
 function pyscriptCoreURL(tag: Tag): string | undefined {
   if (tag.attrs.get("type") !== "module") return undefined;
   const src = tag.attrs.get("src");
-  if (src !== undefined) return CORE_JS.test(src) && /pyscript/i.test(src) || CORE_JS.test(src) && !isRemote(src) ? src : undefined;
+  if (src !== undefined) return CORE_JS.test(src) && (!isRemote(src) || /pyscript/i.test(src)) ? src : undefined;
   return /import\s*(?:[^'"]*from\s*)?["']([^"']*core\.js)["']/.exec(tag.body)?.[1];
 }
 

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { APP_ROOT, type StagedInputs } from "../../analyzers/inputs.ts";
-import { appRequirements, parseRequirement, type Requirement } from "../../analyzers/requirements.ts";
+import { appRequirements, parseRequirement, parseRequires, type Requirement } from "../../analyzers/requirements.ts";
 import { resolvePackages, type ResolvedPackage } from "../../analyzers/resolve.ts";
 import { PackError } from "../../runtime/host/errors.ts";
 import type { Host } from "../../runtime/host/host.ts";
@@ -50,7 +50,7 @@ export async function resolveApp(options: PackOptions, host: Host, s: Settings, 
   };
   // A PyScript page's config lists its packages; the bundle holds them, installed as the trace starts.
   const requirements = s.pyscript
-    ? [...(options.requires ?? []).flatMap((r) => r.split(",")).filter((r) => r.trim()), ...s.pyscript.packages].map((r) => parseRequirement(r, s.pyscript!.path))
+    ? parseRequires([...(options.requires ?? []), ...s.pyscript.packages], s.pyscript.path)
     : withMicropip(appRequirements(dirname(s.app), options.requires ?? []), s.app);
   const packages = await resolvePackages(requirements, sources, dist);
   resolved?.(dist, packages);

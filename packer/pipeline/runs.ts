@@ -36,10 +36,8 @@ export function compareRuns(trace: TraceResult, run: AppRun): Validation {
   const differs = outputDifference(trace.stdout, run.stdout);
   if (differs) return { ...base, ok: false, outputMatches: false, detail: differs };
   // A PyScript page shows what its scripts did on the page itself.
-  if (trace.page !== undefined && trace.page !== run.page) {
-    const { a, b, at } = firstDifference(trace.page, run.page ?? "");
-    return { ...base, ok: false, outputMatches: false, detail: `the page's text differs at line ${at + 1}: traced ${JSON.stringify(a[at] ?? "")}, bundle ${JSON.stringify(b[at] ?? "")}` };
-  }
+  const pageDiffers = trace.page === undefined ? undefined : outputDifference(trace.page, run.page ?? "", "the page's text");
+  if (pageDiffers) return { ...base, ok: false, outputMatches: false, detail: pageDiffers };
   // Page scenarios replayed on the bundle must print what they printed in the trace.
   for (const traced of trace.scenarios.filter((t) => t.path.endsWith(".mjs"))) {
     const replayed = run.scenarios?.find((r) => r.path === traced.path);
@@ -61,11 +59,11 @@ function firstDifference(traced: string, bundled: string): { a: string[]; b: str
   return { a, b, at: i === -1 ? b.length : i };
 }
 
-/** Where two outputs first differ, as a line of the validation's error; undefined if they do not. */
-function outputDifference(traced: string, bundled: string): string | undefined {
+/** Where two outputs (stdout, or what) first differ, as a line of the validation's error; undefined if they do not. */
+function outputDifference(traced: string, bundled: string, what = "stdout"): string | undefined {
   if (traced === bundled) return undefined;
   const { a, b, at } = firstDifference(traced, bundled);
-  return `stdout differs at line ${at + 1}: traced ${JSON.stringify(a[at] ?? "")}, bundle ${JSON.stringify(b[at] ?? "")}`;
+  return `${what} differs at line ${at + 1}: traced ${JSON.stringify(a[at] ?? "")}, bundle ${JSON.stringify(b[at] ?? "")}`;
 }
 
 /** The first line the traced run printed that the bundle did not print the same, trimmed. */

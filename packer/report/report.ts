@@ -211,17 +211,10 @@ export async function buildReport(
     failed: context.assets.failed,
   };
   const folder = context.pyscriptFolder;
-  const pyscriptFiles = folder === undefined ? [] : assets.files.filter((f) => f.name.startsWith(`${folder}/`));
+  const ofPyScript = assetNames.flatMap((name, i) => (folder !== undefined && name.startsWith(`${folder}/`) ? [i] : []));
+  const pyscriptSizes = sumSizes(ofPyScript.map((i) => assetSizes[i]!));
   const pyscript: PackReport["pyscript"] =
-    folder === undefined
-      ? undefined
-      : {
-          folder,
-          files: pyscriptFiles.map((f) => f.name),
-          bytes: pyscriptFiles.reduce((n, f) => n + f.bytes, 0),
-          gzip: pyscriptFiles.reduce((n, f) => n + f.gzip, 0),
-          brotli: pyscriptFiles.reduce((n, f) => n + f.brotli, 0),
-        };
+    folder === undefined ? undefined : { folder, files: ofPyScript.map((i) => assetNames[i]!), bytes: pyscriptSizes.raw, gzip: pyscriptSizes.gzip, brotli: pyscriptSizes.brotli };
   const deferredSizes = new Map(
     await Promise.all(
       [...plan.bodies.keys()].map(async (input): Promise<[string, NonNullable<ReportRow["deferred"]>]> => {

@@ -170,6 +170,20 @@ function whenIdle(/** @type {() => void} */ work) {
 }
 
 /**
+ * After the app's first result: prefetches when the page is idle, and marks run.prefetched
+ * once that has ended (a failure leaves each first use to fetch its own).
+ * @param {() => Promise<void>} prefetchBodies
+ * @param {{ prefetched?: boolean }} run
+ */
+function prefetchWhenIdle(prefetchBodies, run) {
+  whenIdle(() =>
+    void prefetchBodies()
+      .catch((error) => console.warn(`pyodide-packer: prefetching function bodies failed: ${error}`))
+      .finally(() => (run.prefetched = true)),
+  );
+}
+
+/**
  * Boots the bundle and runs its app once, as index.html does on the page's main thread
  * and worker.mjs in a Web Worker; onText gets the app's output as it comes. After the
  * app's first result the deferred function bodies are prefetched when the page is idle
@@ -198,13 +212,7 @@ export async function runBundle(options = {}, onText = () => {}) {
     start = performance.now();
     result.outcome = await runApp(pyodide, manifest.main);
     result.timings.run = since(start);
-    if (options.prefetch !== false) {
-      whenIdle(() =>
-        void prefetchBodies()
-          .catch((error) => console.warn(`pyodide-packer: prefetching function bodies failed: ${error}`))
-          .finally(() => (result.prefetched = true)),
-      );
-    }
+    if (options.prefetch !== false) prefetchWhenIdle(prefetchBodies, result);
   } catch (error) {
     const e = /** @type {any} */ (error);
     result.outcome = { ok: false, exitCode: 1, errorType: "LoaderError", error: String(e?.stack ?? e) };
@@ -230,12 +238,6 @@ export async function loadPyodide(pyscriptOptions = {}) {
   const run = { stdout: "", stderr: "", outcome: { ok: true, exitCode: 0 }, timings: { ...timings, load: Math.round(performance.now() - start) }, fallbacks, bodies, ...(manifest.runtimeSplit ? { runtimeSplit } : {}) };
   return servePyScript(pyodide, run, pyscriptOptions, captureOutput, () => {
     run.timings.total = Math.round(performance.now());
-    if (options.prefetch !== false) {
-      whenIdle(() =>
-        void prefetchBodies()
-          .catch((error) => console.warn(`pyodide-packer: prefetching function bodies failed: ${error}`))
-          .finally(() => (run.prefetched = true)),
-      );
-    }
+    if (options.prefetch !== false) prefetchWhenIdle(prefetchBodies, run);
   });
 }
