@@ -1,8 +1,7 @@
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { tempDir } from "../../fixtures/temp.ts";
-import { buildPack } from "../plugins/build-pack.ts";
 import { readPyScriptPage } from "./pyscript-page.ts";
 
 /** Where @pyscript/core is installed (the repo's devDependency). */
@@ -73,10 +72,14 @@ describe("finding PyScript", () => {
 });
 
 
-describe("the bundler plugins", () => {
-  it("take a .py app, and send a page to the command line in one line", async () => {
-    await expect(buildPack({ app: "index.html" }, REPO_CWD, () => {})).rejects.toThrow(
-      /^app index\.html is a page: the plugins take a \.py app; pack a PyScript page with npx pack index\.html, whose output folder deploys as it is; run pack --help for usage$/,
+describe("a bundler's page", () => {
+  it("names PyScript's folder and the interpreter where the build put them, in the text the bundler gives", () => {
+    const path = page(`<link rel="stylesheet" href="https://pyscript.net/releases/2025.11.2/core.css">${CORE}<script type="py">print(1)</script>`);
+    const targets = { pyscript: "/app/assets/pyscript-1a2b3c4d/", interpreter: "/app/assets/pyscript-interpreter.5e6f7a8b.mjs" };
+    const html = readPyScriptPage(path, REPO_CWD, { ...targets, html: `<!-- by the bundler -->${readFileSync(path, "utf8")}` }).html;
+    expect(html).toBe(
+      '<!-- by the bundler --><link rel="stylesheet" href="/app/assets/pyscript-1a2b3c4d/core.css"><script type="module" src="/app/assets/pyscript-1a2b3c4d/core.js"></script>' +
+        `<script type="py" config='{"interpreter":"/app/assets/pyscript-interpreter.5e6f7a8b.mjs"}'>print(1)</script>`,
     );
   });
 });

@@ -172,11 +172,25 @@ function splice(html: string, edits: [number, number, string][]): string {
 }
 
 /**
+ * Where the written page finds PyScript and its interpreter: pack's output serves them
+ * beside the page; a bundler's build, at the names it gave them.
+ */
+export interface PageTargets {
+  /** The folder PyScript's files are served from, with its "/" (default "./pyscript/"). */
+  pyscript?: string;
+  /** The interpreter module the config names (default "./loader.mjs"). */
+  interpreter?: string;
+  /** The page's text, when a bundler has already transformed it (default: the file's). */
+  html?: string;
+}
+
+/**
  * Reads a PyScript page: its PyScript (the page's own copy, else @pyscript/core from the
  * project), its Python scripts and config; writes the page that boots the bundle.
  */
-export function readPyScriptPage(path: string, cwd: string): PyScriptPage {
-  const html = readFileSync(path, "utf8");
+export function readPyScriptPage(path: string, cwd: string, targets: PageTargets = {}): PyScriptPage {
+  const html = targets.html ?? readFileSync(path, "utf8");
+  const pyscriptTarget = targets.pyscript ?? `./${PYSCRIPT_DIR}/`;
   const dir = dirname(path);
   const page = relative(cwd, path) || path;
   const tags = findTags(html, ["script", "py-config", "mpy-config", "py-script", "mpy-script", "link"]);
@@ -206,7 +220,7 @@ export function readPyScriptPage(path: string, cwd: string): PyScriptPage {
     }
     pyscript = readPyScriptDist(found.dist);
     pyscriptFrom = found.dist;
-    coreTarget = `./${PYSCRIPT_DIR}/core.js`;
+    coreTarget = `${pyscriptTarget}core.js`;
   }
   if (coreTarget !== coreURL) {
     const { tag } = core;
@@ -217,7 +231,7 @@ export function readPyScriptPage(path: string, cwd: string): PyScriptPage {
       const href = link.attrs.get("href");
       if (href && CORE_CSS.test(href) && (isRemote(href) ? /pyscript/i.test(href) : true)) {
         const hrefAt = html.indexOf(href, link.start);
-        edits.push([hrefAt, hrefAt + href.length, `./${PYSCRIPT_DIR}/core.css`]);
+        edits.push([hrefAt, hrefAt + href.length, `${pyscriptTarget}core.css`]);
       }
     }
   }
@@ -262,7 +276,7 @@ export function readPyScriptPage(path: string, cwd: string): PyScriptPage {
   }
   const pinned = typeof config.interpreter === "string" ? /\/v?(\d+\.\d+)\.\d+[^/]*\/(?:full\/)?pyodide\.m?js$/.exec(config.interpreter) : null;
   const { packages: _installed, interpreter: _interpreter, packages_cache: _cache, ...kept } = config;
-  const shipped = { ...kept, interpreter: "./loader.mjs" };
+  const shipped = { ...kept, interpreter: targets.interpreter ?? "./loader.mjs" };
   // One config, on the first script: PyScript reads it for every script of the page.
   const first = scripts[0]!;
   const insertAt = first.start + first.open.length - (first.open.endsWith("/>") ? 2 : 1);

@@ -27,20 +27,25 @@ const SIDECAR = /\.(br|gz)$/;
  * and so do the fallback's and each input's bodies by file.
  * The loader is one module, hashed like the rest. The files the app fetched
  * (report.json assets) stay out: the app asks for them by its own URLs, from the project's
- * public files.
+ * public files. A PyScript page (page) asks for its own (its scripts, its config's
+ * files) beside itself: those stay at their names. PyScript's files, when pack serves
+ * them, move as one folder named by their content ("assets/pyscript-9a8b7c6d/core.js").
  */
-export function buildAssets(outDir: string, report: PackReport, assetsDir: string): BuildAssets {
-  const appFiles = new Set(report.assets.files.flatMap((f) => [f.name, `${f.name}.br`, `${f.name}.gz`]));
+export function buildAssets(outDir: string, report: PackReport, assetsDir: string, page?: { pyscriptServed: boolean }): BuildAssets {
   const tree = readTree(outDir);
   const manifest = JSON.parse(tree.get("manifest.json")!.toString("utf8")) as Manifest;
-  const paths = [...tree.keys()].filter((p) => !LEFT_OUT.test(p) && !appFiles.has(p)).sort();
   const runtimeDir = manifest.runtime ?? RUNTIME_DIR;
+  const pyscriptDir = page?.pyscriptServed && report.pyscript ? `${report.pyscript.folder}/` : undefined;
+  const fetched = report.assets.files.map((f) => f.name).filter((name) => pyscriptDir === undefined || !name.startsWith(pyscriptDir));
+  const fetchedFiles = new Set(fetched.flatMap((name) => [name, `${name}.br`, `${name}.gz`]));
+  const paths = [...tree.keys()].filter((p) => !LEFT_OUT.test(p) && !fetchedFiles.has(p)).sort();
   const assets: BuildAsset[] = [];
   const moved: Record<string, string> = {};
   // Folders whose files the loader names itself (the runtime's; the fallback's chunks and
   // each input's bodies by file, named from what a miss wants) move whole: one entry in
   // the loader's map for each, not hundreds.
-  const wholeFolder = (p: string) => (p.startsWith(runtimeDir) ? runtimeDir : p.startsWith(FALLBACK_DIR) ? FALLBACK_DIR : /^bodies\/[^/]+\//.exec(p)?.[0]);
+  const wholeFolder = (p: string) =>
+    p.startsWith(runtimeDir) ? runtimeDir : p.startsWith(FALLBACK_DIR) ? FALLBACK_DIR : pyscriptDir && p.startsWith(pyscriptDir) ? pyscriptDir : /^bodies\/[^/]+\//.exec(p)?.[0];
   const folders = new Map<string, string[]>();
   for (const p of paths) {
     const folder = wholeFolder(p);
@@ -62,5 +67,6 @@ export function buildAssets(outDir: string, report: PackReport, assetsDir: strin
       if (sidecar) assets.push({ fileName: hashed + suffix, source: sidecar });
     }
   }
+  if (page) for (const p of [...fetchedFiles].filter((p) => tree.has(p))) assets.push({ fileName: p, source: tree.get(p)! });
   return { assets: assets.sort((a, b) => (a.fileName < b.fileName ? -1 : 1)), moved };
 }

@@ -2,12 +2,12 @@ import { createHash } from "node:crypto";
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { defaultCacheDir } from "../../analyzers/fetch-cache.ts";
-import { PackError } from "../../runtime/host/errors.ts";
 import { AS_IS_ROOMS, assetPath, PACKAGE_VERSION, REPORT_PAGE } from "../../runtime/host/assets.ts";
 import { findDist } from "../../runtime/host/pyodide-dist.ts";
 import { checkLimits, loadConfig, withConfig } from "../config/config.ts";
 import { listAppFolder } from "../pipeline/app-folder.ts";
 import { pack, type PackOptions } from "../pipeline/pack.ts";
+import { readPyScriptPage, type PyScriptPage } from "../pipeline/pyscript-page.ts";
 import { parseSize } from "../report/budgets.ts";
 import type { PackReport } from "../report/report.ts";
 import { failureMessages } from "../report/reporters.ts";
@@ -41,6 +41,8 @@ export interface BuildPack {
   reused: boolean;
   /** The app's own files: a change to one of them makes the next build pack again. */
   watched: string[];
+  /** The app, when it is a PyScript page: the build writes it anew, at its own names. */
+  page?: PyScriptPage;
 }
 
 /**
@@ -52,15 +54,13 @@ export interface BuildPack {
 export async function buildPack(plugin: PluginOptions, cwd: string, log: (line: string) => void): Promise<BuildPack> {
   const { config: configFile, budget, budgetAll, budgetPage, assetsDir: _a, base: _b, serverConfig: _s, ...given } = plugin;
   const app = resolve(cwd, given.app);
-  if (/\.html?$/i.test(app)) {
-    throw new PackError("USAGE", { detail: `app ${given.app} is a page: the plugins take a .py app; pack a PyScript page with npx pack ${given.app}, whose output folder deploys as it is` });
-  }
   const config = loadConfig(dirname(app), configFile && resolve(cwd, configFile));
   const options: PackOptions = withConfig(config, given, app, cwd);
   const cacheDir = options.cacheDir ? resolve(cwd, options.cacheDir) : defaultCacheDir();
   const appDir = options.appDir ? resolve(cwd, options.appDir) : dirname(app);
   const watched = existsSync(appDir) ? listAppFolder(appDir, join(cacheDir, "builds")).map((f) => f.full) : [];
-  const key = inputsKey(options, cwd, watched, config.source);
+  const page = /\.html?$/i.test(app) && existsSync(app) ? readPyScriptPage(app, cwd) : undefined;
+  const key = inputsKey(options, cwd, watched, config.source, page);
   const outDir = join(cacheDir, "builds", key);
   const reused = existsSync(join(outDir, "report.json"));
   let report: PackReport;
@@ -77,7 +77,7 @@ export async function buildPack(plugin: PluginOptions, cwd: string, log: (line: 
   const budgets = { total: bytes("budget", budget), all: bytes("budgetAll", budgetAll), page: bytes("budgetPage", budgetPage) };
   const failures = failureMessages(checkLimits(report, config, { budgets }));
   if (failures.length > 0) throw new Error(`over budget: ${failures.join("; ")}`);
-  return { outDir, report, reused, watched };
+  return { outDir, report, reused, watched, page };
 }
 
 function size(name: string, value: string | number): number {
@@ -87,7 +87,7 @@ function size(name: string, value: string | number): number {
 }
 
 /** What decides a pack's output, hashed: same key, same output. */
-function inputsKey(options: PackOptions, cwd: string, appFiles: string[], configSource: string | undefined): string {
+function inputsKey(options: PackOptions, cwd: string, appFiles: string[], configSource: string | undefined, page: PyScriptPage | undefined): string {
   const h = createHash("sha256");
   const add = (label: string, value: string | Uint8Array) => h.update(`${label}\0`).update(value).update("\0");
   add("version", PACKAGE_VERSION);
@@ -99,6 +99,8 @@ function inputsKey(options: PackOptions, cwd: string, appFiles: string[], config
   const dist = findDist(options.pyodide, cwd);
   add("runtime", `${dist.version} ${dist.dir}`);
   for (const file of appFiles) add(file, readFileSync(file));
+  // PyScript, when pack serves it from the project's @pyscript/core: another version packs anew.
+  for (const [name, bytes] of [...(page?.pyscript ?? [])].sort(([a], [b]) => (a < b ? -1 : 1))) add(name, bytes);
   const paths = [configSource?.split(" ")[0], options.lock, options.html, options.assets, ...(options.scenarios ?? []), ...(options.findLinks ?? [])];
   for (const path of paths) if (path) addPath(add, resolve(cwd, path));
   return h.digest("hex").slice(0, 16);

@@ -1,10 +1,11 @@
 // The bundler plugins on real bundlers (vite 8.3.8, webpack 5, rollup 4, esbuild): fixture
 // projects built by the tests, served by a static server and opened in real Chromium.
-import { cpSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { cpSync, readFileSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import { join, relative } from "node:path";
+import { brotliDecompressSync } from "node:zlib";
 import type { RollupWatcherEvent } from "rollup";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { launchChromium } from "../../runtime/host/chromium-host.ts";
+import { ChromiumHost, launchChromium } from "../../runtime/host/chromium-host.ts";
 import { startServer } from "../../runtime/host/server.ts";
 import { readTree } from "../output/bundle.ts";
 import { tempDir } from "../../fixtures/temp.ts";
@@ -73,6 +74,13 @@ function expectServedRight(site: Awaited<ReturnType<typeof openSite>>) {
   const bundleFiles = site.urls.filter((u) => /pyodide|manifest|bundle|python_stdlib|loader/.test(new URL(u).pathname));
   expect(bundleFiles.length).toBeGreaterThan(5);
   expect(bundleFiles.filter((u) => !HASHED.test(new URL(u).pathname))).toEqual([]);
+}
+
+/** Each file's .br sidecar holds its bytes: no step of the build (a minimizer) changed one. */
+function expectSidecarsHold(out: string) {
+  const tree = readTree(out);
+  const changed = [...tree.keys()].filter((p) => tree.has(`${p}.br`) && !brotliDecompressSync(tree.get(`${p}.br`)!).equals(tree.get(p)!));
+  expect(changed).toEqual([]);
 }
 
 /** The plugin's files in the output: every one named by its content. */
@@ -187,6 +195,8 @@ describe("webpack", () => {
     expect(first).not.toMatch(/reused/);
     cpSync(join(root, "public", "index.html"), join(out, "index.html"));
     expectHashed(out, "assets");
+    // webpack's minimizer left pack's modules (loader.mjs, pyodide.mjs) as pack wrote them.
+    expectSidecarsHold(out);
     expectServedRight(await openSite(out));
     const second = await capture(run);
     expect(second).toMatch(/reused the pack of py\/app\.py/);
@@ -268,5 +278,88 @@ describe("rollup and esbuild", () => {
     expect(statSync(join(out, loader![1]!)).isFile()).toBe(true);
     expectHashed(out, "assets");
     expect(relative(root, out)).toBe("esbuild-out");
+  });
+});
+
+describe("a PyScript page as the app", () => {
+  const HELLO = "3 points, mean x 3.0\n";
+
+  /** PyScript's hello fixture as a project of its own, with the project's install (@pyscript/core among it). */
+  function pageProject(): string {
+    const dir = join(tempDir("plugin-pyscript"), "site");
+    cpSync(join(REPO, "fixtures", "pyscript", "hello"), dir, { recursive: true });
+    symlinkSync(join(REPO, "node_modules"), join(dir, "node_modules"));
+    return dir;
+  }
+
+  /** Opens the built page as a visitor would, from a plain static server. */
+  async function visit(out: string) {
+    const host = new ChromiumHost();
+    try {
+      return await host.runBundle(out, 120_000);
+    } finally {
+      await host.close();
+    }
+  }
+
+  it("vite builds the page booting the bundle: PyScript and the bundle from hashed assets, the page's own files at their names", async () => {
+    const { build } = await import("vite");
+    const root = pageProject();
+    const out = join(root, "dist");
+    await build({ root, configFile: false, logLevel: "silent", plugins: [vitePlugin({ app: "index.html" })], build: { outDir: out, emptyOutDir: true } });
+    const html = readFileSync(join(out, "index.html"), "utf8");
+    const core = /<script type="module" src="\/(assets\/pyscript-[0-9a-f]{8}\/)core\.js"><\/script>/.exec(html);
+    expect(core).not.toBeNull();
+    expect(html).toContain(`<link rel="stylesheet" href="/${core![1]}core.css">`);
+    expect(html).not.toContain("pyscript.net");
+    const interpreter = /"interpreter":"\/(assets\/pyscript-interpreter\.[0-9a-f]{8}\.mjs)"/.exec(html);
+    expect(interpreter).not.toBeNull();
+    expect(readFileSync(join(out, interpreter![1]!), "utf8")).toMatch(/from "\.\/loader\.[0-9a-f]{8}\.mjs"/);
+    expect(readFileSync(join(out, "main.py"), "utf8")).toBe(readFileSync(join(root, "main.py"), "utf8"));
+    expectHashed(out, "assets");
+    const run = await visit(out);
+    expect(run.outcome).toEqual({ ok: true, exitCode: 0 });
+    expect(run.stdout).toBe(HELLO);
+    expect(run.page).toContain("median x 3.0");
+    // Only the build's files: PyScript's and the bundle's by their hashed names, the page's by their own.
+    const paths = run.requests!.map((q) => q.path!);
+    expect(paths.filter((p) => !statSync(join(out, p), { throwIfNoEntry: false })?.isFile())).toEqual([]);
+    expect(paths.filter((p) => p.startsWith("/assets/") && !/pyscript-interpreter|index-/.test(p) && !HASHED.test(p))).toEqual([]);
+    expect(paths).toEqual(expect.arrayContaining(["/main.py", "/points.csv", `/${core![1]}core.js`]));
+  });
+
+  it("vite's dev server serves the page booting the pack", async () => {
+    const { createServer } = await import("vite");
+    const root = pageProject();
+    const server = await createServer({ root, configFile: false, logLevel: "silent", plugins: [vitePlugin({ app: "index.html" })], server: { host: "127.0.0.1", port: 0 } });
+    await server.listen();
+    const page = await chromium.browser.newPage();
+    try {
+      const address = server.httpServer!.address() as { port: number };
+      await page.goto(`http://127.0.0.1:${address.port}/`);
+      type Ran = { pyodidePackerLastRun?: { stdout: string } };
+      await page.waitForFunction(() => (window as unknown as Ran).pyodidePackerLastRun !== undefined, { timeout: 120_000 });
+      expect(await page.evaluate(() => (window as unknown as Ran).pyodidePackerLastRun!.stdout)).toBe(HELLO);
+      expect(await page.$eval('script[type="module"][src*="core.js"]', (e) => e.getAttribute("src"))).toBe("/@pyodide-packer/pyscript/core.js");
+    } finally {
+      await page.close();
+      await server.close();
+    }
+  });
+
+  it("webpack, which builds no page, emits it beside its entry, PyScript's modules not minimized", async () => {
+    const { webpack } = await import("webpack");
+    const root = pageProject();
+    writeFileSync(join(root, "entry.js"), "export const site = 'points';\n");
+    const out = join(root, "dist");
+    await new Promise<void>((done, fail) => {
+      webpack(
+        { mode: "production", context: root, entry: "./entry.js", output: { path: out, publicPath: "auto", clean: true }, plugins: [webpackPlugin({ app: "index.html" })], infrastructureLogging: { level: "error" } },
+        (error: Error | null, stats?: { hasErrors(): boolean; toString(o: object): string }) => (error ? fail(error) : stats?.hasErrors() ? fail(new Error(stats.toString({ all: false, errors: true }))) : done()),
+      );
+    });
+    expectSidecarsHold(out);
+    const run = await visit(out);
+    expect(run.stdout).toBe(HELLO);
   });
 });

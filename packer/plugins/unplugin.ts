@@ -1,13 +1,15 @@
 import { existsSync, readFileSync, statSync } from "node:fs";
 import type { ServerResponse } from "node:http";
-import { extname, join, resolve, sep } from "node:path";
+import { basename, extname, join, posix, resolve, sep } from "node:path";
 import { createUnplugin, type UnpluginFactory } from "unplugin";
 import { CONTENT_TYPES } from "../../runtime/host/server.ts";
 import { isPackError } from "../../runtime/host/errors.ts";
+import { shortHash } from "../output/bundle.ts";
 import { serverConfigs } from "../output/server-config.ts";
+import { readPyScriptPage, type PageTargets } from "../pipeline/pyscript-page.ts";
 import { buildAssets } from "./build-assets.ts";
 import { buildPack, type BuildPack, type PluginOptions } from "./build-pack.ts";
-import { VIRTUAL_ID, virtualModule } from "./virtual-module.ts";
+import { interpreterModule, VIRTUAL_ID, virtualModule } from "./virtual-module.ts";
 
 export type { PluginOptions } from "./build-pack.ts";
 
@@ -32,6 +34,10 @@ const factory: UnpluginFactory<PluginOptions> = (options, meta) => {
   let serving = false;
   let packed: Promise<BuildPack> | undefined;
   let code: string | undefined;
+  /** What this build emitted: pack's bytes, which a minimizer must leave as they are (their sidecars hold the same). */
+  const emitted = new Set<string>();
+  /** A PyScript page's: where the build's page finds PyScript and the interpreter. */
+  let pageTargets: PageTargets | undefined;
   const kinds = options.serverConfig === undefined ? [] : [options.serverConfig].flat();
 
   /** Packs (or reuses a pack) once per build; the dev server packs again when the app's files change. */
@@ -44,14 +50,33 @@ const factory: UnpluginFactory<PluginOptions> = (options, meta) => {
     async buildStart() {
       packed = undefined;
       const result = await packOnce();
+      const { page } = result;
+      const pyscriptServed = page !== undefined && page.pyscript.size > 0;
       if (serving) {
-        code = virtualModule(JSON.stringify(`${base ?? "/"}${DEV_PREFIX}`), {});
+        const served = `${base ?? "/"}${DEV_PREFIX}`;
+        code = virtualModule(JSON.stringify(served), {});
+        if (page) pageTargets = { pyscript: pyscriptServed ? `${served}${page.pyscriptFolder}/` : undefined, interpreter: `${served}loader.mjs` };
         return;
       }
-      const { assets, moved } = buildAssets(result.outDir, result.report, assetsDir);
-      for (const asset of assets) this.emitFile({ type: "asset", fileName: asset.fileName, source: asset.source });
+      const { assets, moved } = buildAssets(result.outDir, result.report, assetsDir, page && { pyscriptServed });
+      emitted.clear();
+      const emit = (fileName: string, source: string | Uint8Array) => {
+        emitted.add(fileName);
+        this.emitFile({ type: "asset", fileName, source });
+      };
+      for (const asset of assets) emit(asset.fileName, asset.source);
       for (const [fileName, text] of serverConfigs(kinds, { immutable: `${assetsDir}/` })) this.emitFile({ type: "asset", fileName, source: text });
       code = virtualModule(baseExpression(), moved);
+      if (page) {
+        // The page boots the bundle through an interpreter module that knows the build's names.
+        const source = interpreterModule(assetsDir, moved);
+        const fileName = posix.join(assetsDir, `pyscript-interpreter.${shortHash(Buffer.from(source))}.mjs`);
+        emit(fileName, source);
+        const prefix = (meta.framework === "vite" ? base : options.base) ?? "./";
+        pageTargets = { pyscript: pyscriptServed ? `${prefix}${moved[`${page.pyscriptFolder}/`]}` : undefined, interpreter: `${prefix}${fileName}` };
+        // Vite writes the page it builds (transformIndexHtml below); the others have none: the page is one more asset.
+        if (meta.framework !== "vite") emit(basename(page.path), readPyScriptPage(page.path, cwd, pageTargets).html);
+      }
     },
     resolveId(id) {
       return id === VIRTUAL_ID || id === WEBPACK_ID ? RESOLVED_ID : undefined;
@@ -71,6 +96,14 @@ const factory: UnpluginFactory<PluginOptions> = (options, meta) => {
       new compiler.webpack.NormalModuleReplacementPlugin(/^virtual:pyodide-packer$/, (resource: { request: string }) => {
         resource.request = WEBPACK_ID;
       }).apply(compiler);
+      // webpack's production minimizer takes every .js asset: PyScript's modules (which it
+      // cannot parse as scripts) and the loader, whose sidecars would then differ from it.
+      const { Compilation } = compiler.webpack;
+      compiler.hooks.thisCompilation.tap("pyodide-packer", (compilation) => {
+        compilation.hooks.processAssets.tap({ name: "pyodide-packer", stage: Compilation.PROCESS_ASSETS_STAGE_ADDITIONS }, () => {
+          for (const name of emitted) if (compilation.getAsset(name)) compilation.updateAsset(name, (source) => source, { minimized: true });
+        });
+      });
     },
     esbuild: {
       config(build) {
@@ -83,6 +116,15 @@ const factory: UnpluginFactory<PluginOptions> = (options, meta) => {
         base ??= config.base;
         assetsDir = options.assetsDir ?? config.build.assetsDir;
         serving = config.command === "serve";
+      },
+      transformIndexHtml: {
+        // After Vite's own work on the page: what it left of PyScript's tags is rewritten.
+        order: "post",
+        async handler(html, context) {
+          const result = await packOnce();
+          if (!result.page || resolve(context.filename) !== result.page.path || !pageTargets) return html;
+          return readPyScriptPage(result.page.path, cwd, { ...pageTargets, html }).html;
+        },
       },
       configureServer(server) {
         server.middlewares.use((request, response, next) => {

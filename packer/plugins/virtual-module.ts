@@ -1,3 +1,5 @@
+import { posix } from "node:path";
+
 /** What the page imports: `import { loadBundle, runBundle } from "virtual:pyodide-packer"`. */
 export const VIRTUAL_ID = "virtual:pyodide-packer";
 
@@ -22,5 +24,27 @@ export async function runBundle(options = {}, onText) {
   return (await load()).runBundle({ baseURL, files, ...options }, onText);
 }
 export { files, baseURL };
+`;
+}
+
+/**
+ * The interpreter a PyScript page's config names in a build: loader.mjs's loadPyodide and
+ * version (runtime/page/loader.mjs), for this build's files. It sits in assetsDir beside
+ * the hashed loader, so it finds both the loader and the build's base from its own URL,
+ * whatever base the page is served under.
+ */
+export function interpreterModule(assetsDir: string, moved: Record<string, string>): string {
+  const depth = assetsDir.split("/").filter((part) => part !== "" && part !== ".").length;
+  const loader = posix.relative(assetsDir, moved["loader.mjs"] ?? "loader.mjs");
+  return `// pyodide-packer: PyScript's interpreter, the bundle's loader at the names this build gave its files.
+import { loadPyodide as loadBundled, version } from "./${loader}";
+const files = ${JSON.stringify(moved, Object.keys(moved).sort(), 2)};
+const baseURL = new URL(${JSON.stringify("../".repeat(depth) || "./")}, import.meta.url);
+export { version };
+/** loader.mjs's loadPyodide, for this build's files; a host's own options (window.pyodidePackerOptions) still apply. */
+export function loadPyodide(options) {
+  globalThis.pyodidePackerOptions = { baseURL, files, ...globalThis.pyodidePackerOptions };
+  return loadBundled(options);
+}
 `;
 }
