@@ -31,9 +31,10 @@ function blockType(r: Reader): void {
 
 /**
  * Reads a body's instructions. With renumber, returns the body with its indices
- * renumbered (the same bytes when nothing moved); always returns what it uses.
+ * renumbered (the same bytes when nothing moved); always returns what it uses. constants,
+ * when given, gets every i32.const value (as unsigned).
  */
-export function walkBody(expr: Uint8Array, renumber?: Renumber): { expr: Uint8Array; uses: BodyUses } {
+export function walkBody(expr: Uint8Array, renumber?: Renumber, constants?: Set<number>): { expr: Uint8Array; uses: BodyUses } {
   const r = new Reader(expr);
   const uses: BodyUses = { calls: new Set(), globals: new Set(), pinned: false };
   const parts: (Uint8Array | number[])[] = [];
@@ -88,7 +89,11 @@ export function walkBody(expr: Uint8Array, renumber?: Renumber): { expr: Uint8Ar
       case 0x23: case 0x24:
         index("global");
         break;
-      case 0x41: case 0x42:
+      case 0x41:
+        if (constants) constants.add(r.s33() >>> 0);
+        else r.leb();
+        break;
+      case 0x42:
         r.leb();
         break;
       case 0x43:

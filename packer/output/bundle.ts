@@ -4,6 +4,7 @@ import { basename, dirname, join } from "node:path";
 import { assetPath, loaderBundle } from "../../runtime/host/assets.ts";
 import type { PyodideDist } from "../../runtime/host/pyodide-dist.ts";
 import type { BundlePlan } from "../../transforms/select.ts";
+import { zeroRegions, type DataRegion } from "../../transforms/wasm-data.ts";
 import type { FallbackManifest } from "../pipeline/fallback.ts";
 import { PackError } from "../../runtime/host/errors.ts";
 import type { SizeMeter } from "./sizes.ts";
@@ -37,6 +38,23 @@ export interface WrittenBundle {
   files: Map<string, Uint8Array>;
   /** The runtime's files as written, by name in the output folder ("pyodide/pyodide.asm.wasm"). */
   runtime: Map<string, Uint8Array>;
+  /** The runtime's data it defers: a later split's module gets the same bytes zeroed. */
+  runtimeData?: RuntimeDataPlan;
+}
+
+/**
+ * The runtime's data a bundle defers (packer/pipeline/runtime-data.ts): the regions zeroed
+ * in its wasm, their bytes by output name, and what the manifest says of them.
+ */
+export interface RuntimeDataPlan {
+  regions: DataRegion[];
+  files: Map<string, Uint8Array>;
+  manifest: NonNullable<Manifest["runtimeData"]>;
+}
+
+/** The runtime's wasm as a bundle ships it: with its deferred data zeroed. */
+export function runtimeWasm(bytes: Uint8Array, runtimeData: RuntimeDataPlan | undefined): Uint8Array {
+  return runtimeData ? zeroRegions(bytes, runtimeData.regions) : bytes;
 }
 
 /** Beside the loader (one file, loaderBundle), what every bundle serves as it is. */
@@ -88,7 +106,7 @@ export function writeBundle(
   plan: BundlePlan,
   dist: PyodideDist,
   dir: string,
-  { fallback, page, lazyAsyncio, runtimeSplit }: { fallback?: FallbackManifest; page?: { file: string } | { text: string }; lazyAsyncio: boolean; runtimeSplit?: RuntimeSplit | "later" },
+  { fallback, page, lazyAsyncio, runtimeSplit, runtimeData }: { fallback?: FallbackManifest; page?: { file: string } | { text: string }; lazyAsyncio: boolean; runtimeSplit?: RuntimeSplit | "later"; runtimeData?: RuntimeDataPlan },
 ): WrittenBundle {
   const kept = new Map<string, Uint8Array>(plan.app);
   for (const p of plan.packages) for (const [path, data] of p.kept) kept.set(path, data);
@@ -110,6 +128,7 @@ export function writeBundle(
     ...(lazyAsyncio ? { lazyAsyncio: asyncioStart.size > 0 ? { archive: ASYNCIO_START } : {} } : {}),
     ...(bodies.length > 0 ? { bodies: Object.fromEntries(bodies.map(([input, entries]) => [input, { archive: bodiesFile(input), byFile: bodiesFolder(input), roots: bodyRoots(entries.keys()) }])) } : {}),
     ...(runtimeSplit ? { runtimeSplit: { deferred: RUNTIME_DIR + DEFERRED_WASM } } : {}),
+    ...(runtimeData ? { runtimeData: runtimeData.manifest } : {}),
   };
   const files = new Map<string, Uint8Array>([
     ["python_stdlib.zip", writeStoredZip(plan.stdlib.kept)],
@@ -128,8 +147,12 @@ export function writeBundle(
     runtime.set(RUNTIME_DIR + RUNTIME_WASM, runtimeSplit.primary);
     runtime.set(RUNTIME_DIR + DEFERRED_WASM, runtimeSplit.deferred);
   }
+  if (runtimeData) {
+    runtime.set(RUNTIME_DIR + RUNTIME_WASM, runtimeWasm(runtime.get(RUNTIME_DIR + RUNTIME_WASM)!, runtimeData));
+    for (const [name, data] of runtimeData.files) runtime.set(name, data);
+  }
   writeFiles(dir, runtime);
-  return { manifest, files, runtime };
+  return { manifest, files, runtime, runtimeData };
 }
 
 /** Writes files (output-folder name → bytes) into dir, making folders as needed. */

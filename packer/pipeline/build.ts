@@ -5,7 +5,7 @@ import type { ResolvedPackage } from "../../analyzers/resolve.ts";
 import type { PyodideDist } from "../../runtime/host/pyodide-dist.ts";
 import { applyTransforms, type CodeCoverage, type TransformOptions, type TransformResult } from "../../transforms/apply.ts";
 import type { BundlePlan } from "../../transforms/select.ts";
-import { DEFERRED_WASM, prepareOutput, RUNTIME_DIR, RUNTIME_WASM, servedFiles, writeBundle, writeFiles, writeSidecars, type RuntimeSplit, type WrittenBundle } from "../output/bundle.ts";
+import { DEFERRED_WASM, prepareOutput, RUNTIME_DIR, RUNTIME_WASM, runtimeWasm, servedFiles, writeBundle, writeFiles, writeSidecars, type RuntimeDataPlan, type RuntimeSplit, type WrittenBundle } from "../output/bundle.ts";
 import { serverConfigs } from "../output/server-config.ts";
 import { addServiceWorker, SERVICE_WORKER, writeServiceWorker } from "../output/service-worker.ts";
 import type { SizeMeter } from "../output/sizes.ts";
@@ -24,6 +24,8 @@ export interface BuildInput {
   options: PackOptions;
   settings: Settings;
   meter: SizeMeter;
+  /** The runtime's data the bundle defers. */
+  runtimeData?: RuntimeDataPlan;
 }
 
 /** One build: the transformed plan, what was written, and the temporary folder it is in. */
@@ -44,7 +46,7 @@ export interface Built {
  * split (replaceRuntimeSplit), so that only the final split is compressed.
  */
 export async function buildOutput(input: BuildInput, transforms: TransformOptions, coverage: CodeCoverage, runtimeSplit?: RuntimeSplit | "later"): Promise<Built> {
-  const { selected, dist, inputs, fallback, assets, options, settings: s, meter } = input;
+  const { selected, dist, inputs, fallback, assets, options, settings: s, meter, runtimeData } = input;
   s.step("transform");
   // The fallback's modules are transformed with the bundle's: one policy for both.
   const transformed = await applyTransforms({ ...selected, pruned: fallback.pruned }, dist, inputs.stdlibMount, transforms, s.cacheDir, coverage);
@@ -54,7 +56,7 @@ export async function buildOutput(input: BuildInput, transforms: TransformOption
     const fallen = fallbackOutput(fallback, transformed.plan.pruned ?? fallback.pruned);
     writeFiles(dir, fallen.files);
     writeFiles(dir, assets.files);
-    const written = writeBundle(transformed.plan, dist, dir, { fallback: fallen.manifest, page: pageOf(s), lazyAsyncio: !options.eagerAsyncio, runtimeSplit });
+    const written = writeBundle(transformed.plan, dist, dir, { fallback: fallen.manifest, page: pageOf(s), lazyAsyncio: !options.eagerAsyncio, runtimeSplit, runtimeData });
     const served = [...servedFiles(written), ...assets.files.keys()];
     const serviceWorker = options.serviceWorker ? { served: [...served], rest: [...fallen.files.keys()] } : undefined;
     if (serviceWorker) served.push(addServiceWorker(dir, serviceWorker.served, serviceWorker.rest));
@@ -76,7 +78,7 @@ export async function buildOutput(input: BuildInput, transforms: TransformOption
  */
 export function replaceRuntimeSplit(built: Built, split: RuntimeSplit, meter: SizeMeter): Promise<void> {
   const changed = new Map([
-    [RUNTIME_DIR + RUNTIME_WASM, split.primary],
+    [RUNTIME_DIR + RUNTIME_WASM, runtimeWasm(split.primary, built.written.runtimeData)],
     [RUNTIME_DIR + DEFERRED_WASM, split.deferred],
   ]);
   writeFiles(built.dir, changed);

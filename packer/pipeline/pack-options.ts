@@ -77,6 +77,8 @@ export interface PackOptions {
    * the validation) did not run move to a deferred module (packer/pipeline/runtime-split.ts).
    */
   splitRuntime?: boolean;
+  /** false: the runtime's data segment ships whole (`--no-defer-runtime-data`); by default the tables of built-in modules the trace did not import ship apart. */
+  deferRuntimeData?: boolean;
   /** Called with the name of each step as it starts. */
   onStep?: (step: string) => void;
   /** Called with each warning as it happens (a crashed page retried). */

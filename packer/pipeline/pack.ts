@@ -15,6 +15,7 @@ import { pageAssets } from "./assets.ts";
 import { buildOutput, compressEarly, replaceRuntimeSplit, type Built } from "./build.ts";
 import { planFallback } from "./fallback.ts";
 import type { PackOptions, PackResult } from "./pack-options.ts";
+import { planRuntimeData } from "./runtime-data.ts";
 import { firstBuildKey, profiledRuntime, rememberedRuntimeRan, rememberRuntimeRan, splitRuntime } from "./runtime-split.ts";
 import { createHost, settings } from "./settings.ts";
 import { validateBundle } from "./validate.ts";
@@ -81,8 +82,10 @@ export async function pack(options: PackOptions): Promise<PackResult> {
     const validating = options.validate !== false;
     // Validation profiles the bundle on the whole runtime first, then splits by both.
     let runtimeSplit = profile && !validating ? splitRuntime(dist, trace.runtimeRan!, s.cacheDir) : undefined;
+    // The runtime's data that only built-in modules the trace did not import read.
+    const runtimeData = options.deferRuntimeData === false ? undefined : planRuntimeData(dist, tracedNames);
     const build = async (chosen: TransformOptions, covered: CodeCoverage): Promise<Built> => {
-      const built = await buildOutput({ selected, dist, inputs, fallback, assets, options, settings: s, meter }, chosen, covered, runtimeSplit ?? (profile && validating ? "later" : undefined));
+      const built = await buildOutput({ selected, dist, inputs, fallback, assets, options, settings: s, meter, runtimeData }, chosen, covered, runtimeSplit ?? (profile && validating ? "later" : undefined));
       temp = built.dir;
       return built;
     };

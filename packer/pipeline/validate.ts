@@ -55,7 +55,7 @@ export async function validateBundle(input: ValidationInput, first: Built, cover
   /** What ran: the trace's, and what only the bundle ran (which ships whole). */
   let covered = coverage;
   s.step("validate");
-  const alone = { fallback: false, bodies: false, pageScenarios: s.pageScenarios, profile: input.runtime?.profile } as const;
+  const alone = { fallback: false, bodies: false, runtimeData: false, pageScenarios: s.pageScenarios, profile: input.runtime?.profile } as const;
   /** What of the runtime's wasm ran: in the trace, and in every run of the bundle. */
   const runtimeRan = new Set(trace.runtimeRan ?? []);
   const runBundle = async (options: BundleRunOptions) => {
@@ -76,7 +76,7 @@ export async function validateBundle(input: ValidationInput, first: Built, cover
     // one run; anything else takes the whole way below.
     const split = await runSplit(input.runtime.remembered);
     const validation = compareRuns(trace, split);
-    if (validation.ok && !split.runtimeSplit?.refused && !split.bodies?.refused.length) return { validation, bundleOnly, built };
+    if (validation.ok && !split.runtimeSplit?.refused && !split.bodies?.refused.length && !split.runtimeData?.refused.length) return { validation, bundleOnly, built };
   }
   let run = await runBundle(alone);
   if (run.bodies && run.bodies.refused.length > 0) {
@@ -92,6 +92,13 @@ export async function validateBundle(input: ValidationInput, first: Built, cover
     built = await build(transforms, covered);
     s.step("validate");
     run = await runBundle(alone);
+  }
+  const refusedData = run.runtimeData?.refused ?? [];
+  if (refusedData.length > 0) {
+    // Its tables were left out because the traced run did not import it: a bundle that
+    // does is not the traced run.
+    rmSync(built.dir, { recursive: true, force: true });
+    throw new PackError("VALIDATION_FAILED", { detail: `the bundle imported ${refusedData.join(", ")}, which the traced run did not, and whose data in the runtime's memory pack deferred; pack with --no-defer-runtime-data to ship it whole` });
   }
   const validation = compareRuns(trace, run);
   if (validation.ok && input.runtime) {

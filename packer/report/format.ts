@@ -35,14 +35,14 @@ export function formatReportTable(report: PackReport): string {
   return [...body, formatRuntime(report)].join("\n");
 }
 
-/** The runtime a page downloads before the first result, and what its split defers. */
+/** The runtime a page downloads before the first result, and what its split and its deferred data leave for later. */
 export function formatRuntime(report: PackReport): string {
   const { runtime } = report;
-  if (!runtime.deferred || !runtime.stock) return `runtime (not counted, same with and without pack): ${kB(runtime.bytes)} kB raw, ${kB(runtime.brotli)} kB brotli`;
-  return (
-    `runtime (not counted): ${kB(runtime.brotli)} kB brotli before the first result, stock ${kB(runtime.stock.brotli)} kB; ` +
-    `its wasm split: ${runtime.deferred.functions} functions that did not run in ${runtime.deferred.file}, ${kB(runtime.deferred.brotli)} kB brotli, loaded by need`
-  );
+  if (!runtime.stock) return `runtime (not counted, same with and without pack): ${kB(runtime.bytes)} kB raw, ${kB(runtime.brotli)} kB brotli`;
+  const parts = [`runtime (not counted): ${kB(runtime.brotli)} kB brotli before the first result, stock ${kB(runtime.stock.brotli)} kB`];
+  if (runtime.deferred) parts.push(`its wasm split: ${runtime.deferred.functions} functions that did not run in ${runtime.deferred.file}, ${kB(runtime.deferred.brotli)} kB brotli, loaded by need`);
+  if (runtime.data) parts.push(`its data: the tables of ${runtime.data.modules.length} codec modules the run did not import (${runtime.data.modules.join(", ")}), ${kB(runtime.data.brotli)} kB brotli, written back before their first import`);
+  return parts.join("; ");
 }
 
 /**

@@ -45,7 +45,7 @@ describe("report.html", () => {
     // What a visitor downloads: the runtime (its split's primary) included, the deferred
     // bodies and the runtime's deferred module apart.
     expect(report.runtime.deferred?.brotli).toBeGreaterThan(0);
-    const deferred = [report.stdlib, ...report.packages].reduce((n, r) => n + (r.deferred?.brotli ?? 0), (report.lazyAsyncio?.brotli ?? 0) + report.runtime.deferred!.brotli);
+    const deferred = [report.stdlib, ...report.packages].reduce((n, r) => n + (r.deferred?.brotli ?? 0), (report.lazyAsyncio?.brotli ?? 0) + report.runtime.deferred!.brotli + (report.runtime.data?.brotli ?? 0));
     expect(await text("download-first")).toBe(kB(report.runtime.brotli + report.total.brotli.out));
     expect(await text("download-runtime")).toBe(kB(report.runtime.brotli));
     expect(deferred).toBeGreaterThan(0);

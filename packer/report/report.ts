@@ -75,6 +75,8 @@ export interface PackReport {
     brotli: number;
     stock?: { bytes: number; gzip: number; brotli: number };
     deferred?: { file: string; functions: number; kept: number; bytes: number; gzip: number; brotli: number };
+    /** The runtime's data deferred (packer/pipeline/runtime-data.ts): the built-in modules whose tables ship apart, and their files' sizes. */
+    data?: { modules: string[]; bytes: number; gzip: number; brotli: number };
   };
   dynlibs: { path: string; global: boolean }[];
   /** What each transform did, by input, in raw bytes; and what it could not do. */
@@ -188,8 +190,11 @@ export async function buildReport(
   const upFront = [...written.files].filter(([name]) => !deferredFiles.has(name) && !isBodiesByFile(name)).map(([, data]) => data);
   // Started together so that the compressions share both cores.
   const deferredRuntime = [written.manifest.runtimeSplit?.deferred].find((name) => name !== undefined && written.runtime.has(name));
-  const runtimeNames = [...written.runtime.keys()].filter((name) => name !== deferredRuntime);
-  const [stdlibIn, stdlibOut, befores, afters, shipped, runtimeSizes, assetSizes, asyncioSizes, stockRuntime, deferredRuntimeSizes] = await Promise.all([
+  // The runtime's deferred data comes only when a module that reads it is imported.
+  const deferredData = new Set(written.runtimeData?.files.keys());
+  const runtimeNames = [...written.runtime.keys()].filter((name) => name !== deferredRuntime && !deferredData.has(name));
+  const deferring = deferredRuntime !== undefined || deferredData.size > 0;
+  const [stdlibIn, stdlibOut, befores, afters, shipped, runtimeSizes, assetSizes, asyncioSizes, stockRuntime, deferredRuntimeSizes, deferredDataSizes] = await Promise.all([
     meter.measure(read(dist.stdlibZip)),
     meter.measure(written.files.get("python_stdlib.zip")!),
     Promise.all(plan.packages.map((p) => meter.measure(read(p.pkg.path)))),
@@ -198,8 +203,9 @@ export async function buildReport(
     Promise.all(runtimeNames.map((name) => meter.measure(written.runtime.get(name)!))),
     Promise.all([...context.assets.files.values()].map((data) => meter.measure(data))),
     asyncioStart ? meter.measure(asyncioStart) : undefined,
-    deferredRuntime ? Promise.all(dist.runtimeFiles.map((f) => meter.measure(read(join(dist.dir, f))))) : undefined,
+    deferring ? Promise.all(dist.runtimeFiles.map((f) => meter.measure(read(join(dist.dir, f))))) : undefined,
     deferredRuntime ? meter.measure(written.runtime.get(deferredRuntime)!) : undefined,
+    Promise.all([...deferredData].map((name) => meter.measure(written.runtime.get(name)!))),
   ]);
   const assetNames = [...context.assets.files.keys()];
   const assets: PackReport["assets"] = {
@@ -267,9 +273,12 @@ export async function buildReport(
       bytes: runtime.raw,
       gzip: runtime.gzip,
       brotli: runtime.brotli,
-      ...(stockRuntime && deferredRuntime && deferredRuntimeSizes
+      ...(stockRuntime ? { stock: ((t) => ({ bytes: t.raw, gzip: t.gzip, brotli: t.brotli }))(sumSizes(stockRuntime)) } : {}),
+      ...(written.runtimeData && deferredDataSizes.length > 0
+        ? { data: ((t) => ({ modules: written.runtimeData!.regions.map((r) => r.module), bytes: t.raw, gzip: t.gzip, brotli: t.brotli }))(sumSizes(deferredDataSizes)) }
+        : {}),
+      ...(deferredRuntime && deferredRuntimeSizes
         ? {
-            stock: ((t) => ({ bytes: t.raw, gzip: t.gzip, brotli: t.brotli }))(sumSizes(stockRuntime)),
             deferred: {
               file: deferredRuntime.slice(deferredRuntime.lastIndexOf("/") + 1),
               functions: context.runtimeSplit?.moved ?? 0,

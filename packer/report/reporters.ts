@@ -61,7 +61,7 @@ function markdownView(view: ReportView): string {
     ...report.packages.map(markdownRow),
     markdownRow({ ...report.total, name: "**total**" }),
     "",
-    report.runtime.deferred ? `${formatRuntime(report).replace(/^runtime \(not counted\)/, "Runtime (not counted above)")}.` : `Runtime (same with and without pack): ${kB(report.runtime.brotli)} kB brotli, not counted above.`,
+    report.runtime.stock ? `${formatRuntime(report).replace(/^runtime \(not counted\)/, "Runtime (not counted above)")}.` : `Runtime (same with and without pack): ${kB(report.runtime.brotli)} kB brotli, not counted above.`,
     ...(report.total.deferred ? [formatDeferred(report)!.replace(/^lazy bodies: /, "Lazy bodies: ") + "."] : []),
     ...(report.lazyAsyncio ? [formatLazyAsyncio(report)!.replace(/^lazy asyncio: /, "Lazy asyncio: ") + "."] : []),
     ...(formatAssets(report)?.split("\n").map((line) => line.replace(/^assets: /, "Assets: ") + ".") ?? []),

@@ -260,7 +260,7 @@ export class ChromiumHost implements Host {
 
   async #runBundleOnce(dir: string, timeoutMs: number, options: BundleRunOptions & { server?: ServerOptions; search?: string }): Promise<AppRun> {
     const { profile } = options;
-    const pageOptions = { fallback: options.fallback, bodies: options.bodies, prefetch: options.prefetch, deferredRuntime: options.deferredRuntime, pyodideOptions: { env: RUN_ENV } };
+    const pageOptions = { fallback: options.fallback, bodies: options.bodies, prefetch: options.prefetch, deferredRuntime: options.deferredRuntime, runtimeData: options.runtimeData, pyodideOptions: { env: RUN_ENV } };
     // A profiled run serves the instrumented wasm in place of the bundle's, so that any
     // page (--html, ?worker) boots it.
     const mounts: Mounts = profile ? { "/": dir, [profiledWasmPath(dir)]: join(profile.dir, "pyodide.asm.wasm"), [`${OWN}shared/`]: assetPath("shared") } : { "/": dir };

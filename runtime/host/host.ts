@@ -30,6 +30,8 @@ export interface AppRun {
   bodies?: { loaded: string[]; files: string[]; functions: number; refused: CodeKey[]; called: CodeKey[] };
   /** The runtime's deferred module, where the runtime is split (runtime/page/loader/runtime-split.mjs SplitUse). */
   runtimeSplit?: SplitUse;
+  /** The runtime's deferred data (runtime/page/loader/runtime-data.mjs RuntimeDataUse). */
+  runtimeData?: { filled: string[]; refused: string[] };
   /** With options.profile: the runtime wasm's defined functions that ran. */
   runtimeRan?: number[];
 }
@@ -60,6 +62,8 @@ export interface BundleRunOptions {
   prefetch?: boolean;
   /** false: the split runtime's deferred module is off (a stub's call fails, AppRun.runtimeSplit.refused). */
   deferredRuntime?: boolean;
+  /** false: the runtime's deferred data stays out (importing a module that reads it fails, AppRun.runtimeData.refused). */
+  runtimeData?: boolean;
   /** Hears why a page crashed, before it runs once more (Chromium; a second crash fails the run). */
   onCrash?: (detail: string) => void;
 }

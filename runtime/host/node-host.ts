@@ -35,8 +35,8 @@ export class NodeHost implements Host {
   }
 
   runBundle(dir: string, timeoutMs: number, options: BundleRunOptions = {}): Promise<AppRun> {
-    const { fallback, bodies, prefetch, deferredRuntime, profile } = options;
-    return runInWorker<AppRun>({ mode: "bundle", dir, fallback, bodies, prefetch, deferredRuntime, profile, env: RUN_ENV }, timeoutMs);
+    const { fallback, bodies, prefetch, deferredRuntime, runtimeData, profile } = options;
+    return runInWorker<AppRun>({ mode: "bundle", dir, fallback, bodies, prefetch, deferredRuntime, runtimeData, profile, env: RUN_ENV }, timeoutMs);
   }
 
   async close(): Promise<void> {}

@@ -5,6 +5,7 @@
 // the traced run and the bundled run take the same path.
 import { loadDynlib } from "../shared/pyodide-adapter.mjs";
 import { installBodies } from "./loader/bodies.mjs";
+import { installRuntimeData } from "./loader/runtime-data.mjs";
 import { installFallback } from "./loader/fallback.mjs";
 import { captureOutput } from "./loader/output.mjs";
 import { serveBundledPackages } from "./loader/packages.mjs";
@@ -35,6 +36,8 @@ export { installArchive, readStoredZip, zipDirectory } from "../shared/zip.mjs";
  * @typedef {import("./loader/bodies.mjs").BodiesUse} BodiesUse
  * @typedef {import("./loader/bodies.mjs").BodiesMode} BodiesMode
  * @typedef {import("./loader/runtime-split.mjs").SplitUse} SplitUse
+ * @typedef {import("./loader/runtime-data.mjs").RuntimeDataManifest} RuntimeDataManifest
+ * @typedef {import("./loader/runtime-data.mjs").RuntimeDataUse} RuntimeDataUse
  * @typedef {Object} Manifest manifest.json, what this loader needs to boot the bundle: the
  *   one declaration of it (packer/output/bundle.ts writes it)
  * @property {number} format
@@ -51,6 +54,9 @@ export { installArchive, readStoredZip, zipDirectory } from "../shared/zip.mjs";
  * @property {{ deferred: string }} [runtimeSplit] the runtime's wasm is split
  *   (loader/runtime-split.mjs): deferred, the module with the functions the traced run
  *   did not run, relative to the bundle
+ * @property {RuntimeDataManifest} [runtimeData] tables of the runtime's data segment that
+ *   pack zeroed, written back before the built-in module that reads them is imported
+ *   (loader/runtime-data.mjs)
  * @property {{ archive?: string }} [lazyAsyncio] asyncio and Pyodide's event loop wait until
  *   the app uses them (loader/startup.mjs); archive: the stdlib modules starting them
  *   imports that the bundle does not hold
@@ -73,11 +79,14 @@ function toRuntimeLocation(url) {
  * maps the bundle's paths to where a bundler put them (see bundleLocator). runtimeSplit
  * tells whether the split runtime's deferred module came, and how (options.deferredRuntime
  * false: it never does, and the first call into it fails); prefetchBodies reads it too.
+ * runtimeData lists the built-in modules whose deferred data was written back
+ * (options.runtimeData false: none, and importing one fails naming it); prefetchBodies
+ * writes back the rest.
  * @param {{ pyodide?: any, loadPyodide?: (options: object) => Promise<any>,
  *   indexURL?: string, baseURL?: string | URL, files?: Record<string, string>,
- *   pyodideOptions?: object, fallback?: boolean, bodies?: BodiesMode, deferredRuntime?: boolean }} [options]
+ *   pyodideOptions?: object, fallback?: boolean, bodies?: BodiesMode, deferredRuntime?: boolean, runtimeData?: boolean }} [options]
  * @returns {Promise<{ pyodide: any, manifest: Manifest, fallbacks: FallbackUse[], bodies: BodiesUse,
- *   runtimeSplit: SplitUse, prefetchBodies: () => Promise<void>, timings: LoadTimings }>}
+ *   runtimeSplit: SplitUse, runtimeData: RuntimeDataUse, prefetchBodies: () => Promise<void>, timings: LoadTimings }>}
  */
 export async function loadBundle(options = {}) {
   const base = new URL(options.baseURL ?? ".", import.meta.url);
@@ -128,6 +137,9 @@ export async function loadBundle(options = {}) {
   /** @type {BodiesUse} */
   const bodies = { loaded: [], files: [], functions: 0, refused: [], called: [] };
   const prefetchFunctions = manifest.bodies ? installBodies(pyodide, manifest.bodies, locate, { mode: options.bodies ?? true, fs, use: bodies }) : async () => {};
+  /** @type {RuntimeDataUse} */
+  const runtimeData = { filled: [], refused: [] };
+  const prefetchData = manifest.runtimeData ? installRuntimeData(pyodide, manifest.runtimeData, locate, { enabled: options.runtimeData !== false, fs, use: runtimeData }) : async () => {};
   const asyncioStart = manifest.lazyAsyncio?.archive;
   const prefetchAsyncio = asyncioStart ? installAsyncioStart(pyodide, locate(asyncioStart), { enabled: options.bodies !== false, fs }) : async () => {};
   /** @type {FallbackUse[]} */
@@ -146,20 +158,20 @@ export async function loadBundle(options = {}) {
     // may not have, whose first call would otherwise fetch it synchronously.
     // Failing, it leaves the first call to fetch it: the bodies come all the same.
     await prefetchRuntime().catch((error) => console.warn(`pyodide-packer: prefetching the runtime's deferred module failed: ${error}`));
-    await Promise.all([prefetchFunctions(), prefetchAsyncio()]);
+    await Promise.all([prefetchFunctions(), prefetchAsyncio(), prefetchData().catch((error) => console.warn(`pyodide-packer: prefetching the runtime's deferred data failed: ${error}`))]);
     prefetched = true;
     // The likely misses' chunks last: none of them may be needed.
     await prefetchFallback().catch((error) => console.warn(`pyodide-packer: prefetching the fallback's likely chunks failed: ${error}`));
   };
   // The page's own scripts (and pack's page scenarios) reach the app's Pyodide here.
   /** @type {any} */ (globalThis).pyodidePackerPyodide = pyodide;
-  return { pyodide, manifest, fallbacks, bodies, runtimeSplit, prefetchBodies, timings };
+  return { pyodide, manifest, fallbacks, bodies, runtimeSplit, runtimeData, prefetchBodies, timings };
 }
 
 /**
  * @typedef {{ stdout: string, stderr: string, outcome: RunOutcome,
  *   timings: Partial<LoadTimings> & { load?: number, run?: number, total?: number },
- *   fallbacks: FallbackUse[], bodies: BodiesUse, runtimeSplit?: SplitUse, prefetched?: boolean }} BundleRun
+ *   fallbacks: FallbackUse[], bodies: BodiesUse, runtimeSplit?: SplitUse, runtimeData?: RuntimeDataUse, prefetched?: boolean }} BundleRun
  *   prefetched: set once the prefetch after the first result has ended
  */
 
@@ -200,10 +212,11 @@ export async function runBundle(options = {}, onText = () => {}) {
   const since = (/** @type {number} */ start) => Math.round(performance.now() - start);
   try {
     let start = performance.now();
-    const { pyodide, manifest, fallbacks, bodies, runtimeSplit, prefetchBodies, timings } = await loadBundle(options);
+    const { pyodide, manifest, fallbacks, bodies, runtimeSplit, runtimeData, prefetchBodies, timings } = await loadBundle(options);
     result.fallbacks = fallbacks;
     result.bodies = bodies;
     if (manifest.runtimeSplit) result.runtimeSplit = runtimeSplit;
+    if (manifest.runtimeData) result.runtimeData = runtimeData;
     result.timings = { ...timings, load: since(start) };
     captureOutput(pyodide, (stream, text) => {
       result[stream] += text;
@@ -233,9 +246,9 @@ export async function runBundle(options = {}, onText = () => {}) {
 export async function loadPyodide(pyscriptOptions = {}) {
   const options = /** @type {any} */ (globalThis).pyodidePackerOptions ?? {};
   const start = performance.now();
-  const { pyodide, manifest, fallbacks, bodies, runtimeSplit, prefetchBodies, timings } = await loadBundle(options);
+  const { pyodide, manifest, fallbacks, bodies, runtimeSplit, runtimeData, prefetchBodies, timings } = await loadBundle(options);
   /** @type {BundleRun & { page?: string }} */
-  const run = { stdout: "", stderr: "", outcome: { ok: true, exitCode: 0 }, timings: { ...timings, load: Math.round(performance.now() - start) }, fallbacks, bodies, ...(manifest.runtimeSplit ? { runtimeSplit } : {}) };
+  const run = { stdout: "", stderr: "", outcome: { ok: true, exitCode: 0 }, timings: { ...timings, load: Math.round(performance.now() - start) }, fallbacks, bodies, ...(manifest.runtimeSplit ? { runtimeSplit } : {}), ...(manifest.runtimeData ? { runtimeData } : {}) };
   return servePyScript(pyodide, run, pyscriptOptions, captureOutput, () => {
     run.timings.total = Math.round(performance.now());
     if (options.prefetch !== false) prefetchWhenIdle(prefetchBodies, run);

@@ -35,8 +35,8 @@ async function main() {
     return traceApp(loadPyodide, request, { progress: (sign) => parentPort?.postMessage({ progress: sign }) });
   }
   const { runBundle } = await import(new URL("loader.mjs", dirURL(workerData.dir)).href);
-  const { fallback, bodies, prefetch, deferredRuntime, profile } = workerData;
-  const run = await runBundle({ fallback, bodies, prefetch, deferredRuntime, indexURL: profile ? dirURL(profile.dir).href : undefined, pyodideOptions: { env: { ...workerData.env } } });
+  const { fallback, bodies, prefetch, deferredRuntime, runtimeData, profile } = workerData;
+  const run = await runBundle({ fallback, bodies, prefetch, deferredRuntime, runtimeData, indexURL: profile ? dirURL(profile.dir).href : undefined, pyodideOptions: { env: { ...workerData.env } } });
   if (!profile) return run;
   const { functionsThatRan } = await import("../shared/pyodide-adapter.mjs");
   return { ...run, runtimeRan: functionsThatRan(/** @type {any} */ (globalThis).pyodidePackerPyodide, profile.functions) };

@@ -1,0 +1,29 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import type { PyodideDist } from "../../runtime/host/pyodide-dist.ts";
+import { findCodecMaps, readDataImage, regionBytes, type DataRegion } from "../../transforms/wasm-data.ts";
+import { RUNTIME_DIR, RUNTIME_WASM, type RuntimeDataPlan } from "../output/bundle.ts";
+
+export type { RuntimeDataPlan };
+
+/** Where a deferred region's bytes ship, beside the runtime: "pyodide/data/_codecs_jp.bin". */
+const dataFile = (module: string) => `${RUNTIME_DIR}data/${module}.bin`;
+
+/**
+ * The runtime's data the bundle defers: the tables of each built-in module the traced
+ * run did not import (transforms/wasm-data.ts finds them in the runtime's wasm);
+ * undefined when there is none.
+ */
+export function planRuntimeData(dist: PyodideDist, imported: ReadonlySet<string>): RuntimeDataPlan | undefined {
+  const image = readDataImage(new Uint8Array(readFileSync(join(dist.dir, RUNTIME_WASM))));
+  const regions: DataRegion[] = findCodecMaps(image).filter((region) => !imported.has(region.module));
+  if (regions.length === 0) return undefined;
+  return {
+    regions,
+    files: new Map(regions.map((region) => [dataFile(region.module), regionBytes(image, region)])),
+    manifest: {
+      relative: image.relative,
+      modules: Object.fromEntries(regions.map((region) => [region.module, { file: dataFile(region.module), ranges: region.ranges.map(([start, end]): [number, number] => [start, end - start]) }])),
+    },
+  };
+}
