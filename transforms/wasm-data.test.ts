@@ -1,9 +1,10 @@
-// Finding the runtime's tables by their structure, on the released runtimes' wasm.
+// Finding the runtime's tables by their structure, on the released runtimes' wasm: the
+// CJK codec maps and unicodedata's name database.
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { REPO } from "../fixtures/paths.ts";
-import { findCodecMaps, readDataImage, regionBytes, zeroRegions } from "./wasm-data.ts";
+import { findCodecMaps, findNameDatabase, readDataImage, regionBytes, zeroRegions } from "./wasm-data.ts";
 import { planRuntimeData } from "../packer/pipeline/runtime-data.ts";
 import { findDist } from "../runtime/host/pyodide-dist.ts";
 
@@ -11,9 +12,9 @@ import { findDist } from "../runtime/host/pyodide-dist.ts";
 const SIZES = { _codecs_jp: 177_986, _codecs_kr: 102_094, _codecs_cn: 102_400, _codecs_tw: 78_542, _codecs_hk: 123_852 };
 
 describe.each([
-  ["0.29.3", "pyodide", true],
-  ["314", "pyodide-314", false],
-])("the CJK codec maps in %s's wasm", (_version, pkg, relative) => {
+  ["0.29.3", "pyodide", true, 402_104],
+  ["314", "pyodide-314", false, 438_850],
+])("the CJK codec maps and the name database in %s's wasm", (_version, pkg, relative, nameBytes) => {
   const bytes = new Uint8Array(readFileSync(join(REPO, "node_modules", pkg, "pyodide.asm.wasm")));
   const image = readDataImage(bytes);
 
@@ -25,6 +26,17 @@ describe.each([
     for (let i = 1; i < ranges.length; i++) expect(ranges[i]![0]).toBeGreaterThanOrEqual(ranges[i - 1]![1]);
     // No word a relocation sets lies inside (0.29.3's module is relocatable; 314's is not).
     if (relative) expect(image.relocated.size).toBeGreaterThan(20_000);
+  });
+
+  it("the name database: index, DAWG and positions, each bounded by what it holds", () => {
+    const names = findNameDatabase(image)!;
+    expect(names.module).toBe("unicodedata");
+    // index1 and index2 (back to back), the DAWG after them, the positions apart.
+    expect(names.ranges).toHaveLength(4);
+    expect(names.ranges[0]![1]).toBe(names.ranges[1]![0]);
+    expect(regionBytes(image, names).length).toBe(nameBytes);
+    const codecs = findCodecMaps(image).flatMap((r) => r.ranges);
+    expect(names.ranges.some(([start, end]) => codecs.some(([s, e]) => start < e && s < end))).toBe(false);
   });
 
   it("are zeroed in the module and nothing else is", () => {
@@ -44,7 +56,7 @@ describe("planRuntimeData", () => {
   it("leaves in place the maps of a codec module the trace imported", () => {
     const dist = findDist("0.29", REPO);
     const plan = planRuntimeData(dist, new Set(["_codecs_jp", "json"]))!;
-    expect(Object.keys(plan.manifest.modules).sort()).toEqual(["_codecs_cn", "_codecs_hk", "_codecs_kr", "_codecs_tw"]);
-    expect(planRuntimeData(dist, new Set(Object.keys(SIZES)))).toBeUndefined();
+    expect(Object.keys(plan.manifest.modules).sort()).toEqual(["_codecs_cn", "_codecs_hk", "_codecs_kr", "_codecs_tw", "unicodedata"]);
+    expect(planRuntimeData(dist, new Set([...Object.keys(SIZES), "unicodedata"]))).toBeUndefined();
   });
 });

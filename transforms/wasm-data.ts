@@ -3,7 +3,7 @@
 // the module with those bytes zeroed (its size in memory unchanged). The loader puts the
 // bytes back before the module is first imported (runtime/page/loader/runtime-data.mjs).
 //
-// Found so far: CPython's CJK codec maps (Modules/cjkcodecs). Each _codecs_XX module
+// Found: CPython's CJK codec maps (Modules/cjkcodecs) and unicodedata's name database. Each _codecs_XX module
 // builds its list of mappings at import, in code: the charset's name ("jisx0208") beside
 // the address of its encode and decode index, 256 entries of { map pointer, bottom, top }.
 // The maps are the arrays those pointers point into: an index's entries, sorted, step
@@ -234,4 +234,130 @@ export function zeroRegions(bytes: Uint8Array, regions: readonly DataRegion[]): 
     }
   }
   return out;
+}
+
+/** Where unicodedata's name functions are: the functions that name these (Modules/unicodedata.c, _getucname and _getcode). */
+const NAME_FUNCTION_STRINGS = ["CJK UNIFIED IDEOGRAPH-%X", "HANGUL SYLLABLE "];
+
+/**
+ * The name DAWG at start (Modules/unicodedata.c, makeunicodedata.py's packed_name_dawg):
+ * every node reachable from the root, each node's count of names the sum of its own and
+ * its children's. Returns the names it holds and the bytes it reads, or undefined when
+ * it does not read that way.
+ */
+function readNameDawg(memory: Uint8Array, start: number): { names: number; end: number } | undefined {
+  let last = 0;
+  const byte = (i: number) => {
+    if (start + i >= memory.length) throw new RangeError("past the data");
+    if (i > last) last = i;
+    return memory[start + i]!;
+  };
+  const varint = (i: number): [number, number] => {
+    let value = 0;
+    for (let shift = 0; shift < 35; shift += 7) {
+      const b = byte(i++);
+      value += (b & 0x7f) * 2 ** shift;
+      if (!(b & 0x80)) return [i, value];
+    }
+    throw new RangeError("a varint too long");
+  };
+  const counts = new Map<number, number>();
+  const visit = (node: number, depth: number): number => {
+    const known = counts.get(node);
+    if (known !== undefined) return known;
+    if (depth > 300) throw new RangeError("a path longer than any name");
+    const [edges, header] = varint(node);
+    const count = Math.floor(header / 2);
+    let sum = header & 1;
+    let at = edges;
+    let previous = edges;
+    for (let first = true; ; first = false) {
+      const [after, edge] = varint(at);
+      if (edge === 0 && first) break; // a final node without edges
+      const target = previous + Math.floor(edge / 4);
+      const size = edge & 2 ? 1 : byte(after);
+      const label = edge & 2 ? after : after + 1;
+      if (size > 0) byte(label + size - 1);
+      previous = target;
+      sum += visit(target, depth + 1);
+      at = label + size;
+      if (edge & 1) break;
+    }
+    if (sum !== count) throw new RangeError("a node's count is not its names'");
+    counts.set(node, count);
+    return count;
+  };
+  try {
+    const names = visit(0, 0);
+    return names > 0 ? { names, end: start + last + 1 } : undefined;
+  } catch (error) {
+    if (error instanceof RangeError) return undefined;
+    throw error;
+  }
+}
+
+/**
+ * unicodedata's name database (unicodedata.name and lookup, \N{...} and the namereplace
+ * error handler, which reach it by importing unicodedata's capsule): the name DAWG, the
+ * name position → code point array, and the two-level code point → position index. Found
+ * from the constants of the functions that name "CJK UNIFIED IDEOGRAPH-%X" and "HANGUL
+ * SYLLABLE ": a constant where a whole DAWG reads; one where as many code points as it
+ * has names sit; and two, with a shift, that map every code point either to "not found"
+ * (the names' count) or to the one position whose code point it is, for all 0x110000.
+ * Each array's size follows from what it holds. Anything short of that: undefined.
+ */
+export function findNameDatabase(image: DataImage): DataRegion | undefined {
+  const { memory } = image;
+  const view = new DataView(memory.buffer, memory.byteOffset, memory.byteLength);
+  const strings = NAME_FUNCTION_STRINGS.map((text) => stringAddresses(memory, text));
+  const constants = new Set<number>();
+  for (const found of image.constants) {
+    if (strings.some((addresses) => addresses.some((a) => found.has(a)))) for (const value of found) if (value < memory.length) constants.add(value);
+  }
+  const candidates = [...constants].sort((a, b) => a - b);
+  const dawgs = candidates.map((start) => ({ start, dawg: readNameDawg(memory, start) })).filter((d) => d.dawg !== undefined && d.dawg.names >= 1000);
+  if (dawgs.length !== 1) return undefined;
+  const { start: dawgStart, dawg } = dawgs[0]!;
+  const names = dawg!.names;
+  const u32 = (at: number) => view.getUint32(at, true);
+  const positions = candidates.filter((at) => {
+    if (at % 4 !== 0 || at + names * 4 > memory.length) return false;
+    for (let i = 0; i < names; i++) if (u32(at + i * 4) >= 0x110000) return false;
+    return true;
+  });
+  if (positions.length !== 1) return undefined;
+  const toCodePoint = positions[0]!;
+  const found: [number, number][] = [];
+  const read = (at: number, width: number) => (width === 1 ? memory[at]! : width === 2 ? view.getUint16(at, true) : u32(at));
+  for (const index1 of candidates) {
+    for (let shift = 1; shift <= 12; shift++) {
+      const blocks = 0x110000 >> shift;
+      for (const width1 of [1, 2]) {
+        if (index1 + blocks * width1 > memory.length) continue;
+        let top = 0;
+        for (let b = 0; b < blocks; b++) top = Math.max(top, read(index1 + b * width1, width1));
+        for (const index2 of candidates) {
+          for (const width2 of [2, 4]) {
+            const length = (top + 1) << shift;
+            if (index2 === index1 || index2 + length * width2 > memory.length) continue;
+            let named = 0;
+            let c = 0;
+            for (; c < 0x110000; c++) {
+              const block = read(index1 + (c >> shift) * width1, width1);
+              const position = read(index2 + ((block << shift) + (c & ((1 << shift) - 1))) * width2, width2);
+              if (position === names) continue; // not found
+              if (position > names || u32(toCodePoint + position * 4) !== c) break;
+              named++;
+            }
+            if (c === 0x110000 && named === names) found.push([index1, index1 + blocks * width1], [index2, index2 + length * width2]);
+          }
+        }
+      }
+    }
+  }
+  if (found.length !== 2) return undefined;
+  const ranges: [number, number][] = [...found, [dawgStart, dawg!.end] as [number, number], [toCodePoint, toCodePoint + names * 4] as [number, number]].sort((a, b) => a[0] - b[0]);
+  if (ranges.some((range, i) => i > 0 && range[0] < ranges[i - 1]![1])) return undefined;
+  if ([...image.relocated.keys()].some((at) => ranges.some(([start, end]) => at + 4 > start && at < end))) return undefined;
+  return { module: "unicodedata", ranges };
 }

@@ -1,19 +1,37 @@
-// The runtime's data by need: an app whose trace imported no CJK codec ships the runtime's
-// wasm with their maps zeroed, and a page that encodes with one later gets stock's bytes,
-// the maps written back before the codec module's first import (synchronously, on the
-// page's main thread) or by the prefetch after the first result.
-import { readFileSync } from "node:fs";
+// The runtime's data by need: an app whose trace imported no CJK codec and not unicodedata
+// ships the runtime's wasm with their tables zeroed, and a page that encodes with a codec
+// or names a character later gets stock's output, the tables written back before the
+// module's first import (synchronously, on the page's main thread) or by the prefetch
+// after the first result.
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { packCli } from "../../fixtures/e2e-helpers.ts";
-import { APPS } from "../../fixtures/paths.ts";
+import { APPS, REPO } from "../../fixtures/paths.ts";
+import { tempDir } from "../../fixtures/temp.ts";
 import { launchChromium } from "../../runtime/host/chromium-host.ts";
 import { startServer } from "../../runtime/host/server.ts";
 
-/** What stock Pyodide prints for it, 0.29.3 and 314.0.7 alike (checked in Node). */
-const CODECS = `print(['日本語'.encode('euc_jp').hex(), '臺灣'.encode('big5').decode('big5'), '한국어'.encode('cp949').hex(), '中文'.encode('gb18030').hex(), '香港'.encode('big5hkscs').hex(), '日本'.encode('iso2022_jp').hex()])`;
-const STOCK = "['c6fccbdcb8ec', '臺灣', 'c7d1b1b9beee', 'd6d0cec4', 'adbbb4e4', '1b2442467c4b5c1b2842']\n";
-const MODULES = ["_codecs_cn", "_codecs_hk", "_codecs_jp", "_codecs_kr", "_codecs_tw"];
+/** Codecs and names, as the issue lists them, and every code point's name, digested. */
+const CODE = `
+import hashlib, unicodedata
+names = "\\n".join(unicodedata.name(chr(c), "") for c in range(0x110000))
+print(['日本語'.encode('euc_jp').hex(), '臺灣'.encode('big5').decode('big5'), '한국어'.encode('cp949').hex(), '中文'.encode('gb18030').hex(), '香港'.encode('big5hkscs').hex(), '日本'.encode('iso2022_jp').hex()])
+exec('print("\\\\N{BULLET}")')
+print('é'.encode('ascii', 'namereplace'), unicodedata.name('é'), unicodedata.lookup('BULLET'), unicodedata.lookup('KEYCAP NUMBER SIGN'), len.__doc__)
+print(hashlib.sha256(names.encode()).hexdigest())
+`;
+const MODULES = ["_codecs_cn", "_codecs_hk", "_codecs_jp", "_codecs_kr", "_codecs_tw", "unicodedata"];
+
+/** What stock Pyodide of that version prints for CODE, in Node. */
+async function stockPrints(pkg: string): Promise<string> {
+  const { loadPyodide } = (await import(join(REPO, "node_modules", pkg, "pyodide.mjs"))) as { loadPyodide: () => Promise<{ runPython(c: string): void; setStdout(o: object): void }> };
+  const pyodide = await loadPyodide();
+  let text = "";
+  pyodide.setStdout({ batched: (line: string) => (text += `${line}\n`) });
+  pyodide.runPython(CODE);
+  return text;
+}
 
 let chromium: Awaited<ReturnType<typeof launchChromium>>;
 beforeAll(async () => {
@@ -23,7 +41,7 @@ afterAll(() => chromium.close());
 
 type Run = { stdout: string; prefetched?: boolean; runtimeData?: { filled: string[]; refused: string[] } };
 
-/** Opens the packed page, waits for the app (and the prefetch, with prefetch), then runs CODECS on the page's Pyodide. */
+/** Opens the packed page, waits for the app (and the prefetch, with prefetch), then runs CODE on the page's Pyodide. */
 async function encodeOnPage(out: string, prefetch: boolean) {
   const server = await startServer({ "/": out });
   const page = await chromium.browser.newPage();
@@ -41,7 +59,7 @@ async function encodeOnPage(out: string, prefetch: boolean) {
       pyodide.setStdout({ batched: (line: string) => (text += `${line}\n`) });
       pyodide.runPython(code);
       return text;
-    }, CODECS);
+    }, CODE);
     const run = await page.evaluate(() => (window as unknown as { pyodidePackerLastRun: Run }).pyodidePackerLastRun.runtimeData!);
     return { printed, filledBefore, filled: run.filled, refused: run.refused };
   } finally {
@@ -51,15 +69,17 @@ async function encodeOnPage(out: string, prefetch: boolean) {
 }
 
 describe.each([
-  ["0.29.3", []],
-  ["314", ["--pyodide", "314"]],
-])("the runtime's data on %s", (_version, extra) => {
+  ["0.29.3", "pyodide", []],
+  ["314", "pyodide-314", ["--pyodide", "314"]],
+])("the runtime's data on %s", (_version, pkg, extra) => {
   let packed: Awaited<ReturnType<typeof packCli>>;
+  let stock: string;
   beforeAll(async () => {
     packed = await packCli([join(APPS, "hello", "app.py"), ...extra]);
+    stock = await stockPrints(pkg);
   });
 
-  it("ships the CJK codec maps apart when the trace imported no codec, and the page encodes as stock does, before and after the prefetch", async () => {
+  it("ships the codec maps and the name database apart when the trace imported neither, and the page prints what stock does, before and after the prefetch", async () => {
     expect(packed.errors).toEqual([]);
     const manifest = JSON.parse(readFileSync(join(packed.out, "manifest.json"), "utf8")) as { runtimeData: { modules: Record<string, { file: string; ranges: [number, number][] }> } };
     expect(Object.keys(manifest.runtimeData.modules).sort()).toEqual(MODULES);
@@ -67,12 +87,25 @@ describe.each([
     expect(readFileSync(join(packed.out, jp.file)).length).toBe(jp.ranges.reduce((n, [, length]) => n + length, 0));
     // Before the prefetch: the codec's first import writes its maps back, synchronously.
     const before = await encodeOnPage(packed.out, false);
-    expect(before.printed).toBe(STOCK);
+    expect(stock).toContain("c6fccbdcb8ec");
+    expect(before.printed).toBe(stock);
     expect(before.filledBefore).toEqual([]);
     expect([...before.filled].sort()).toEqual(MODULES);
     // After it: all of them were written back already.
     const after = await encodeOnPage(packed.out, true);
-    expect(after.printed).toBe(STOCK);
+    expect(after.printed).toBe(stock);
     expect([...after.filledBefore].sort()).toEqual(MODULES);
+  });
+});
+
+describe("a trace that imported them", () => {
+  it("ships those modules' tables in place", async () => {
+    const dir = tempDir("runtime-data-used");
+    writeFileSync(join(dir, "app.py"), "import unicodedata\nprint(unicodedata.name('é'), 'é'.encode('euc_jp'))\n");
+    const r = await packCli([join(dir, "app.py")]);
+    expect(r.errors).toEqual([]);
+    const manifest = JSON.parse(readFileSync(join(r.out, "manifest.json"), "utf8")) as { runtimeData: { modules: Record<string, unknown> } };
+    expect(Object.keys(manifest.runtimeData.modules).sort()).toEqual(["_codecs_cn", "_codecs_hk", "_codecs_kr", "_codecs_tw"]);
+    expect(r.report().validation).toMatchObject({ ok: true, stdout: "LATIN SMALL LETTER E WITH ACUTE b'\\x8f\\xab\\xb1'\n" });
   });
 });

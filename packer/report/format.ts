@@ -41,7 +41,7 @@ export function formatRuntime(report: PackReport): string {
   if (!runtime.stock) return `runtime (not counted, same with and without pack): ${kB(runtime.bytes)} kB raw, ${kB(runtime.brotli)} kB brotli`;
   const parts = [`runtime (not counted): ${kB(runtime.brotli)} kB brotli before the first result, stock ${kB(runtime.stock.brotli)} kB`];
   if (runtime.deferred) parts.push(`its wasm split: ${runtime.deferred.functions} functions that did not run in ${runtime.deferred.file}, ${kB(runtime.deferred.brotli)} kB brotli, loaded by need`);
-  if (runtime.data) parts.push(`its data: the tables of ${runtime.data.modules.length} codec modules the run did not import (${runtime.data.modules.join(", ")}), ${kB(runtime.data.brotli)} kB brotli, written back before their first import`);
+  if (runtime.data) parts.push(`its data: the tables of ${runtime.data.modules.length} built-in modules the run did not import (${runtime.data.modules.join(", ")}), ${kB(runtime.data.brotli)} kB brotli, written back before their first import`);
   return parts.join("; ");
 }
 

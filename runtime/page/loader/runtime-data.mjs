@@ -1,8 +1,8 @@
 // @ts-check
 // The runtime's data by need. pack ships the runtime's wasm with tables that only one
-// built-in module reads zeroed in its data segment (CPython's CJK codec maps: 585 kB of
-// the 3.5 MB segment; transforms/wasm-data.ts finds them), when the traced run did not
-// import that module. Their bytes are files beside the runtime. Before the module is
+// built-in module reads zeroed in its data segment (CPython's CJK codec maps, 585 kB of
+// the 3.5 MB segment, and unicodedata's name database, 402 kB; transforms/wasm-data.ts
+// finds them), when the traced run did not import that module. Their bytes are files beside the runtime. Before the module is
 // first imported, a finder ahead of Python's built-in importer writes them back into
 // linear memory where the segment would have put them; the prefetch after the first
 // result writes them all. Nothing else reads those bytes, so writing them early is safe.
