@@ -16,6 +16,7 @@ describe("moduleNameOf", () => {
     ["numpy/_core/_multiarray_umath.cpython-313-wasm32-emscripten.so", { name: "numpy._core._multiarray_umath", isPackage: false }],
     ["markupsafe/_speedups.abi3.so", { name: "markupsafe._speedups", isPackage: false }],
     ["pkg/mod.pyc", { name: "pkg.mod", isPackage: false }],
+    ["_sysconfigdata__emscripten_wasm32-emscripten.py", { name: "_sysconfigdata__emscripten_wasm32-emscripten", isPackage: false }],
   ])("%s", (path, expected) => {
     expect(moduleNameOf(path)).toEqual(expected);
   });

@@ -38,14 +38,19 @@ export interface ModuleGraph {
 
 const MODULE_SUFFIX = /^(.*?)(?:\.[\w-]+)?\.(py|pyc|so)$/;
 
-/** "json/decoder.py" → json.decoder; "pkg/__init__.pyc" → pkg; extensions lose their ABI tag. */
+/**
+ * "json/decoder.py" → json.decoder; "pkg/__init__.pyc" → pkg; extensions lose their ABI
+ * tag. A module's own name may hold a "-": no import statement names it, but __import__
+ * does (sysconfig imports "_sysconfigdata__emscripten_wasm32-emscripten").
+ */
 export function moduleNameOf(relative: string): { name: string; isPackage: boolean } | undefined {
   const m = MODULE_SUFFIX.exec(relative);
   if (!m) return undefined;
   const parts = m[1]!.split("/");
   const isPackage = parts[parts.length - 1] === "__init__";
   if (isPackage) parts.pop();
-  if (parts.length === 0 || !parts.every((p) => /^[A-Za-z_][A-Za-z0-9_]*$/.test(p))) return undefined;
+  const identifier = (p: string, last: boolean) => (last ? /^[A-Za-z_][A-Za-z0-9_-]*$/ : /^[A-Za-z_][A-Za-z0-9_]*$/).test(p);
+  if (parts.length === 0 || !parts.every((p, i) => identifier(p, !isPackage && i === parts.length - 1))) return undefined;
   return { name: parts.join("."), isPackage };
 }
 
