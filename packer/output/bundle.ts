@@ -52,6 +52,9 @@ export interface RuntimeDataPlan {
   manifest: NonNullable<Manifest["runtimeData"]>;
 }
 
+/** Where the runtime's deferred data ships, a file per built-in module: "pyodide/data/_codecs_jp.bin". */
+export const RUNTIME_DATA_DIR = `${RUNTIME_DIR}data/`;
+
 /** The runtime's wasm as a bundle ships it: with its deferred data zeroed. */
 export function runtimeWasm(bytes: Uint8Array, runtimeData: RuntimeDataPlan | undefined): Uint8Array {
   return runtimeData ? zeroRegions(bytes, runtimeData.regions) : bytes;

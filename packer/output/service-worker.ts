@@ -2,7 +2,7 @@ import { readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { readAsset } from "../../runtime/host/assets.ts";
 import { SIDECAR_MIN_BYTES } from "../../runtime/page/loader/resources.mjs";
-import { ASYNCIO_START, DEFERRED_WASM, isBodiesByFile, shortHash } from "./bundle.ts";
+import { ASYNCIO_START, DEFERRED_WASM, isBodiesByFile, RUNTIME_DATA_DIR, shortHash } from "./bundle.ts";
 
 export const SERVICE_WORKER = "sw.js";
 
@@ -10,7 +10,7 @@ export const SERVICE_WORKER = "sw.js";
  * Writes sw.js into the output and registers it from index.html (runtime/page/
  * service-worker.js says what it caches). served: the files a page downloads; later
  * ones are what a page reads after the first result (deferred bodies, what starting
- * asyncio imports, the runtime's deferred module); rest, fetched only on need. Its cache is named by the
+ * asyncio imports, the runtime's deferred module and data); rest, fetched only on need. Its cache is named by the
  * hash of what it caches first and later, so that a new bundle replaces it. Returns the
  * worker's name, a file the page downloads too.
  */
@@ -29,7 +29,7 @@ export function addServiceWorker(dir: string, served: readonly string[], rest: I
  * validation has split the runtime's wasm (packer/pipeline/build.ts).
  */
 export function writeServiceWorker(dir: string, served: readonly string[], rest: Iterable<string>): void {
-  const isLater = (f: string) => f.startsWith("bodies/") || f === ASYNCIO_START || f.endsWith(DEFERRED_WASM);
+  const isLater = (f: string) => f.startsWith("bodies/") || f === ASYNCIO_START || f.endsWith(DEFERRED_WASM) || f.startsWith(RUNTIME_DATA_DIR);
   // One file's bodies come again in its input's archive, which the worker caches later.
   const byFile = served.filter(isBodiesByFile);
   served = served.filter((f) => !isBodiesByFile(f));

@@ -19,6 +19,7 @@ names = "\\n".join(unicodedata.name(chr(c), "") for c in range(0x110000))
 print(['日本語'.encode('euc_jp').hex(), '臺灣'.encode('big5').decode('big5'), '한국어'.encode('cp949').hex(), '中文'.encode('gb18030').hex(), '香港'.encode('big5hkscs').hex(), '日本'.encode('iso2022_jp').hex()])
 exec('print("\\\\N{BULLET}")')
 print('é'.encode('ascii', 'namereplace'), unicodedata.name('é'), unicodedata.lookup('BULLET'), unicodedata.lookup('KEYCAP NUMBER SIGN'), len.__doc__)
+help(len)
 print(hashlib.sha256(names.encode()).hexdigest())
 `;
 const MODULES = ["_codecs_cn", "_codecs_hk", "_codecs_jp", "_codecs_kr", "_codecs_tw", "unicodedata"];

@@ -2,12 +2,11 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { PyodideDist } from "../../runtime/host/pyodide-dist.ts";
 import { findCodecMaps, findNameDatabase, readDataImage, regionBytes, type DataRegion } from "../../transforms/wasm-data.ts";
-import { RUNTIME_DIR, RUNTIME_WASM, type RuntimeDataPlan } from "../output/bundle.ts";
+import { RUNTIME_DATA_DIR, RUNTIME_WASM, type RuntimeDataPlan } from "../output/bundle.ts";
 
 export type { RuntimeDataPlan };
 
-/** Where a deferred region's bytes ship, beside the runtime: "pyodide/data/_codecs_jp.bin". */
-const dataFile = (module: string) => `${RUNTIME_DIR}data/${module}.bin`;
+const dataFile = (module: string) => `${RUNTIME_DATA_DIR}${module}.bin`;
 
 /**
  * The runtime's data the bundle defers: the tables of each built-in module the traced
