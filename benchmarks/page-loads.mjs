@@ -1,5 +1,5 @@
 // Loading a page in headless Chromium as a first-time visitor would, for the benchmarks
-// that time it (load-time.mjs, runtime-split.mjs): one local server per folder that
+// that time it (load-time.mjs, runtime-split.mjs, runtime-data.mjs): one local server per folder that
 // sends the .br sidecar of every file (as nginx brotli_static), a fresh browser context
 // per load (cold cache), and DevTools network emulation for the throttled runs.
 import { startServer } from "../dist/runtime/host/server.js";
@@ -40,4 +40,29 @@ export async function load(browser, served, page, runtimeFiles, condition, optio
   } finally {
     await context.close();
   }
+}
+
+/**
+ * Two (or more) packs of one app side by side: each side's output served by its own
+ * server, its page loaded runs times per condition, the sides alternating. extra(served)
+ * runs more loads before the servers close. Returns the loads by "side condition".
+ */
+export async function loadSides(browser, outs, runs, runtimeFiles, extra = async () => {}) {
+  const served = Object.fromEntries(await Promise.all(Object.entries(outs).map(async ([side, out]) => [side, await serve(out)])));
+  const loads = {};
+  try {
+    for (const condition of Object.keys(CONDITIONS)) {
+      for (let i = 0; i < runs; i++) {
+        for (const side of Object.keys(outs)) {
+          const r = await load(browser, served[side], "index.html", runtimeFiles, condition);
+          if (!r.outcome?.ok) throw new Error(`${side}: ${r.outcome?.error}`);
+          (loads[`${side} ${condition}`] ??= []).push(r);
+        }
+      }
+    }
+    await extra(served);
+  } finally {
+    for (const s of Object.values(served)) await s.close();
+  }
+  return loads;
 }

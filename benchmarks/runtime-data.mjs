@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { pack } from "../dist/packer/index.js";
 import { launchChromium } from "../dist/runtime/host/chromium-host.js";
 import { ANCHOR_APPS, APPS_314, formatSpread, kB, REPO as repo, spread } from "./apps.mjs";
-import { CONDITIONS, load, serve } from "./page-loads.mjs";
+import { load, loadSides } from "./page-loads.mjs";
 
 const APPS = [...ANCHOR_APPS, APPS_314.stdlib_only, APPS_314.plotly, APPS_314.docutils];
 const args = process.argv.slice(2);
@@ -48,24 +48,16 @@ for (const spec of APPS.filter((a) => only.length === 0 || only.includes(a.name)
     outs[side] = { out, report };
   }
   rmSync(cacheDir, { recursive: true, force: true });
-  const served = Object.fromEntries(await Promise.all(Object.keys(SIDES).map(async (side) => [side, await serve(outs[side].out)])));
   const runtimeFiles = outs.whole.report.runtime.files;
-  for (const condition of Object.keys(CONDITIONS)) {
+  const sides = Object.fromEntries(Object.entries(outs).map(([side, { out }]) => [side, out]));
+  row.loads = await loadSides(chromium.browser, sides, runs, runtimeFiles, async (served) => {
     for (let i = 0; i < runs; i++) {
-      for (const side of Object.keys(SIDES)) {
-        const r = await load(chromium.browser, served[side], "index.html", runtimeFiles, condition);
-        if (!r.outcome?.ok) throw new Error(`${spec.name} ${side}: ${r.outcome?.error}`);
-        (row.loads[`${side} ${condition}`] ??= []).push(r);
-      }
+      const sync = await load(chromium.browser, served.deferred, "index.html", runtimeFiles, "unthrottled", { pageOptions: { prefetch: false }, after: (tab) => firstUse(tab, false) });
+      const prefetched = await load(chromium.browser, served.deferred, "index.html", runtimeFiles, "unthrottled", { after: (tab) => firstUse(tab, true) });
+      row.uses.sync.push(sync.after);
+      row.uses.prefetched.push(prefetched.after);
     }
-  }
-  for (let i = 0; i < runs; i++) {
-    const sync = await load(chromium.browser, served.deferred, "index.html", runtimeFiles, "unthrottled", { pageOptions: { prefetch: false }, after: (tab) => firstUse(tab, false) });
-    const prefetched = await load(chromium.browser, served.deferred, "index.html", runtimeFiles, "unthrottled", { after: (tab) => firstUse(tab, true) });
-    row.uses.sync.push(sync.after);
-    row.uses.prefetched.push(prefetched.after);
-  }
-  for (const s of Object.values(served)) await s.close();
+  });
   for (const { out } of Object.values(outs)) rmSync(out, { recursive: true, force: true });
   row.sizes = Object.fromEntries(Object.entries(outs).map(([side, { report }]) => [side, { app: report.total.brotli.out, runtime: report.runtime.brotli, data: report.runtime.data?.brotli ?? 0, modules: report.runtime.data?.modules.length ?? 0 }]));
   rows.push(row);
