@@ -1,11 +1,12 @@
 // @ts-check
-// The runtime's data by need. pack ships the runtime's wasm with tables that only one
+// The runtime's data by need. pack ships the runtime's wasm with the tables that only one
 // built-in module reads zeroed in its data segment (CPython's CJK codec maps, 585 kB of
 // the 3.5 MB segment, and unicodedata's name database, 402 kB; transforms/wasm-data.ts
-// finds them), when the traced run did not import that module. Their bytes are files beside the runtime. Before the module is
-// first imported, a finder ahead of Python's built-in importer writes them back into
-// linear memory where the segment would have put them; the prefetch after the first
-// result writes them all. Nothing else reads those bytes, so writing them early is safe.
+// finds them) when the traced run did not import that module; their bytes are files
+// beside the runtime. Before the module is first imported, a finder ahead of Python's
+// built-in importer writes them back into linear memory where the segment would have put
+// them; the prefetch after the first result writes them all. Nothing else reads those
+// bytes, so writing them early is safe.
 import { pythonSource } from "./python.mjs";
 import { readResource, readResourceSync } from "./resources.mjs";
 
