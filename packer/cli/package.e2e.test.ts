@@ -20,9 +20,11 @@ const run = promisify(execFile);
  * 590–1,120 kB less runtime per page; 239.0 kB packed, 1,017 kB unpacked later that day,
  * with the fallback in chunks: 9 kB of package for a missed branch that fetches 10 kB
  * instead of 2,750 kB; 248.5 kB packed, 1,049.2 kB unpacked with PyScript pages, whose
- * page reading, interpreter module and docs left no room for the next feature).
+ * page reading, interpreter module and docs left no room for the next feature; 257.8 kB
+ * packed, 1,086.7 kB unpacked with the plugins' PyScript pages and the runtime's data by
+ * need: ~9 kB packed for 380–400 kB less runtime per page).
  */
-const BUDGET = { packed: 260_000, unpacked: 1_080_000 };
+const BUDGET = { packed: 270_000, unpacked: 1_120_000 };
 
 /** The environment without npm's own variables, as a user's shell has it. */
 const userEnv = Object.fromEntries(Object.entries(process.env).filter(([key]) => !/^npm_/i.test(key)));
