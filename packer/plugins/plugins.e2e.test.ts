@@ -284,13 +284,18 @@ describe("rollup and esbuild", () => {
 describe("a PyScript page as the app", () => {
   const HELLO = "3 points, mean x 3.0\n";
 
-  /** PyScript's hello fixture as a project of its own, with the project's install (@pyscript/core among it). */
-  function pageProject(): string {
-    const dir = join(tempDir("plugin-pyscript"), "site");
-    cpSync(join(REPO, "fixtures", "pyscript", "hello"), dir, { recursive: true });
-    symlinkSync(join(REPO, "node_modules"), join(dir, "node_modules"));
-    return dir;
-  }
+  /**
+   * PyScript's hello fixture as a project of its own, with the project's install
+   * (@pyscript/core among it) and an entry for the bundlers that need one. One project
+   * for the three builds: the first packs, the others reuse its pack.
+   */
+  let root: string;
+  beforeAll(() => {
+    root = join(tempDir("plugin-pyscript"), "site");
+    cpSync(join(REPO, "fixtures", "pyscript", "hello"), root, { recursive: true });
+    symlinkSync(join(REPO, "node_modules"), join(root, "node_modules"));
+    writeFileSync(join(root, "entry.js"), "export const site = 'points';\n");
+  });
 
   /** Opens the built page as a visitor would, from a plain static server. */
   async function visit(out: string) {
@@ -304,8 +309,7 @@ describe("a PyScript page as the app", () => {
 
   it("vite builds the page booting the bundle: PyScript and the bundle from hashed assets, the page's own files at their names", async () => {
     const { build } = await import("vite");
-    const root = pageProject();
-    const out = join(root, "dist");
+    const out = join(root, "dist", "vite");
     await build({ root, configFile: false, logLevel: "silent", plugins: [vitePlugin({ app: "index.html" })], build: { outDir: out, emptyOutDir: true } });
     const html = readFileSync(join(out, "index.html"), "utf8");
     const core = /<script type="module" src="\/(assets\/pyscript-[0-9a-f]{8}\/)core\.js"><\/script>/.exec(html);
@@ -330,7 +334,6 @@ describe("a PyScript page as the app", () => {
 
   it("vite's dev server serves the page booting the pack", async () => {
     const { createServer } = await import("vite");
-    const root = pageProject();
     const server = await createServer({ root, configFile: false, logLevel: "silent", plugins: [vitePlugin({ app: "index.html" })], server: { host: "127.0.0.1", port: 0 } });
     await server.listen();
     const page = await chromium.browser.newPage();
@@ -349,15 +352,19 @@ describe("a PyScript page as the app", () => {
 
   it("webpack, which builds no page, emits it beside its entry, PyScript's modules not minimized", async () => {
     const { webpack } = await import("webpack");
-    const root = pageProject();
-    writeFileSync(join(root, "entry.js"), "export const site = 'points';\n");
-    const out = join(root, "dist");
-    await new Promise<void>((done, fail) => {
-      webpack(
-        { mode: "production", context: root, entry: "./entry.js", output: { path: out, publicPath: "auto", clean: true }, plugins: [webpackPlugin({ app: "index.html" })], infrastructureLogging: { level: "error" } },
-        (error: Error | null, stats?: { hasErrors(): boolean; toString(o: object): string }) => (error ? fail(error) : stats?.hasErrors() ? fail(new Error(stats.toString({ all: false, errors: true }))) : done()),
-      );
-    });
+    const out = join(root, "dist", "webpack");
+    const said = await capture(
+      () =>
+        new Promise<void>((done, fail) => {
+          webpack(
+            { mode: "production", context: root, entry: "./entry.js", output: { path: out, publicPath: "auto", clean: true }, plugins: [webpackPlugin({ app: "index.html" })], infrastructureLogging: { level: "error" } },
+            (error: Error | null, stats?: { hasErrors(): boolean; toString(o: object): string }) => (error ? fail(error) : stats?.hasErrors() ? fail(new Error(stats.toString({ all: false, errors: true }))) : done()),
+          );
+        }),
+    );
+    // The page's pack is the Vite build's: its key holds the page's files and PyScript's, not the bundler.
+    expect(said).toMatch(/reused the pack of index\.html/);
+    expect(readFileSync(join(out, "index.html"), "utf8")).toMatch(/src="\.\/assets\/pyscript-[0-9a-f]{8}\/core\.js"/);
     expectSidecarsHold(out);
     const run = await visit(out);
     expect(run.stdout).toBe(HELLO);
