@@ -19,7 +19,7 @@ for (const pkg of ["pyodide", "pyodide-314"]) {
   const image = readDataImage(wasm);
   const regions = [...findCodecMaps(image), findNameDatabase(image)].filter(Boolean);
   for (const region of regions) {
-    const bytes = regionBytes(image, region);
+    const bytes = regionBytes(wasm, region);
     console.log(`| ${version} | ${region.module} | ${region.ranges.map(([start, end]) => `${start}+${end - start}`).join(", ")} | ${bytes.length} | ${size(bytes)} |`);
   }
   totals.push(`${version}: data ${image.memory.length} B (${image.relative ? "relocatable" : "at fixed addresses"}); the wasm, brotli: ${size(wasm)} → ${size(zeroRegions(wasm, regions))} B with all of them zeroed`);

@@ -38,7 +38,6 @@ interface Segment {
 export interface DataImage {
   /** Memory from address 0 to the end of the last segment, data pointers resolved against base 0. */
   memory: Uint8Array;
-  segments: Segment[];
   /** Relocatable (a MAIN_MODULE built as PIC, 0.29): segments sit at __memory_base, pointers are set at instantiation. */
   relative: boolean;
   /** For a relocatable module: each word __wasm_apply_data_relocs sets, and whether it points into data. */
@@ -95,7 +94,7 @@ export function readDataImage(bytes: Uint8Array): DataImage {
     walkBody(body.expr, undefined, found);
     return found;
   });
-  return { memory, segments: segments.map(({ bytes: _, ...s }) => s), relative, relocated, constants };
+  return { memory, relative, relocated, constants };
 }
 
 type Value = { base: number } | { constant: number } | { global: number } | { other: true };
@@ -204,14 +203,35 @@ export function findCodecMaps(image: DataImage): DataRegion[] {
   return overlapping || relocatedInside ? [] : regions;
 }
 
-/** A region's bytes, its ranges one after another: the file the loader fills it from. */
-export function regionBytes(image: DataImage, region: DataRegion): Uint8Array {
-  const out = new Uint8Array(region.ranges.reduce((n, [start, end]) => n + end - start, 0));
-  let at = 0;
-  for (const [start, end] of region.ranges) {
-    out.set(image.memory.subarray(start, end), at);
-    at += end - start;
+/**
+ * Each part of ranges (addresses) that one of the module's data segments holds: where it
+ * is in the module's bytes (at), how long, and where it falls in the ranges laid end to
+ * end (into). A part no segment holds is zero in memory, and visited by none.
+ */
+function eachHeldPart(bytes: Uint8Array, ranges: readonly [number, number][], visit: (at: number, length: number, into: number) => void): void {
+  const data = readSections(bytes).find((s) => s.id === SECTION.data);
+  if (!data) throw new Error("the module has no data section");
+  // A segment placed by a global is placed by __memory_base (readDataImage checked it).
+  const { segments } = readSegments(data);
+  let into = 0;
+  for (const [start, end] of ranges) {
+    for (const s of segments) {
+      const from = Math.max(start, s.address);
+      const to = Math.min(end, s.address + s.size);
+      if (from < to) visit(s.fileOffset - bytes.byteOffset + from - s.address, to - from, into + from - start);
+    }
+    into += end - start;
   }
+}
+
+/**
+ * A region's bytes in the module's memory, its ranges one after another: the file the
+ * loader fills it from. Read from the segments: no word a relocation sets lies in a
+ * region (findCodecMaps and findNameDatabase check), so they are the bytes in memory.
+ */
+export function regionBytes(bytes: Uint8Array, region: DataRegion): Uint8Array {
+  const out = new Uint8Array(region.ranges.reduce((n, [start, end]) => n + end - start, 0));
+  eachHeldPart(bytes, region.ranges, (at, length, into) => out.set(bytes.subarray(at, at + length), into));
   return out;
 }
 
@@ -222,17 +242,7 @@ export function regionBytes(image: DataImage, region: DataRegion): Uint8Array {
  */
 export function zeroRegions(bytes: Uint8Array, regions: readonly DataRegion[]): Uint8Array {
   const out = bytes.slice();
-  const data = readSections(out).find((s) => s.id === SECTION.data);
-  if (!data) throw new Error("the module has no data section");
-  // A segment placed by a global is placed by __memory_base (readDataImage checked it).
-  const { segments } = readSegments(data);
-  for (const [start, end] of regions.flatMap((r) => r.ranges)) {
-    for (const s of segments) {
-      const from = Math.max(start, s.address);
-      const to = Math.min(end, s.address + s.size);
-      if (from < to) out.fill(0, s.fileOffset + from - s.address, s.fileOffset + to - s.address);
-    }
-  }
+  eachHeldPart(out, regions.flatMap((r) => r.ranges), (at, length) => out.fill(0, at, at + length));
   return out;
 }
 

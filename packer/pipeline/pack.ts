@@ -83,7 +83,7 @@ export async function pack(options: PackOptions): Promise<PackResult> {
     // Validation profiles the bundle on the whole runtime first, then splits by both.
     let runtimeSplit = profile && !validating ? splitRuntime(dist, trace.runtimeRan!, s.cacheDir) : undefined;
     // The runtime's data that only built-in modules the trace did not import read.
-    const runtimeData = options.deferRuntimeData === false ? undefined : planRuntimeData(dist, tracedNames);
+    const runtimeData = options.deferRuntimeData === false ? undefined : planRuntimeData(dist, tracedNames, s.cacheDir);
     const build = async (chosen: TransformOptions, covered: CodeCoverage): Promise<Built> => {
       const built = await buildOutput({ selected, dist, inputs, fallback, assets, options, settings: s, meter, runtimeData }, chosen, covered, runtimeSplit ?? (profile && validating ? "later" : undefined));
       temp = built.dir;

@@ -131,14 +131,24 @@ function inRange(version: string): boolean {
   return major === PYSCRIPT_RANGE.major && minor === PYSCRIPT_RANGE.minor;
 }
 
-/** Every file of a PyScript dist folder but its source maps, by path under pyscript/. */
-function readPyScriptDist(dist: string): Map<string, Uint8Array> {
+/** @pyscript/core installs read so far, by folder and version: a build reads its page several times (its key, its page, each dev request). */
+const readDists = new Map<string, Map<string, Uint8Array>>();
+
+/**
+ * Every file of a PyScript dist folder but its source maps, by path under pyscript/ (about
+ * 2 MB); an installed version (version given) is read once per process.
+ */
+function readPyScriptDist(dist: string, version: string): Map<string, Uint8Array> {
+  const key = `${dist}\0${version}`;
+  const known = version ? readDists.get(key) : undefined;
+  if (known) return known;
   const files = new Map<string, Uint8Array>();
   for (const name of readdirSync(dist).sort()) {
     const path = join(dist, name);
     if (name.endsWith(".map") || !statSync(path).isFile()) continue;
     files.set(`${PYSCRIPT_DIR}/${name}`, new Uint8Array(readFileSync(path)));
   }
+  if (version) readDists.set(key, files);
   return files;
 }
 
@@ -218,7 +228,7 @@ export function readPyScriptPage(path: string, cwd: string, targets: PageTargets
     if (found.version && !inRange(found.version)) {
       throw new PackError("PYSCRIPT_NOT_FOUND", { page, url: coreURL, detail: `your project's @pyscript/core is ${found.version}, and pack supports ${PYSCRIPT_RANGE.text}; npm i -D @pyscript/core@${PYSCRIPT_RANGE.text}` });
     }
-    pyscript = readPyScriptDist(found.dist);
+    pyscript = readPyScriptDist(found.dist, found.version);
     pyscriptFrom = found.dist;
     coreTarget = `${pyscriptTarget}core.js`;
   }

@@ -10,7 +10,7 @@ import { RUNTIME_WASM, type RuntimeSplit } from "../output/bundle.ts";
 export type { RuntimeSplit };
 
 /** Where the cache keeps what it made from one runtime wasm (hashed once per process). */
-function runtimeCache(dist: PyodideDist, cacheDir: string): string {
+export function runtimeCache(dist: PyodideDist, cacheDir: string): string {
   return join(cacheDir, "runtime-wasm", fingerprint(join(dist.dir, RUNTIME_WASM)).slice(0, 16));
 }
 

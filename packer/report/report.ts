@@ -168,6 +168,11 @@ function dynlibSizes(before: ReadonlyMap<string, Uint8Array>, after: ReadonlyMap
   ];
 }
 
+/** Measured sizes as the report gives them: bytes raw, gzip and brotli. */
+function reported(sizes: Sizes): { bytes: number; gzip: number; brotli: number } {
+  return { bytes: sizes.raw, gzip: sizes.gzip, brotli: sizes.brotli };
+}
+
 export async function buildReport(
   plan: BundlePlan,
   written: WrittenBundle,
@@ -220,7 +225,7 @@ export async function buildReport(
   const ofPyScript = assetNames.flatMap((name, i) => (folder !== undefined && name.startsWith(`${folder}/`) ? [i] : []));
   const pyscriptSizes = sumSizes(ofPyScript.map((i) => assetSizes[i]!));
   const pyscript: PackReport["pyscript"] =
-    folder === undefined ? undefined : { folder, files: ofPyScript.map((i) => assetNames[i]!), bytes: pyscriptSizes.raw, gzip: pyscriptSizes.gzip, brotli: pyscriptSizes.brotli };
+    folder === undefined ? undefined : { folder, files: ofPyScript.map((i) => assetNames[i]!), ...reported(pyscriptSizes) };
   const deferredSizes = new Map(
     await Promise.all(
       [...plan.bodies.keys()].map(async (input): Promise<[string, NonNullable<ReportRow["deferred"]>]> => {
@@ -260,7 +265,7 @@ export async function buildReport(
   const sizes = sumSizes(deferred.map((d) => ({ raw: d.bytes, gzip: d.gzip, brotli: d.brotli })));
   const functions = deferred.reduce((n, d) => n + d.functions, 0);
   const total: ReportRow =
-    deferred.length === 0 ? totalRow : { ...totalRow, deferred: { functions, bytes: sizes.raw, gzip: sizes.gzip, brotli: sizes.brotli } };
+    deferred.length === 0 ? totalRow : { ...totalRow, deferred: { functions, ...reported(sizes) } };
   return {
     pyodide: { version: dist.version, python: dist.pythonVersion },
     runner: context.runner,
@@ -270,22 +275,16 @@ export async function buildReport(
     total,
     runtime: {
       files: runtimeNames.map((name) => name.slice(name.lastIndexOf("/") + 1)),
-      bytes: runtime.raw,
-      gzip: runtime.gzip,
-      brotli: runtime.brotli,
-      ...(stockRuntime ? { stock: ((t) => ({ bytes: t.raw, gzip: t.gzip, brotli: t.brotli }))(sumSizes(stockRuntime)) } : {}),
-      ...(written.runtimeData && deferredDataSizes.length > 0
-        ? { data: ((t) => ({ modules: written.runtimeData!.regions.map((r) => r.module), bytes: t.raw, gzip: t.gzip, brotli: t.brotli }))(sumSizes(deferredDataSizes)) }
-        : {}),
+      ...reported(runtime),
+      ...(stockRuntime ? { stock: reported(sumSizes(stockRuntime)) } : {}),
+      ...(written.runtimeData ? { data: { modules: written.runtimeData.regions.map((r) => r.module), ...reported(sumSizes(deferredDataSizes)) } } : {}),
       ...(deferredRuntime && deferredRuntimeSizes
         ? {
             deferred: {
               file: deferredRuntime.slice(deferredRuntime.lastIndexOf("/") + 1),
               functions: context.runtimeSplit?.moved ?? 0,
               kept: context.runtimeSplit?.kept ?? 0,
-              bytes: deferredRuntimeSizes.raw,
-              gzip: deferredRuntimeSizes.gzip,
-              brotli: deferredRuntimeSizes.brotli,
+              ...reported(deferredRuntimeSizes),
             },
           }
         : {}),
@@ -299,7 +298,7 @@ export async function buildReport(
     installs: context.installs,
     appFolder: context.appFolder,
     ...(asyncioSizes
-      ? { lazyAsyncio: { modules: plan.stdlib.asyncioStart?.size ?? 0, bytes: asyncioSizes.raw, gzip: asyncioSizes.gzip, brotli: asyncioSizes.brotli } }
+      ? { lazyAsyncio: { modules: plan.stdlib.asyncioStart?.size ?? 0, ...reported(asyncioSizes) } }
       : {}),
     validation: context.validation,
   };

@@ -182,6 +182,16 @@ function whenIdle(/** @type {() => void} */ work) {
 }
 
 /**
+ * What a run reports of how its bundle loaded: what the fallback put back and which
+ * bodies were read, and the split runtime's and the deferred data's use where the bundle has them.
+ * @param {Awaited<ReturnType<typeof loadBundle>>} loaded
+ * @returns {Pick<BundleRun, "fallbacks" | "bodies" | "runtimeSplit" | "runtimeData">}
+ */
+function loadUses({ manifest, fallbacks, bodies, runtimeSplit, runtimeData }) {
+  return { fallbacks, bodies, ...(manifest.runtimeSplit ? { runtimeSplit } : {}), ...(manifest.runtimeData ? { runtimeData } : {}) };
+}
+
+/**
  * After the app's first result: prefetches when the page is idle, and marks run.prefetched
  * once that has ended (a failure leaves each first use to fetch its own).
  * @param {() => Promise<void>} prefetchBodies
@@ -212,11 +222,9 @@ export async function runBundle(options = {}, onText = () => {}) {
   const since = (/** @type {number} */ start) => Math.round(performance.now() - start);
   try {
     let start = performance.now();
-    const { pyodide, manifest, fallbacks, bodies, runtimeSplit, runtimeData, prefetchBodies, timings } = await loadBundle(options);
-    result.fallbacks = fallbacks;
-    result.bodies = bodies;
-    if (manifest.runtimeSplit) result.runtimeSplit = runtimeSplit;
-    if (manifest.runtimeData) result.runtimeData = runtimeData;
+    const loaded = await loadBundle(options);
+    const { pyodide, manifest, prefetchBodies, timings } = loaded;
+    Object.assign(result, loadUses(loaded));
     result.timings = { ...timings, load: since(start) };
     captureOutput(pyodide, (stream, text) => {
       result[stream] += text;
@@ -246,9 +254,10 @@ export async function runBundle(options = {}, onText = () => {}) {
 export async function loadPyodide(pyscriptOptions = {}) {
   const options = /** @type {any} */ (globalThis).pyodidePackerOptions ?? {};
   const start = performance.now();
-  const { pyodide, manifest, fallbacks, bodies, runtimeSplit, runtimeData, prefetchBodies, timings } = await loadBundle(options);
+  const loaded = await loadBundle(options);
+  const { pyodide, prefetchBodies, timings } = loaded;
   /** @type {BundleRun & { page?: string }} */
-  const run = { stdout: "", stderr: "", outcome: { ok: true, exitCode: 0 }, timings: { ...timings, load: Math.round(performance.now() - start) }, fallbacks, bodies, ...(manifest.runtimeSplit ? { runtimeSplit } : {}), ...(manifest.runtimeData ? { runtimeData } : {}) };
+  const run = { stdout: "", stderr: "", outcome: { ok: true, exitCode: 0 }, timings: { ...timings, load: Math.round(performance.now() - start) }, ...loadUses(loaded) };
   return servePyScript(pyodide, run, pyscriptOptions, captureOutput, () => {
     run.timings.total = Math.round(performance.now());
     if (options.prefetch !== false) prefetchWhenIdle(prefetchBodies, run);
